@@ -1,0 +1,197 @@
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::{BookingId, EventId, UserId};
+
+/// A number of seats in one booking or waitlist entry: `1..=100`. An event's own
+/// `max_seats_per_booking` may lower the bound further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Seats(u32);
+
+/// Why a seat count was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("must be between 1 and {max}", max = Seats::MAX)]
+pub struct SeatsError;
+
+impl Seats {
+    /// The most seats any booking may hold.
+    pub const MAX: u32 = 100;
+    /// One seat, the default request.
+    pub const ONE: Self = Self(1);
+
+    /// Validates a raw seat count.
+    ///
+    /// # Errors
+    /// [`SeatsError`] outside `1..=MAX`.
+    pub fn new(raw: i64) -> Result<Self, SeatsError> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|s| (1..=Self::MAX).contains(s))
+            .map(Self)
+            .ok_or(SeatsError)
+    }
+
+    /// The number of seats.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// Whether a booking still holds its seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingStatus {
+    /// Holds its seats.
+    Confirmed,
+    /// Gave its seats back.
+    Cancelled,
+}
+
+impl BookingStatus {
+    /// The status's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "confirmed" => Some(Self::Confirmed),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// How a booking came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingSource {
+    /// Booked by the user.
+    Direct,
+    /// Promoted from the waitlist.
+    Waitlist,
+}
+
+impl BookingSource {
+    /// The source's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Waitlist => "waitlist",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "direct" => Some(Self::Direct),
+            "waitlist" => Some(Self::Waitlist),
+            _ => None,
+        }
+    }
+}
+
+/// A booking, as shown to clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    /// Its id.
+    pub id: BookingId,
+    /// The event booked.
+    pub event_id: EventId,
+    /// Who holds it.
+    pub user_id: UserId,
+    /// How many seats.
+    pub seats: Seats,
+    /// Confirmed or cancelled.
+    pub status: BookingStatus,
+    /// Direct or promoted from the waitlist.
+    pub source: BookingSource,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was cancelled, if it was.
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl Booking {
+    /// The booking as it was when first confirmed (what an idempotent replay answers).
+    pub fn as_first_confirmed(mut self) -> Self {
+        self.status = BookingStatus::Confirmed;
+        self.cancelled_at = None;
+        self
+    }
+}
+
+/// A client-chosen key that makes a booking request safe to retry: 1 to 255 visible
+/// ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+/// Why an idempotency key was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("must be 1 to {max} visible ASCII characters", max = IdempotencyKey::MAX_CHARS)]
+pub struct IdempotencyKeyError;
+
+impl IdempotencyKey {
+    /// The longest key accepted.
+    pub const MAX_CHARS: usize = 255;
+
+    /// Validates a raw key.
+    ///
+    /// # Errors
+    /// [`IdempotencyKeyError`] when empty, too long or not visible ASCII.
+    pub fn new(raw: &str) -> Result<Self, IdempotencyKeyError> {
+        let valid = !raw.is_empty() && raw.len() <= Self::MAX_CHARS && raw.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| Self(raw.to_owned())).ok_or(IdempotencyKeyError)
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A request to book seats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingRequest {
+    /// The event to book.
+    pub event_id: EventId,
+    /// Who books.
+    pub user_id: UserId,
+    /// How many seats.
+    pub seats: Seats,
+    /// Makes the request safe to repeat.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// A booking made, or the first answer to a repeated idempotent request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookOutcome {
+    /// The booking as first confirmed.
+    pub booking: Booking,
+    /// Whether this answer replays an earlier request.
+    pub replayed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seats_bounds() {
+        assert_eq!(Seats::new(0), Err(SeatsError));
+        assert_eq!(Seats::new(-1), Err(SeatsError));
+        assert_eq!(Seats::new(101), Err(SeatsError));
+        assert_eq!(Seats::new(100).map(Seats::get), Ok(100));
+    }
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii() {
+        assert!(IdempotencyKey::new("order-42").is_ok());
+        assert_eq!(IdempotencyKey::new(""), Err(IdempotencyKeyError));
+        assert_eq!(IdempotencyKey::new("a b"), Err(IdempotencyKeyError));
+        assert_eq!(IdempotencyKey::new("é"), Err(IdempotencyKeyError));
+        assert_eq!(IdempotencyKey::new(&"k".repeat(256)), Err(IdempotencyKeyError));
+    }
+}

@@ -1,0 +1,103 @@
+use std::future::Future;
+
+use thiserror::Error;
+
+use super::{Event, EventFilter, EventPatch, NewEvent};
+use crate::store::Transient;
+use crate::{EventId, Page, PageRequest, StoreError};
+
+/// Why an event could not be changed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum UpdateEventError {
+    /// No such event.
+    #[error("no such event")]
+    NotFound,
+    /// The event is cancelled and accepts no edits.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// The new capacity is below the seats already booked.
+    #[error("capacity {capacity} is below the {booked} seats already booked")]
+    CapacityBelowBooked {
+        /// The capacity asked for.
+        capacity: u32,
+        /// Seats booked now.
+        booked: u32,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an event could not be cancelled.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CancelEventError {
+    /// No such event.
+    #[error("no such event")]
+    NotFound,
+    /// The event is already cancelled.
+    #[error("the event is already cancelled")]
+    EventCancelled,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Transient for UpdateEventError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
+
+impl Transient for CancelEventError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
+
+/// Persistence of events. Changes that touch seats run as one atomic operation under the
+/// event's lock, applying [`crate::booking::Inventory`]'s rules.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait EventRepository: Send + Sync + 'static {
+    /// Creates an event.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    fn create_event(&self, event: NewEvent) -> impl Future<Output = Result<Event, StoreError>> + Send;
+
+    /// Finds an event by id.
+    ///
+    /// # Errors
+    /// [`StoreError`] only; an unknown id is `Ok(None)`.
+    fn find_event(&self, id: EventId) -> impl Future<Output = Result<Option<Event>, StoreError>> + Send;
+
+    /// Lists events matching `filter`, ordered by `starts_at`, then id.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    fn list_events(
+        &self,
+        filter: EventFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Event>, StoreError>> + Send;
+
+    /// Applies a patch; a raised capacity promotes waiting entries in the same
+    /// operation, and holders are told of changed details.
+    ///
+    /// # Errors
+    /// [`UpdateEventError::NotFound`], [`UpdateEventError::EventCancelled`],
+    /// [`UpdateEventError::CapacityBelowBooked`].
+    fn update_event(
+        &self,
+        id: EventId,
+        patch: EventPatch,
+    ) -> impl Future<Output = Result<Event, UpdateEventError>> + Send;
+
+    /// Cancels an event with all its confirmed bookings and waiting entries, and tells
+    /// every affected user.
+    ///
+    /// # Errors
+    /// [`CancelEventError::NotFound`], [`CancelEventError::EventCancelled`].
+    fn cancel_event(&self, id: EventId) -> impl Future<Output = Result<Event, CancelEventError>> + Send;
+}

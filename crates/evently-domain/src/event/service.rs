@@ -1,0 +1,86 @@
+use super::{CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError};
+use crate::store::retry_transient;
+use crate::{EventId, Page, PageRequest, StoreError};
+
+/// Publishing and reading events.
+#[derive(Debug, Clone)]
+pub struct EventService<R> {
+    events: R,
+}
+
+impl<R: EventRepository> EventService<R> {
+    /// Builds the service over its port.
+    pub fn new(events: R) -> Self {
+        Self { events }
+    }
+
+    /// Publishes an event.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn create(&self, event: NewEvent) -> Result<Event, StoreError> {
+        self.events.create_event(event).await
+    }
+
+    /// Finds an event.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn find(&self, id: EventId) -> Result<Option<Event>, StoreError> {
+        self.events.find_event(id).await
+    }
+
+    /// Lists events.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn list(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
+        self.events.list_events(filter, page).await
+    }
+
+    /// Edits an event, retrying an operation the store aborted.
+    ///
+    /// # Errors
+    /// See [`EventRepository::update_event`].
+    pub async fn update(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
+        retry_transient(|| self.events.update_event(id, patch.clone())).await
+    }
+
+    /// Cancels an event, retrying an operation the store aborted.
+    ///
+    /// # Errors
+    /// See [`EventRepository::cancel_event`].
+    pub async fn cancel(&self, id: EventId) -> Result<Event, CancelEventError> {
+        retry_transient(|| self.events.cancel_event(id)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_executor::block_on;
+
+    use super::*;
+    use crate::event::MockEventRepository;
+
+    #[test]
+    fn update_retries_transient_failures_a_bounded_number_of_times() {
+        let mut events = MockEventRepository::new();
+        events.expect_update_event().times(3).returning(|_, _| {
+            Box::pin(async { Err(UpdateEventError::Store(StoreError::Transient(anyhow::anyhow!("deadlock")))) })
+        });
+        let service = EventService::new(events);
+        let result = block_on(service.update(EventId::new(1).unwrap(), EventPatch::default()));
+        assert!(matches!(result, Err(UpdateEventError::Store(StoreError::Transient(_)))));
+    }
+
+    #[test]
+    fn cancel_does_not_retry_domain_errors() {
+        let mut events = MockEventRepository::new();
+        events
+            .expect_cancel_event()
+            .times(1)
+            .returning(|_| Box::pin(async { Err(CancelEventError::EventCancelled) }));
+        let service = EventService::new(events);
+        assert!(matches!(block_on(service.cancel(EventId::new(1).unwrap())), Err(CancelEventError::EventCancelled)));
+    }
+}

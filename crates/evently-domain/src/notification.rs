@@ -1,0 +1,120 @@
+//! Notifications: what users are told when their bookings change without them.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::booking::Seats;
+use crate::{BookingId, EventId, NotificationId, Page, PageRequest, StoreError, UserId};
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotificationKind {
+    /// A waiting entry became a confirmed booking.
+    WaitlistPromoted,
+    /// A booking was cancelled.
+    BookingCancelled,
+    /// The event was cancelled.
+    EventCancelled,
+    /// The event's details changed.
+    EventChanged,
+}
+
+impl NotificationKind {
+    /// The kind's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WaitlistPromoted => "waitlist_promoted",
+            Self::BookingCancelled => "booking_cancelled",
+            Self::EventCancelled => "event_cancelled",
+            Self::EventChanged => "event_changed",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "waitlist_promoted" => Some(Self::WaitlistPromoted),
+            "booking_cancelled" => Some(Self::BookingCancelled),
+            "event_cancelled" => Some(Self::EventCancelled),
+            "event_changed" => Some(Self::EventChanged),
+            _ => None,
+        }
+    }
+}
+
+/// A notification, as shown to clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Its id.
+    pub id: NotificationId,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// The event concerned.
+    pub event_id: EventId,
+    /// The booking concerned, if any.
+    pub booking_id: Option<BookingId>,
+    /// A sentence for people.
+    pub message: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A notification owed to a user, written in the same atomic operation as the change
+/// it reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Who is told.
+    pub user: UserId,
+    /// What about.
+    pub kind: NotificationKind,
+    /// The event concerned.
+    pub event: EventId,
+    /// The booking concerned, if any.
+    pub booking: Option<BookingId>,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl Notice {
+    /// A waiting entry was promoted into `booking`.
+    pub fn promoted(user: UserId, event: EventId, event_name: &str, booking: BookingId, seats: Seats) -> Self {
+        let message = format!(
+            "A place opened up: your {} seat(s) for \"{event_name}\" are confirmed (booking {booking}).",
+            seats.get()
+        );
+        Self { user, kind: NotificationKind::WaitlistPromoted, event, booking: Some(booking), message }
+    }
+
+    /// `booking` was cancelled.
+    pub fn booking_cancelled(user: UserId, event: EventId, event_name: &str, booking: BookingId) -> Self {
+        let message = format!("Your booking {booking} for \"{event_name}\" was cancelled.");
+        Self { user, kind: NotificationKind::BookingCancelled, event, booking: Some(booking), message }
+    }
+
+    /// The event was cancelled; `booking` is the user's cancelled booking, if they had one.
+    pub fn event_cancelled(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
+        let message = format!("\"{event_name}\" was cancelled by the organiser.");
+        Self { user, kind: NotificationKind::EventCancelled, event, booking, message }
+    }
+
+    /// The event's details changed.
+    pub fn event_changed(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
+        let message = format!("The details of \"{event_name}\" changed; please check the event.");
+        Self { user, kind: NotificationKind::EventChanged, event, booking, message }
+    }
+}
+
+/// Reading notifications.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait NotificationRepository: Send + Sync + 'static {
+    /// A user's notifications, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    fn list_notifications(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Notification>, StoreError>> + Send;
+}

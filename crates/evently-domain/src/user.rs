@@ -1,0 +1,14 @@
+//! Accounts: who may use Evently, and with which role.
+
+mod models;
+mod ports;
+mod service;
+
+pub use models::{
+    Actor, Credentials, Email, EmailError, NewUser, Password, PasswordError, PasswordHash, Role,
+    User, UserName,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{MockPasswordHasher, MockUserRepository};
+pub use ports::{CreateUserError, PasswordHasher, SetRoleError, UserRepository};
+pub use service::{AccountService, LoginError, RegisterError};

@@ -1,0 +1,61 @@
+use thiserror::Error;
+
+use crate::StoreError;
+use crate::store::Transient;
+
+/// Why a user could not join a waitlist.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum JoinWaitlistError {
+    /// No such event.
+    #[error("no such event")]
+    EventNotFound,
+    /// The event is cancelled.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// More seats than the event allows per booking.
+    #[error("at most {max} seats per entry")]
+    SeatsAboveLimit {
+        /// The event's `max_seats_per_booking`.
+        max: u32,
+    },
+    /// The user holds a confirmed booking for the event.
+    #[error("already booked")]
+    AlreadyBooked,
+    /// The user is already waiting.
+    #[error("already on the waitlist")]
+    AlreadyWaitlisted,
+    /// The seats asked for are free: book instead.
+    #[error("{available} seats are available: book instead")]
+    EventNotFull {
+        /// Seats free now.
+        available: u32,
+    },
+    /// The store failed; nothing changed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user could not leave a waitlist.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LeaveWaitlistError {
+    /// The user is not waiting for the event (or there is no such event).
+    #[error("not on the waitlist")]
+    NotWaiting,
+    /// The store failed; nothing changed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Transient for JoinWaitlistError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
+
+impl Transient for LeaveWaitlistError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
