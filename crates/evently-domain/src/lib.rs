@@ -16,4 +16,4 @@ pub mod waitlist;
 
 pub use ids::{BookingId, EventId, NotificationId, UserId, WaitlistEntryId};
 pub use page::{Page, PageRequest};
-pub use store::StoreError;
+pub use store::{Store, StoreError};

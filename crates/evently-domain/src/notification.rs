@@ -94,14 +94,26 @@ impl Notice {
 
     /// The event was cancelled; `booking` is the user's cancelled booking, if they had one.
     pub fn event_cancelled(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
-        let message = format!("\"{event_name}\" was cancelled by the organiser.");
+        let message = NotificationKind::EventCancelled.broadcast_message(event_name);
         Self { user, kind: NotificationKind::EventCancelled, event, booking, message }
     }
 
     /// The event's details changed.
     pub fn event_changed(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
-        let message = format!("The details of \"{event_name}\" changed; please check the event.");
+        let message = NotificationKind::EventChanged.broadcast_message(event_name);
         Self { user, kind: NotificationKind::EventChanged, event, booking, message }
+    }
+}
+
+impl NotificationKind {
+    /// The message told to every attendee of an event at once (stores that write such
+    /// notices in bulk use it directly).
+    pub fn broadcast_message(self, event_name: &str) -> String {
+        match self {
+            Self::EventCancelled => format!("\"{event_name}\" was cancelled by the organiser."),
+            Self::EventChanged => format!("The details of \"{event_name}\" changed; please check the event."),
+            Self::WaitlistPromoted | Self::BookingCancelled => format!("An update about \"{event_name}\"."),
+        }
     }
 }
 

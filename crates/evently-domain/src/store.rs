@@ -59,3 +59,19 @@ where
         }
     }
 }
+
+/// Everything the application needs from one store, in one bound.
+pub trait Store:
+    crate::user::UserRepository
+    + crate::event::EventRepository
+    + crate::booking::BookingRepository
+    + crate::waitlist::WaitlistRepository
+    + crate::notification::NotificationRepository
+    + Clone
+{
+    /// Checks that the store answers.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when it does not.
+    fn ping(&self) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+}

@@ -94,6 +94,11 @@ impl Inventory {
         self.capacity
     }
 
+    /// The most seats one booking or entry may hold.
+    pub fn max_per_booking(self) -> Seats {
+        self.max_per_booking
+    }
+
     /// Scheduled or cancelled.
     pub fn status(self) -> EventStatus {
         self.status

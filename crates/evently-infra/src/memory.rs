@@ -1,0 +1,50 @@
+//! The embedded in-memory store: the same ports and rules as PostgreSQL, nothing
+//! persisted. One mutex guards all state; every operation holds it for a few
+//! microseconds and never across an `.await`, so each operation is atomic and
+//! operations on one event are serialized exactly as under PostgreSQL's row lock.
+
+mod bookings;
+mod events;
+mod state;
+mod users;
+mod waitlist;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use evently_domain::{Store, StoreError};
+use state::State;
+
+/// Every port, backed by process memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.state.lock().map_err(|_| StoreError::Unknown(anyhow::anyhow!("in-memory store poisoned")))
+    }
+}
+
+impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.lock().map(drop)
+    }
+}
+
+impl evently_domain::notification::NotificationRepository for MemoryStore {
+    async fn list_notifications(
+        &self,
+        user: evently_domain::UserId,
+        page: evently_domain::PageRequest,
+    ) -> Result<evently_domain::Page<evently_domain::notification::Notification>, StoreError> {
+        let state = self.lock()?;
+        let mine = state.notifications.iter().rev().filter(|(u, _)| *u == user).map(|(_, n)| n.clone()).collect();
+        Ok(evently_domain::Page::slice(mine, page))
+    }
+}

@@ -1,0 +1,162 @@
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use evently_domain::booking::{Booking, BookingStatus, Holding, Inventory, InventoryError, Queued, Seats};
+use evently_domain::event::Event;
+use evently_domain::notification::{Notice, Notification};
+use evently_domain::user::{PasswordHash, User};
+use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
+use evently_domain::{BookingId, EventId, NotificationId, StoreError, UserId, WaitlistEntryId};
+
+/// An account and its password hash.
+#[derive(Debug)]
+pub(super) struct Account {
+    pub user: User,
+    pub password_hash: PasswordHash,
+}
+
+/// A stored idempotency key.
+#[derive(Debug)]
+pub(super) struct StoredKey {
+    pub event: EventId,
+    pub seats: Seats,
+    pub booking: BookingId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything the store holds. Ids are positions plus one.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub accounts: Vec<Account>,
+    pub events: Vec<Event>,
+    pub bookings: Vec<Booking>,
+    pub entries: Vec<WaitlistEntry>,
+    pub notifications: Vec<(UserId, Notification)>,
+    pub keys: HashMap<(UserId, String), StoredKey>,
+}
+
+/// The next id for a table of `len` rows.
+pub(super) fn next_id<T>(len: usize, wrap: fn(i64) -> Option<T>) -> Result<T, StoreError> {
+    i64::try_from(len + 1)
+        .ok()
+        .and_then(wrap)
+        .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("id space exhausted")))
+}
+
+/// The index of the row with id `id`.
+pub(super) fn index(id: i64) -> usize {
+    usize::try_from(id - 1).unwrap_or(usize::MAX)
+}
+
+impl State {
+    pub fn event_mut(&mut self, id: EventId) -> Option<&mut Event> {
+        self.events.get_mut(index(id.get()))
+    }
+
+    /// An event with its derived queue length.
+    pub fn event(&self, id: EventId) -> Option<Event> {
+        let mut event = self.events.get(index(id.get()))?.clone();
+        event.waitlist_length = u32::try_from(self.waiting(id).count()).unwrap_or(u32::MAX);
+        Some(event)
+    }
+
+    pub fn inventory(&self, event: &Event) -> Result<Inventory, StoreError> {
+        Inventory::new(event.capacity, event.booked_seats, event.max_seats_per_booking, event.status)
+            .map_err(|e: InventoryError| StoreError::Unknown(e.into()))
+    }
+
+    /// The event's waiting entries in queue order.
+    pub fn waiting(&self, event: EventId) -> impl Iterator<Item = &WaitlistEntry> {
+        self.entries.iter().filter(move |e| e.event_id == event && e.status == WaitlistStatus::Waiting)
+    }
+
+    pub fn queue(&self, event: EventId) -> Vec<Queued> {
+        self.waiting(event).map(|e| Queued { entry: e.id, user: e.user_id, seats: e.seats }).collect()
+    }
+
+    pub fn holding(&self, event: EventId, user: UserId) -> Holding {
+        if self.bookings.iter().any(|b| b.event_id == event && b.user_id == user && b.status == BookingStatus::Confirmed) {
+            Holding::Booked
+        } else if self.waiting(event).any(|e| e.user_id == user) {
+            Holding::Waiting
+        } else {
+            Holding::Nothing
+        }
+    }
+
+    /// An entry with its derived position.
+    pub fn with_position(&self, entry: &WaitlistEntry) -> WaitlistEntry {
+        let mut entry = entry.clone();
+        entry.position = (entry.status == WaitlistStatus::Waiting)
+            .then(|| self.waiting(entry.event_id).position(|e| e.id == entry.id))
+            .flatten()
+            .and_then(|i| u32::try_from(i + 1).ok());
+        entry
+    }
+
+    pub fn insert_booking(
+        &mut self,
+        event: EventId,
+        user: UserId,
+        seats: Seats,
+        source: evently_domain::booking::BookingSource,
+    ) -> Result<Booking, StoreError> {
+        let booking = Booking {
+            id: next_id(self.bookings.len(), BookingId::new)?,
+            event_id: event,
+            user_id: user,
+            seats,
+            status: BookingStatus::Confirmed,
+            source,
+            created_at: Utc::now(),
+            cancelled_at: None,
+        };
+        self.bookings.push(booking.clone());
+        Ok(booking)
+    }
+
+    /// Confirms promoted entries, stores the new seat count and writes every notice.
+    pub fn settle(
+        &mut self,
+        event: EventId,
+        inventory: Inventory,
+        promoted: &[Queued],
+        mut notices: Vec<Notice>,
+    ) -> Result<(), StoreError> {
+        let name = self.event(event).map(|e| e.name.as_str().to_owned()).unwrap_or_default();
+        for entry in promoted {
+            let booking =
+                self.insert_booking(event, entry.user, entry.seats, evently_domain::booking::BookingSource::Waitlist)?;
+            if let Some(stored) = self.entries.get_mut(index(entry.entry.get())) {
+                stored.status = WaitlistStatus::Promoted;
+                stored.booking_id = Some(booking.id);
+            }
+            notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
+        }
+        if let Some(stored) = self.event_mut(event) {
+            stored.booked_seats = inventory.booked();
+        }
+        self.notify(notices)
+    }
+
+    pub fn notify(&mut self, notices: Vec<Notice>) -> Result<(), StoreError> {
+        let now = Utc::now();
+        for notice in notices {
+            let id = next_id(self.notifications.len(), NotificationId::new)?;
+            let notification = Notification {
+                id,
+                kind: notice.kind,
+                event_id: notice.event,
+                booking_id: notice.booking,
+                message: notice.message,
+                created_at: now,
+            };
+            self.notifications.push((notice.user, notification));
+        }
+        Ok(())
+    }
+
+    pub fn next_entry_id(&self) -> Result<WaitlistEntryId, StoreError> {
+        next_id(self.entries.len(), WaitlistEntryId::new)
+    }
+}

@@ -1,0 +1,110 @@
+//! The PostgreSQL store: diesel-async over a deadpool pool. Every change that touches
+//! seats is one transaction that takes the event's row lock first, decides with the
+//! domain rules, and writes the decision before committing.
+
+mod bookings;
+mod error;
+mod inventory;
+mod events;
+mod migrate;
+mod notifications;
+mod rows;
+#[cfg(feature = "test-support")]
+pub mod test_db;
+mod tx;
+mod users;
+mod waitlist;
+
+use std::time::Duration;
+
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
+use evently_domain::{Store, StoreError};
+pub use migrate::migrate;
+
+/// How the store connects and how long it waits.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// The PostgreSQL URL.
+    pub url: String,
+    /// Connections in this instance's pool.
+    pub pool_size: usize,
+    /// How long a request waits for a pooled connection before answering 503.
+    pub acquire_timeout: Duration,
+    /// The longest any statement may run (and wait for a lock).
+    pub statement_timeout: Duration,
+}
+
+impl PgSettings {
+    /// Settings with the default pool (16 connections, 2 s to acquire, 5 s per statement).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            pool_size: 16,
+            acquire_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The PostgreSQL adapter of every port.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("pool", &self.pool.status()).finish()
+    }
+}
+
+type Conn = Object<AsyncPgConnection>;
+
+impl PgStore {
+    /// Builds the pool (connections open lazily).
+    ///
+    /// # Errors
+    /// When the pool cannot be configured.
+    pub fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
+        let statement_timeout_ms = settings.statement_timeout.as_millis();
+        let mut config = ManagerConfig::<AsyncPgConnection>::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            Box::pin(async move {
+                use diesel_async::AsyncConnection as _;
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                let setup = format!(
+                    "SET statement_timeout = {statement_timeout_ms}; SET lock_timeout = {statement_timeout_ms}; \
+                     SET idle_in_transaction_session_timeout = {}",
+                    statement_timeout_ms * 2
+                );
+                conn.batch_execute(&setup)
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(conn)
+            })
+        });
+        let manager = AsyncDieselConnectionManager::new_with_config(settings.url.clone(), config);
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_size)
+            .wait_timeout(Some(settings.acquire_timeout))
+            .create_timeout(Some(settings.acquire_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()?;
+        Ok(Self { pool })
+    }
+
+    async fn conn(&self) -> Result<Conn, StoreError> {
+        self.pool.get().await.map_err(error::pool)
+    }
+}
+
+impl Store for PgStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        conn.batch_execute("SELECT 1").await.map_err(error::classify)
+    }
+}

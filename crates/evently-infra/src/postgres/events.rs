@@ -1,0 +1,179 @@
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use evently_domain::event::{
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
+};
+use evently_domain::notification::NotificationKind;
+use evently_domain::{EventId, Page, PageRequest, StoreError};
+
+use super::PgStore;
+use super::error::{TxError, classify};
+use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure};
+use super::rows::{EVENT_COLUMNS, EventRow, Total, convert};
+use super::users::{not_found_as_none, offset};
+
+/// The filter of an event listing, with `NULL` meaning "any".
+const LIST_FILTER: &str = "($1::text IS NULL OR e.status = $1) \
+     AND ($2::timestamptz IS NULL OR e.starts_at >= $2) \
+     AND ($3::timestamptz IS NULL OR e.starts_at <= $3) \
+     AND ($4::text IS NULL OR lower(e.name) LIKE $4 OR lower(e.venue) LIKE $4)";
+
+/// A `LIKE` pattern matching `text` anywhere, lower-cased, wildcards escaped.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Reads an event inside or outside a transaction.
+async fn fetch(conn: &mut AsyncPgConnection, id: EventId) -> diesel::QueryResult<EventRow> {
+    diesel::sql_query(format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"))
+        .bind::<BigInt, _>(id.get())
+        .get_result(conn)
+        .await
+}
+
+impl EventRepository for PgStore {
+    #[tracing::instrument(skip_all)]
+    async fn create_event(&self, event: NewEvent) -> Result<Event, StoreError> {
+        let mut conn = self.conn().await?;
+        let row: EventRow = diesel::sql_query(format!(
+            "WITH e AS (INSERT INTO events (name, venue, description, starts_at, capacity, max_seats_per_booking) \
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING *) \
+             SELECT {EVENT_COLUMNS} FROM e"
+        ))
+        .bind::<Text, _>(event.name.as_str())
+        .bind::<Text, _>(event.venue.as_str())
+        .bind::<Text, _>(event.description.as_str())
+        .bind::<Timestamptz, _>(event.starts_at)
+        .bind::<Integer, _>(seat_count(event.capacity.get()))
+        .bind::<Integer, _>(seat_count(event.max_seats_per_booking.get()))
+        .get_result(&mut conn)
+        .await
+        .map_err(classify)?;
+        row.try_into()
+    }
+
+    async fn find_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
+        row.map(Event::try_from).transpose()
+    }
+
+    async fn list_events(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
+        let mut conn = self.conn().await?;
+        let status = filter.status.map(|s| s.as_str());
+        let pattern = filter.query.as_ref().map(|q| contains_pattern(q.as_str()));
+        let rows: Vec<EventRow> = diesel::sql_query(format!(
+            "SELECT {EVENT_COLUMNS} FROM events e WHERE {LIST_FILTER} ORDER BY e.starts_at, e.id LIMIT $5 OFFSET $6"
+        ))
+        .bind::<Nullable<Text>, _>(status)
+        .bind::<Nullable<Timestamptz>, _>(filter.from)
+        .bind::<Nullable<Timestamptz>, _>(filter.to)
+        .bind::<Nullable<Text>, _>(pattern.as_deref())
+        .bind::<BigInt, _>(i64::from(page.limit()))
+        .bind::<BigInt, _>(offset(page))
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        let total: Total = diesel::sql_query(format!("SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}"))
+            .bind::<Nullable<Text>, _>(status)
+            .bind::<Nullable<Timestamptz>, _>(filter.from)
+            .bind::<Nullable<Timestamptz>, _>(filter.to)
+            .bind::<Nullable<Text>, _>(pattern.as_deref())
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+    }
+
+    #[tracing::instrument(skip_all, fields(event.id = %id))]
+    async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let locked = lock_event(conn, id, None).await?.ok_or(TxError::Domain(UpdateEventError::NotFound))?;
+                let current = locked.inventory;
+                let queue = load_queue(conn, id).await?;
+                let capacity = patch.capacity.unwrap_or(current.capacity());
+                let max = patch.max_seats_per_booking.unwrap_or(current.max_per_booking());
+                let released = current.resize(capacity, max, &queue).map_err(TxError::Domain)?;
+                let row: EventRow = diesel::sql_query(format!(
+                    "WITH e AS (UPDATE events SET name = COALESCE($2, name), venue = COALESCE($3, venue), \
+                       description = COALESCE($4, description), starts_at = COALESCE($5, starts_at), \
+                       capacity = $6, max_seats_per_booking = $7, updated_at = now() WHERE id = $1 RETURNING *) \
+                     SELECT {EVENT_COLUMNS} FROM e"
+                ))
+                .bind::<BigInt, _>(id.get())
+                .bind::<Nullable<Text>, _>(patch.name.as_ref().map(|n| n.as_str()))
+                .bind::<Nullable<Text>, _>(patch.venue.as_ref().map(|v| v.as_str()))
+                .bind::<Nullable<Text>, _>(patch.description.as_ref().map(|d| d.as_str()))
+                .bind::<Nullable<Timestamptz>, _>(patch.starts_at)
+                .bind::<Integer, _>(seat_count(capacity.get()))
+                .bind::<Integer, _>(seat_count(max.get()))
+                .get_result(conn)
+                .await?;
+                if patch.changes_details() {
+                    broadcast(conn, id, NotificationKind::EventChanged, &row.name).await?;
+                }
+                let name = row.name.clone();
+                settle(conn, id, &name, released.inventory, &released.promoted, Vec::new()).await?;
+                let row = fetch(conn, id).await?;
+                Event::try_from(row).map_err(store_failure)
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(event.id = %id))]
+    async fn cancel_event(&self, id: EventId) -> Result<Event, CancelEventError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let locked = lock_event(conn, id, None).await?.ok_or(TxError::Domain(CancelEventError::NotFound))?;
+                let cancelled = locked.inventory.cancel_event().map_err(TxError::Domain)?;
+                broadcast(conn, id, NotificationKind::EventCancelled, &locked.name).await?;
+                diesel::sql_query(
+                    "UPDATE bookings SET status = 'cancelled', cancelled_at = now() \
+                     WHERE event_id = $1 AND status = 'confirmed'",
+                )
+                .bind::<BigInt, _>(id.get())
+                .execute(conn)
+                .await?;
+                diesel::sql_query("UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = $1 AND status = 'waiting'")
+                    .bind::<BigInt, _>(id.get())
+                    .execute(conn)
+                    .await?;
+                diesel::sql_query(
+                    "UPDATE events SET status = 'cancelled', booked_seats = $2, updated_at = now() WHERE id = $1",
+                )
+                .bind::<BigInt, _>(id.get())
+                .bind::<Integer, _>(seat_count(cancelled.booked()))
+                .execute(conn)
+                .await?;
+                let row = fetch(conn, id).await?;
+                Event::try_from(row).map_err(store_failure)
+            })
+        })
+        .await
+    }
+}
+
+/// Tells every holder of a confirmed booking or waiting entry of the event (call before
+/// their states change).
+async fn broadcast<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    kind: NotificationKind,
+    event_name: &str,
+) -> Result<(), TxError<E>> {
+    diesel::sql_query(
+        "INSERT INTO notifications (user_id, kind, event_id, booking_id, message) \
+         SELECT user_id, $2, event_id, id, $3 FROM bookings WHERE event_id = $1 AND status = 'confirmed' \
+         UNION ALL \
+         SELECT user_id, $2, event_id, NULL, $3 FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'",
+    )
+    .bind::<BigInt, _>(event.get())
+    .bind::<Text, _>(kind.as_str())
+    .bind::<Text, _>(kind.broadcast_message(event_name))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The steps every seat-changing transaction shares: lock the event row, load its
+//! queue, write promotions.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use evently_domain::booking::{Holding, Inventory, Queued};
+use evently_domain::event::{Capacity, EventStatus};
+use evently_domain::notification::Notice;
+use evently_domain::{BookingId, EventId, StoreError, UserId, WaitlistEntryId};
+
+use super::error::TxError;
+use super::notifications::write_notices;
+use super::rows::{id, seats, unsigned};
+use super::users::not_found_as_none;
+
+/// An event row held under `FOR UPDATE`, as the rules see it.
+pub(super) struct Locked {
+    pub name: String,
+    pub inventory: Inventory,
+    pub holding: Holding,
+}
+
+#[derive(QueryableByName)]
+struct LockedRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Integer)]
+    capacity: i32,
+    #[diesel(sql_type = Integer)]
+    booked_seats: i32,
+    #[diesel(sql_type = Integer)]
+    max_seats_per_booking: i32,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bool)]
+    booked: bool,
+    #[diesel(sql_type = Bool)]
+    waiting: bool,
+}
+
+/// Wraps a store failure met inside a transaction.
+pub(super) fn store_failure<E: From<StoreError>>(error: StoreError) -> TxError<E> {
+    TxError::Domain(E::from(error))
+}
+
+/// Locks an event's row and reads its inventory and what `user` holds for it (pass
+/// `None` when no user is involved). `Ok(None)` when there is no such event.
+pub(super) async fn lock_event<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    user: Option<UserId>,
+) -> Result<Option<Locked>, TxError<E>> {
+    let row: Option<LockedRow> = diesel::sql_query(
+        "SELECT e.name, e.capacity, e.booked_seats, e.max_seats_per_booking, e.status, \
+           EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = e.id AND b.user_id = $2 AND b.status = 'confirmed') AS booked, \
+           EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.event_id = e.id AND w.user_id = $2 AND w.status = 'waiting') AS waiting \
+         FROM events e WHERE e.id = $1 FOR UPDATE OF e",
+    )
+    .bind::<BigInt, _>(event.get())
+    .bind::<BigInt, _>(user.map_or(0, UserId::get))
+    .get_result(conn)
+    .await
+    .map(Some)
+    .or_else(not_found_as_none)
+    .map_err(store_failure)?;
+    let Some(row) = row else { return Ok(None) };
+    let corrupt = |what: &str| store_failure(StoreError::Unknown(anyhow::anyhow!("corrupt event row: {what}")));
+    let capacity = Capacity::new(i64::from(row.capacity)).map_err(|_| corrupt("capacity"))?;
+    let status = EventStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
+    let booked = unsigned(row.booked_seats).map_err(store_failure)?;
+    let max = seats(row.max_seats_per_booking).map_err(store_failure)?;
+    let inventory = Inventory::new(capacity, booked, max, status).map_err(|e| corrupt(&e.to_string()))?;
+    let holding = match (row.booked, row.waiting) {
+        (true, _) => Holding::Booked,
+        (false, true) => Holding::Waiting,
+        (false, false) => Holding::Nothing,
+    };
+    Ok(Some(Locked { name: row.name, inventory, holding }))
+}
+
+#[derive(QueryableByName)]
+struct QueuedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Integer)]
+    seats: i32,
+}
+
+/// An event's waiting entries in queue order (call with the event locked).
+pub(super) async fn load_queue<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> Result<Vec<Queued>, TxError<E>> {
+    let rows: Vec<QueuedRow> = diesel::sql_query(
+        "SELECT id, user_id, seats FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' \
+         ORDER BY joined_at, id",
+    )
+    .bind::<BigInt, _>(event.get())
+    .load(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Queued {
+                entry: id(row.id, WaitlistEntryId::new)?,
+                user: id(row.user_id, UserId::new)?,
+                seats: seats(row.seats)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()
+        .map_err(store_failure)
+}
+
+#[derive(QueryableByName)]
+struct NewId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Turns promoted entries into confirmed bookings, stores the event's new seat count and
+/// writes every notice owed (the promotions' and `extra`).
+pub(super) async fn settle<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    event_name: &str,
+    inventory: Inventory,
+    promoted: &[Queued],
+    mut notices: Vec<Notice>,
+) -> Result<(), TxError<E>> {
+    for entry in promoted {
+        let booking: NewId = diesel::sql_query(
+            "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source) VALUES ($1, $2, $3, 'waitlist') RETURNING id) \
+             UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) WHERE id = $4 RETURNING booking_id AS id",
+        )
+        .bind::<BigInt, _>(event.get())
+        .bind::<BigInt, _>(entry.user.get())
+        .bind::<Integer, _>(seat_count(entry.seats.get()))
+        .bind::<BigInt, _>(entry.entry.get())
+        .get_result(conn)
+        .await?;
+        let booking = id(booking.id, BookingId::new).map_err(store_failure)?;
+        notices.push(Notice::promoted(entry.user, event, event_name, booking, entry.seats));
+    }
+    diesel::sql_query("UPDATE events SET booked_seats = $2 WHERE id = $1")
+        .bind::<BigInt, _>(event.get())
+        .bind::<Integer, _>(seat_count(inventory.booked()))
+        .execute(conn)
+        .await?;
+    write_notices(conn, &notices).await?;
+    Ok(())
+}
+
+/// A seat count as the database's integer (every count is bounded by `Capacity::MAX`).
+pub(super) fn seat_count(seats: u32) -> i32 {
+    i32::try_from(seats).unwrap_or(i32::MAX)
+}

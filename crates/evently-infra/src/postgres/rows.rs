@@ -1,0 +1,258 @@
+//! Rows as the database returns them, and their conversion into domain values. A row
+//! that breaks a domain rule is a corrupt store, reported as [`StoreError::Unknown`].
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use evently_domain::booking::{Booking, BookingSource, BookingStatus, Seats};
+use evently_domain::event::{Capacity, Description, Event, EventName, EventStatus, Venue};
+use evently_domain::notification::{Notification, NotificationKind};
+use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
+use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
+use evently_domain::{BookingId, EventId, NotificationId, StoreError, UserId, WaitlistEntryId};
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Unknown(anyhow::anyhow!("corrupt row: invalid {what}"))
+}
+
+pub(super) fn id<T>(raw: i64, wrap: fn(i64) -> Option<T>) -> Result<T, StoreError> {
+    wrap(raw).ok_or_else(|| corrupt("id"))
+}
+
+pub(super) fn seats(raw: i32) -> Result<Seats, StoreError> {
+    Seats::new(i64::from(raw)).map_err(|_| corrupt("seats"))
+}
+
+pub(super) fn count(raw: i64) -> u32 {
+    u32::try_from(raw).unwrap_or(u32::MAX)
+}
+
+pub(super) fn unsigned(raw: i32) -> Result<u32, StoreError> {
+    u32::try_from(raw).map_err(|_| corrupt("count"))
+}
+
+#[derive(QueryableByName)]
+pub(super) struct UserRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+pub(super) const USER_COLUMNS: &str = "id, name, email, role, created_at";
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, UserId::new)?,
+            name: UserName::new(&row.name).map_err(|_| corrupt("user name"))?,
+            email: Email::new(&row.email).map_err(|_| corrupt("email"))?,
+            role: Role::parse(&row.role).ok_or_else(|| corrupt("role"))?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct CredentialsRow {
+    #[diesel(embed)]
+    pub user: UserRow,
+    #[diesel(sql_type = Text)]
+    pub password_hash: String,
+}
+
+impl TryFrom<CredentialsRow> for Credentials {
+    type Error = StoreError;
+
+    fn try_from(row: CredentialsRow) -> Result<Self, StoreError> {
+        Ok(Self { user: row.user.try_into()?, password_hash: PasswordHash::new(row.password_hash) })
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub venue: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Integer)]
+    pub capacity: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_seats_per_booking: i32,
+    #[diesel(sql_type = Integer)]
+    pub booked_seats: i32,
+    #[diesel(sql_type = BigInt)]
+    pub waitlist_length: i64,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The columns of [`EventRow`] for an `events e` in the query, with the derived queue
+/// length.
+pub(super) const EVENT_COLUMNS: &str = "e.id, e.name, e.venue, e.description, e.starts_at, e.capacity, \
+     e.max_seats_per_booking, e.booked_seats, e.status, e.created_at, e.updated_at, \
+     (SELECT count(*) FROM waitlist_entries w WHERE w.event_id = e.id AND w.status = 'waiting') AS waitlist_length";
+
+impl TryFrom<EventRow> for Event {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, EventId::new)?,
+            name: EventName::new(&row.name).map_err(|_| corrupt("event name"))?,
+            venue: Venue::new(&row.venue).map_err(|_| corrupt("venue"))?,
+            description: Description::new(&row.description).map_err(|_| corrupt("description"))?,
+            starts_at: row.starts_at,
+            capacity: Capacity::new(i64::from(row.capacity)).map_err(|_| corrupt("capacity"))?,
+            max_seats_per_booking: seats(row.max_seats_per_booking)?,
+            booked_seats: unsigned(row.booked_seats)?,
+            waitlist_length: count(row.waitlist_length),
+            status: EventStatus::parse(&row.status).ok_or_else(|| corrupt("event status"))?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct BookingRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub source: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+pub(super) const BOOKING_COLUMNS: &str = "id, event_id, user_id, seats, status, source, created_at, cancelled_at";
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = StoreError;
+
+    fn try_from(row: BookingRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, BookingId::new)?,
+            event_id: id(row.event_id, EventId::new)?,
+            user_id: id(row.user_id, UserId::new)?,
+            seats: seats(row.seats)?,
+            status: BookingStatus::parse(&row.status).ok_or_else(|| corrupt("booking status"))?,
+            source: BookingSource::parse(&row.source).ok_or_else(|| corrupt("booking source"))?,
+            created_at: row.created_at,
+            cancelled_at: row.cancelled_at,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub position: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub booking_id: Option<i64>,
+    #[diesel(sql_type = Timestamptz)]
+    pub joined_at: DateTime<Utc>,
+}
+
+/// The columns of [`EntryRow`] for a `waitlist_entries w` in the query, with the
+/// derived position of waiting entries.
+pub(super) const ENTRY_COLUMNS: &str = "w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, \
+     CASE WHEN w.status = 'waiting' THEN (SELECT count(*) FROM waitlist_entries o \
+       WHERE o.event_id = w.event_id AND o.status = 'waiting' AND (o.joined_at, o.id) <= (w.joined_at, w.id)) END AS position";
+
+impl TryFrom<EntryRow> for WaitlistEntry {
+    type Error = StoreError;
+
+    fn try_from(row: EntryRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, WaitlistEntryId::new)?,
+            event_id: id(row.event_id, EventId::new)?,
+            user_id: id(row.user_id, UserId::new)?,
+            seats: seats(row.seats)?,
+            status: WaitlistStatus::parse(&row.status).ok_or_else(|| corrupt("waitlist status"))?,
+            position: row.position.map(count),
+            booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,
+            joined_at: row.joined_at,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct NotificationRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub booking_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub message: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<NotificationRow> for Notification {
+    type Error = StoreError;
+
+    fn try_from(row: NotificationRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, NotificationId::new)?,
+            kind: NotificationKind::parse(&row.kind).ok_or_else(|| corrupt("notification kind"))?,
+            event_id: id(row.event_id, EventId::new)?,
+            booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,
+            message: row.message,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// A total from `SELECT count(*) AS total`.
+#[derive(QueryableByName)]
+pub(super) struct Total {
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+}
+
+/// Converts every row, failing on the first corrupt one.
+pub(super) fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(T::try_from).collect()
+}
