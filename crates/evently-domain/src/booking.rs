@@ -12,8 +12,8 @@ pub use models::{
     BookOutcome, Booking, BookingRequest, BookingSource, BookingStatus, IdempotencyKey,
     IdempotencyKeyError, Seats, SeatsError,
 };
+pub use ports::BookingRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockBookingRepository;
-pub use ports::BookingRepository;
 pub use rules::{Holding, Inventory, InventoryError, Queued, Released};
 pub use service::BookingService;

@@ -8,7 +8,7 @@ pub use models::{
     Actor, Credentials, Email, EmailError, NewUser, Password, PasswordError, PasswordHash, Role,
     User, UserName,
 };
+pub use ports::{CreateUserError, PasswordHasher, SetRoleError, UserRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockPasswordHasher, MockUserRepository};
-pub use ports::{CreateUserError, PasswordHasher, SetRoleError, UserRepository};
 pub use service::{AccountService, LoginError, RegisterError};

@@ -2,14 +2,19 @@
 //! rest of the application sees one concrete type.
 
 use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError, Seats,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus,
+    CancelBookingError, Seats,
 };
 use evently_domain::event::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
 };
 use evently_domain::notification::{Notification, NotificationRepository};
-use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository};
-use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository};
+use evently_domain::user::{
+    CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository,
+};
+use evently_domain::waitlist::{
+    JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
+};
 use evently_domain::{BookingId, EventId, Page, PageRequest, Store, StoreError, UserId};
 
 use crate::{MemoryStore, PgStore};

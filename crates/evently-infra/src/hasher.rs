@@ -20,7 +20,10 @@ pub struct HashCost {
 impl Default for HashCost {
     /// The OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        Self { memory_kib: 19_456, iterations: 2 }
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+        }
     }
 }
 
@@ -46,7 +49,10 @@ impl Argon2Hasher {
             .hash_password(&salt)
             .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?
             .to_string();
-        Ok(Self { argon2: Arc::new(argon2), dummy: PasswordHash::new(dummy) })
+        Ok(Self {
+            argon2: Arc::new(argon2),
+            dummy: PasswordHash::new(dummy),
+        })
     }
 
     async fn blocking<T: Send + 'static>(
@@ -73,9 +79,12 @@ impl PasswordHasher for Argon2Hasher {
 
     async fn verify(&self, password: Password, hash: PasswordHash) -> Result<bool, StoreError> {
         self.blocking(move |argon2| {
-            let parsed = Phc::new(hash.as_str())
-                .map_err(|e| StoreError::Unknown(anyhow::anyhow!("unreadable password hash: {e}")))?;
-            Ok(argon2.verify_password(password.expose().as_bytes(), &parsed).is_ok())
+            let parsed = Phc::new(hash.as_str()).map_err(|e| {
+                StoreError::Unknown(anyhow::anyhow!("unreadable password hash: {e}"))
+            })?;
+            Ok(argon2
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok())
         })
         .await
     }
@@ -91,11 +100,20 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_wrong_passwords_do_not() {
-        let hasher = Argon2Hasher::new(HashCost { memory_kib: 1024, iterations: 1 }).unwrap();
+        let hasher = Argon2Hasher::new(HashCost {
+            memory_kib: 1024,
+            iterations: 1,
+        })
+        .unwrap();
         let password = Password::new("correct horse").unwrap();
         let hash = hasher.hash(password.clone()).await.unwrap();
         assert!(hash.as_str().starts_with("$argon2id$"));
         assert!(hasher.verify(password, hash.clone()).await.unwrap());
-        assert!(!hasher.verify(Password::new("wrong horse").unwrap(), hash).await.unwrap());
+        assert!(
+            !hasher
+                .verify(Password::new("wrong horse").unwrap(), hash)
+                .await
+                .unwrap()
+        );
     }
 }

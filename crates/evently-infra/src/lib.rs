@@ -2,11 +2,9 @@
 //! password hasher, and [`AnyStore`], which lets the composition root pick a store at
 //! run time.
 
-
 pub mod hasher;
 pub mod memory;
 pub mod postgres;
-
 
 mod any_store;
 pub use any_store::AnyStore;

@@ -4,8 +4,8 @@
 
 mod bookings;
 mod error;
-mod inventory;
 mod events;
+mod inventory;
 mod migrate;
 mod notifications;
 mod rows;
@@ -18,7 +18,9 @@ mod waitlist;
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
 use evently_domain::{Store, StoreError};
 pub use migrate::migrate;
@@ -56,7 +58,9 @@ pub struct PgStore {
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore").field("pool", &self.pool.status()).finish()
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .finish()
     }
 }
 
@@ -105,6 +109,8 @@ impl PgStore {
 impl Store for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        conn.batch_execute("SELECT 1").await.map_err(error::classify)
+        conn.batch_execute("SELECT 1")
+            .await
+            .map_err(error::classify)
     }
 }

@@ -142,8 +142,12 @@ impl IdempotencyKey {
     /// # Errors
     /// [`IdempotencyKeyError`] when empty, too long or not visible ASCII.
     pub fn new(raw: &str) -> Result<Self, IdempotencyKeyError> {
-        let valid = !raw.is_empty() && raw.len() <= Self::MAX_CHARS && raw.bytes().all(|b| b.is_ascii_graphic());
-        valid.then(|| Self(raw.to_owned())).ok_or(IdempotencyKeyError)
+        let valid = !raw.is_empty()
+            && raw.len() <= Self::MAX_CHARS
+            && raw.bytes().all(|b| b.is_ascii_graphic());
+        valid
+            .then(|| Self(raw.to_owned()))
+            .ok_or(IdempotencyKeyError)
     }
 
     /// The key.
@@ -192,6 +196,9 @@ mod tests {
         assert_eq!(IdempotencyKey::new(""), Err(IdempotencyKeyError));
         assert_eq!(IdempotencyKey::new("a b"), Err(IdempotencyKeyError));
         assert_eq!(IdempotencyKey::new("é"), Err(IdempotencyKeyError));
-        assert_eq!(IdempotencyKey::new(&"k".repeat(256)), Err(IdempotencyKeyError));
+        assert_eq!(
+            IdempotencyKey::new(&"k".repeat(256)),
+            Err(IdempotencyKeyError)
+        );
     }
 }

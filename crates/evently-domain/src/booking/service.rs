@@ -1,6 +1,6 @@
 use super::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
-    GetBookingError,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus,
+    CancelBookingError, GetBookingError,
 };
 use crate::store::retry_transient;
 use crate::user::Actor;
@@ -74,9 +74,9 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
+    use crate::EventId;
     use crate::booking::{BookingSource, MockBookingRepository, Seats};
     use crate::user::Role;
-    use crate::EventId;
 
     fn booking(owner: i64) -> Booking {
         Booking {
@@ -92,12 +92,17 @@ mod tests {
     }
 
     fn actor(id: i64, role: Role) -> Actor {
-        Actor { id: UserId::new(id).unwrap(), role }
+        Actor {
+            id: UserId::new(id).unwrap(),
+            role,
+        }
     }
 
     fn repo_holding(owner: i64) -> MockBookingRepository {
         let mut bookings = MockBookingRepository::new();
-        bookings.expect_find_booking().returning(move |_| Box::pin(async move { Ok(Some(booking(owner))) }));
+        bookings
+            .expect_find_booking()
+            .returning(move |_| Box::pin(async move { Ok(Some(booking(owner))) }));
         bookings
     }
 
@@ -107,7 +112,10 @@ mod tests {
         bookings.expect_cancel_booking().never();
         let service = BookingService::new(bookings);
         let stranger = actor(2, Role::User);
-        assert!(matches!(block_on(service.get(stranger, BookingId::new(9).unwrap())), Err(GetBookingError::NotFound)));
+        assert!(matches!(
+            block_on(service.get(stranger, BookingId::new(9).unwrap())),
+            Err(GetBookingError::NotFound)
+        ));
         assert!(matches!(
             block_on(service.cancel(stranger, BookingId::new(9).unwrap())),
             Err(CancelBookingError::NotFound)
@@ -134,19 +142,32 @@ mod tests {
     #[test]
     fn missing_bookings_are_not_found() {
         let mut bookings = MockBookingRepository::new();
-        bookings.expect_find_booking().returning(|_| Box::pin(async { Ok(None) }));
+        bookings
+            .expect_find_booking()
+            .returning(|_| Box::pin(async { Ok(None) }));
         let service = BookingService::new(bookings);
         let admin = actor(5, Role::Admin);
-        assert!(matches!(block_on(service.get(admin, BookingId::new(9).unwrap())), Err(GetBookingError::NotFound)));
+        assert!(matches!(
+            block_on(service.get(admin, BookingId::new(9).unwrap())),
+            Err(GetBookingError::NotFound)
+        ));
     }
 
     #[test]
     fn booking_retries_transient_failures_but_not_sold_out() {
         let mut bookings = MockBookingRepository::new();
         let mut seq = mockall::Sequence::new();
-        bookings.expect_book().times(2).in_sequence(&mut seq).returning(|_| {
-            Box::pin(async { Err(BookError::Store(StoreError::Transient(anyhow::anyhow!("deadlock detected")))) })
-        });
+        bookings
+            .expect_book()
+            .times(2)
+            .in_sequence(&mut seq)
+            .returning(|_| {
+                Box::pin(async {
+                    Err(BookError::Store(StoreError::Transient(anyhow::anyhow!(
+                        "deadlock detected"
+                    ))))
+                })
+            });
         bookings
             .expect_book()
             .times(1)
@@ -159,17 +180,23 @@ mod tests {
             seats: Seats::ONE,
             idempotency_key: None,
         };
-        assert!(matches!(block_on(service.book(request)), Err(BookError::SoldOut { available: 0 })));
+        assert!(matches!(
+            block_on(service.book(request)),
+            Err(BookError::SoldOut { available: 0 })
+        ));
     }
 
     #[test]
     fn store_failures_while_cancelling_surface_unchanged() {
         let mut bookings = MockBookingRepository::new();
-        bookings
-            .expect_find_booking()
-            .returning(|_| Box::pin(async { Err(StoreError::Unavailable(anyhow::anyhow!("pool timed out"))) }));
+        bookings.expect_find_booking().returning(|_| {
+            Box::pin(async { Err(StoreError::Unavailable(anyhow::anyhow!("pool timed out"))) })
+        });
         let service = BookingService::new(bookings);
         let result = block_on(service.cancel(actor(1, Role::User), BookingId::new(9).unwrap()));
-        assert!(matches!(result, Err(CancelBookingError::Store(StoreError::Unavailable(_)))));
+        assert!(matches!(
+            result,
+            Err(CancelBookingError::Store(StoreError::Unavailable(_)))
+        ));
     }
 }

@@ -1,4 +1,6 @@
-use super::{CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError};
+use super::{
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
+};
 use crate::store::retry_transient;
 use crate::{EventId, Page, PageRequest, StoreError};
 
@@ -34,7 +36,11 @@ impl<R: EventRepository> EventService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn list(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
+    pub async fn list(
+        &self,
+        filter: EventFilter,
+        page: PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
         self.events.list_events(filter, page).await
     }
 
@@ -66,11 +72,18 @@ mod tests {
     fn update_retries_transient_failures_a_bounded_number_of_times() {
         let mut events = MockEventRepository::new();
         events.expect_update_event().times(3).returning(|_, _| {
-            Box::pin(async { Err(UpdateEventError::Store(StoreError::Transient(anyhow::anyhow!("deadlock")))) })
+            Box::pin(async {
+                Err(UpdateEventError::Store(StoreError::Transient(
+                    anyhow::anyhow!("deadlock"),
+                )))
+            })
         });
         let service = EventService::new(events);
         let result = block_on(service.update(EventId::new(1).unwrap(), EventPatch::default()));
-        assert!(matches!(result, Err(UpdateEventError::Store(StoreError::Transient(_)))));
+        assert!(matches!(
+            result,
+            Err(UpdateEventError::Store(StoreError::Transient(_)))
+        ));
     }
 
     #[test]
@@ -81,6 +94,9 @@ mod tests {
             .times(1)
             .returning(|_| Box::pin(async { Err(CancelEventError::EventCancelled) }));
         let service = EventService::new(events);
-        assert!(matches!(block_on(service.cancel(EventId::new(1).unwrap())), Err(CancelEventError::EventCancelled)));
+        assert!(matches!(
+            block_on(service.cancel(EventId::new(1).unwrap())),
+            Err(CancelEventError::EventCancelled)
+        ));
     }
 }

@@ -202,7 +202,16 @@ mod tests {
             Email::new("  Ada@Example.ORG ").map(|e| e.as_str().to_owned()),
             Ok("ada@example.org".to_owned())
         );
-        for bad in ["", "ada", "ada@", "@example.org", "a b@example.org", "a@b@c.org", "a@org", "a@.org"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "a b@example.org",
+            "a@b@c.org",
+            "a@org",
+            "a@.org",
+        ] {
             assert_eq!(Email::new(bad), Err(EmailError), "{bad}");
         }
     }
@@ -218,8 +227,14 @@ mod tests {
     #[test]
     fn owners_and_admins_may_access() {
         let (owner, other) = (UserId::new(1).unwrap(), UserId::new(2).unwrap());
-        let user = Actor { id: other, role: Role::User };
-        let admin = Actor { id: other, role: Role::Admin };
+        let user = Actor {
+            id: other,
+            role: Role::User,
+        };
+        let admin = Actor {
+            id: other,
+            role: Role::Admin,
+        };
         assert!(!user.may_access(owner));
         assert!(user.may_access(other));
         assert!(admin.may_access(owner));

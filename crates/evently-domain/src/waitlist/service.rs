@@ -1,4 +1,6 @@
-use super::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository};
+use super::{
+    JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
+};
 use crate::booking::Seats;
 use crate::store::retry_transient;
 use crate::{EventId, Page, PageRequest, StoreError, UserId};
@@ -19,7 +21,12 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     ///
     /// # Errors
     /// See [`WaitlistRepository::join_waitlist`].
-    pub async fn join(&self, event: EventId, user: UserId, seats: Seats) -> Result<WaitlistEntry, JoinWaitlistError> {
+    pub async fn join(
+        &self,
+        event: EventId,
+        user: UserId,
+        seats: Seats,
+    ) -> Result<WaitlistEntry, JoinWaitlistError> {
         retry_transient(|| self.waitlists.join_waitlist(event, user, seats)).await
     }
 
@@ -35,7 +42,11 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn standing(&self, event: EventId, user: UserId) -> Result<Option<QueueStanding>, StoreError> {
+    pub async fn standing(
+        &self,
+        event: EventId,
+        user: UserId,
+    ) -> Result<Option<QueueStanding>, StoreError> {
         self.waitlists.find_standing(event, user).await
     }
 
@@ -43,7 +54,11 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+    pub async fn queue(
+        &self,
+        event: EventId,
+        page: PageRequest,
+    ) -> Result<Page<WaitlistEntry>, StoreError> {
         self.waitlists.list_queue(event, page).await
     }
 
@@ -51,7 +66,11 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn entries_of(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+    pub async fn entries_of(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<WaitlistEntry>, StoreError> {
         self.waitlists.list_user_entries(user, page).await
     }
 }
@@ -71,15 +90,30 @@ mod tests {
             .expect_join_waitlist()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _| Box::pin(async { Err(JoinWaitlistError::Store(StoreError::Transient(anyhow::anyhow!("serialization")))) }));
+            .returning(|_, _, _| {
+                Box::pin(async {
+                    Err(JoinWaitlistError::Store(StoreError::Transient(
+                        anyhow::anyhow!("serialization"),
+                    )))
+                })
+            });
         waitlists
             .expect_join_waitlist()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _| Box::pin(async { Err(JoinWaitlistError::EventNotFull { available: 3 }) }));
+            .returning(|_, _, _| {
+                Box::pin(async { Err(JoinWaitlistError::EventNotFull { available: 3 }) })
+            });
         let service = WaitlistService::new(waitlists);
-        let result = block_on(service.join(EventId::new(1).unwrap(), UserId::new(2).unwrap(), Seats::ONE));
-        assert!(matches!(result, Err(JoinWaitlistError::EventNotFull { available: 3 })));
+        let result = block_on(service.join(
+            EventId::new(1).unwrap(),
+            UserId::new(2).unwrap(),
+            Seats::ONE,
+        ));
+        assert!(matches!(
+            result,
+            Err(JoinWaitlistError::EventNotFull { available: 3 })
+        ));
     }
 
     #[test]
@@ -88,9 +122,18 @@ mod tests {
         waitlists
             .expect_leave_waitlist()
             .times(1)
-            .returning(|_, _| Box::pin(async { Err(LeaveWaitlistError::Store(StoreError::Unavailable(anyhow::anyhow!("down")))) }));
+            .returning(|_, _| {
+                Box::pin(async {
+                    Err(LeaveWaitlistError::Store(StoreError::Unavailable(
+                        anyhow::anyhow!("down"),
+                    )))
+                })
+            });
         let service = WaitlistService::new(waitlists);
         let result = block_on(service.leave(EventId::new(1).unwrap(), UserId::new(2).unwrap()));
-        assert!(matches!(result, Err(LeaveWaitlistError::Store(StoreError::Unavailable(_)))));
+        assert!(matches!(
+            result,
+            Err(LeaveWaitlistError::Store(StoreError::Unavailable(_)))
+        ));
     }
 }

@@ -3,8 +3,8 @@ use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
-    IdempotencyKey,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus,
+    CancelBookingError, IdempotencyKey,
 };
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, UserId};
@@ -62,17 +62,21 @@ async fn claim_key(
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let stored: StoredKey =
-        diesel::sql_query("SELECT event_id, seats, booking_id FROM idempotency_keys WHERE user_id = $1 AND key = $2")
-            .bind::<BigInt, _>(request.user_id.get())
-            .bind::<Text, _>(key.as_str())
-            .get_result(conn)
-            .await?;
-    if stored.event_id != request.event_id.get() || seats(stored.seats).ok() != Some(request.seats) {
+    let stored: StoredKey = diesel::sql_query(
+        "SELECT event_id, seats, booking_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+    )
+    .bind::<BigInt, _>(request.user_id.get())
+    .bind::<Text, _>(key.as_str())
+    .get_result(conn)
+    .await?;
+    if stored.event_id != request.event_id.get() || seats(stored.seats).ok() != Some(request.seats)
+    {
         return Err(TxError::Domain(BookError::IdempotencyMismatch));
     }
     let booking = stored.booking_id.ok_or_else(|| {
-        store_failure(StoreError::Unknown(anyhow::anyhow!("committed idempotency key without booking")))
+        store_failure(StoreError::Unknown(anyhow::anyhow!(
+            "committed idempotency key without booking"
+        )))
     })?;
     let row = fetch(conn, id(booking, BookingId::new).map_err(store_failure)?).await?;
     let booking = Booking::try_from(row).map_err(store_failure)?;
@@ -80,10 +84,12 @@ async fn claim_key(
 }
 
 async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
-    diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
-        .bind::<BigInt, _>(id.get())
-        .get_result(conn)
-        .await
+    diesel::sql_query(format!(
+        "SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"
+    ))
+    .bind::<BigInt, _>(id.get())
+    .get_result(conn)
+    .await
 }
 
 impl BookingRepository for PgStore {
@@ -91,10 +97,10 @@ impl BookingRepository for PgStore {
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         self.write(move |conn| {
             Box::pin(async move {
-                if let Some(key) = &request.idempotency_key {
-                    if let Claim::Replay(booking) = claim_key(conn, &request, key).await? {
-                        return Ok(BookOutcome { booking, replayed: true });
-                    }
+                if let Some(key) = &request.idempotency_key
+                    && let Claim::Replay(booking) = claim_key(conn, &request, key).await?
+                {
+                    return Ok(BookOutcome { booking, replayed: true });
                 }
                 let locked = lock_event(conn, request.event_id, Some(request.user_id))
                     .await?
@@ -128,7 +134,10 @@ impl BookingRepository for PgStore {
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
         let mut conn = self.conn().await?;
-        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
+        let row = fetch(&mut conn, id)
+            .await
+            .map(Some)
+            .or_else(not_found_as_none)?;
         row.map(Booking::try_from).transpose()
     }
 
@@ -191,6 +200,10 @@ impl BookingRepository for PgStore {
         .get_result(&mut conn)
         .await
         .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+        Ok(Page {
+            items: convert(rows)?,
+            total: total.total.unsigned_abs(),
+            request: page,
+        })
     }
 }

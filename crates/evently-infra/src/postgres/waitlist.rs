@@ -1,7 +1,9 @@
 use diesel::sql_types::{BigInt, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::Seats;
-use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository};
+use evently_domain::waitlist::{
+    JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
+};
 use evently_domain::{EventId, Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
@@ -11,29 +13,35 @@ use super::rows::{ENTRY_COLUMNS, EntryRow, Total, convert, count};
 use super::users::{not_found_as_none, offset};
 
 async fn waiting_count(conn: &mut AsyncPgConnection, event: EventId) -> diesel::QueryResult<i64> {
-    let total: Total =
-        diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'")
-            .bind::<BigInt, _>(event.get())
-            .get_result(conn)
-            .await?;
+    let total: Total = diesel::sql_query(
+        "SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'",
+    )
+    .bind::<BigInt, _>(event.get())
+    .get_result(conn)
+    .await?;
     Ok(total.total)
 }
 
 impl WaitlistRepository for PgStore {
     #[tracing::instrument(skip_all, fields(event.id = %event, seats = seats.get()))]
-    async fn join_waitlist(&self, event: EventId, user: UserId, seats: Seats) -> Result<WaitlistEntry, JoinWaitlistError> {
+    async fn join_waitlist(
+        &self,
+        event: EventId,
+        user: UserId,
+        seats: Seats,
+    ) -> Result<WaitlistEntry, JoinWaitlistError> {
         self.write(move |conn| {
             Box::pin(async move {
                 let locked = lock_event(conn, event, Some(user))
                     .await?
                     .ok_or(TxError::Domain(JoinWaitlistError::EventNotFound))?;
                 locked.inventory.join_waitlist(seats, locked.holding).map_err(TxError::Domain)?;
-                let row: EntryRow = diesel::sql_query(format!(
+                let row: EntryRow = diesel::sql_query(
                     "WITH w AS (INSERT INTO waitlist_entries (event_id, user_id, seats) VALUES ($1, $2, $3) RETURNING *) \
                      SELECT w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, \
                        (SELECT count(*) + 1 FROM waitlist_entries o WHERE o.event_id = w.event_id AND o.status = 'waiting') AS position \
-                     FROM w"
-                ))
+                     FROM w",
+                )
                 .bind::<BigInt, _>(event.get())
                 .bind::<BigInt, _>(user.get())
                 .bind::<Integer, _>(seat_count(seats.get()))
@@ -64,7 +72,11 @@ impl WaitlistRepository for PgStore {
         Ok(())
     }
 
-    async fn find_standing(&self, event: EventId, user: UserId) -> Result<Option<QueueStanding>, StoreError> {
+    async fn find_standing(
+        &self,
+        event: EventId,
+        user: UserId,
+    ) -> Result<Option<QueueStanding>, StoreError> {
         let mut conn = self.conn().await?;
         let row: Option<EntryRow> = diesel::sql_query(format!(
             "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.event_id = $1 AND w.user_id = $2 AND w.status = 'waiting'"
@@ -77,10 +89,17 @@ impl WaitlistRepository for PgStore {
         .or_else(not_found_as_none)?;
         let Some(row) = row else { return Ok(None) };
         let total_waiting = count(waiting_count(&mut conn, event).await.map_err(classify)?);
-        Ok(Some(QueueStanding { entry: row.try_into()?, total_waiting }))
+        Ok(Some(QueueStanding {
+            entry: row.try_into()?,
+            total_waiting,
+        }))
     }
 
-    async fn list_queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+    async fn list_queue(
+        &self,
+        event: EventId,
+        page: PageRequest,
+    ) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<EntryRow> = diesel::sql_query(format!(
             "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.event_id = $1 AND w.status = 'waiting' \
@@ -93,10 +112,18 @@ impl WaitlistRepository for PgStore {
         .await
         .map_err(classify)?;
         let total = waiting_count(&mut conn, event).await.map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.unsigned_abs(), request: page })
+        Ok(Page {
+            items: convert(rows)?,
+            total: total.unsigned_abs(),
+            request: page,
+        })
     }
 
-    async fn list_user_entries(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+    async fn list_user_entries(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<EntryRow> = diesel::sql_query(format!(
             "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.user_id = $1 \
@@ -108,11 +135,16 @@ impl WaitlistRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
-            .bind::<BigInt, _>(user.get())
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+        let total: Total =
+            diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
+                .bind::<BigInt, _>(user.get())
+                .get_result(&mut conn)
+                .await
+                .map_err(classify)?;
+        Ok(Page {
+            items: convert(rows)?,
+            total: total.total.unsigned_abs(),
+            request: page,
+        })
     }
 }

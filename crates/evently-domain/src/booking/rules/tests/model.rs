@@ -130,7 +130,8 @@ impl Ledger {
         self.inventory = released.inventory;
         for promoted in released.promoted {
             self.queue.retain(|q| q.entry != promoted.entry);
-            self.confirmed.insert(promoted.user.get(), promoted.seats.get());
+            self.confirmed
+                .insert(promoted.user.get(), promoted.seats.get());
         }
     }
 
@@ -138,7 +139,10 @@ impl Ledger {
     fn apply(&mut self, op: &Op) -> bool {
         let user_id = |u: i64| UserId::new(u).unwrap();
         match *op {
-            Op::Book { user, seats } => match self.inventory.book(Seats::new(seats).unwrap(), self.holding(user)) {
+            Op::Book { user, seats } => match self
+                .inventory
+                .book(Seats::new(seats).unwrap(), self.holding(user))
+            {
                 Ok(after) => {
                     self.inventory = after;
                     self.confirmed.insert(user, seats as u32);
@@ -147,9 +151,14 @@ impl Ledger {
                 Err(_) => false,
             },
             Op::Cancel { user } => {
-                let Some(&held) = self.confirmed.get(&user) else { return false };
+                let Some(&held) = self.confirmed.get(&user) else {
+                    return false;
+                };
                 let seats = Seats::new(i64::from(held)).unwrap();
-                match self.inventory.cancel_booking(BookingStatus::Confirmed, seats, &self.queue) {
+                match self
+                    .inventory
+                    .cancel_booking(BookingStatus::Confirmed, seats, &self.queue)
+                {
                     Ok(released) => {
                         self.confirmed.remove(&user);
                         self.settle(released);
@@ -160,12 +169,20 @@ impl Ledger {
             }
             Op::Join { user, seats } => {
                 let seats = Seats::new(seats).unwrap();
-                if self.inventory.join_waitlist(seats, self.holding(user)).is_err() {
+                if self
+                    .inventory
+                    .join_waitlist(seats, self.holding(user))
+                    .is_err()
+                {
                     return false;
                 }
                 self.next_entry += 1;
                 let entry = WaitlistEntryId::new(self.next_entry).unwrap();
-                self.queue.push(Queued { entry, user: user_id(user), seats });
+                self.queue.push(Queued {
+                    entry,
+                    user: user_id(user),
+                    seats,
+                });
                 true
             }
             Op::Leave { user } => {
@@ -175,7 +192,10 @@ impl Ledger {
             }
             Op::Resize { capacity } => {
                 let capacity = Capacity::new(capacity).unwrap();
-                match self.inventory.resize(capacity, Seats::new(4).unwrap(), &self.queue) {
+                match self
+                    .inventory
+                    .resize(capacity, Seats::new(4).unwrap(), &self.queue)
+                {
                     Ok(released) => {
                         self.settle(released);
                         true
@@ -197,15 +217,31 @@ impl Ledger {
 
     fn check_invariants(&self) {
         let sum: u32 = self.confirmed.values().sum();
-        assert_eq!(self.inventory.booked(), sum, "booked seats equal confirmed seats");
-        assert!(self.inventory.booked() <= self.inventory.capacity().get(), "no overselling");
+        assert_eq!(
+            self.inventory.booked(),
+            sum,
+            "booked seats equal confirmed seats"
+        );
         assert!(
-            self.queue.iter().all(|q| q.seats.get() > self.inventory.available()),
+            self.inventory.booked() <= self.inventory.capacity().get(),
+            "no overselling"
+        );
+        assert!(
+            self.queue
+                .iter()
+                .all(|q| q.seats.get() > self.inventory.available()),
             "no waiting entry fits in the free seats"
         );
         for q in &self.queue {
-            assert!(!self.confirmed.contains_key(&q.user.get()), "never booked and waiting at once");
-            assert_eq!(self.queue.iter().filter(|o| o.user == q.user).count(), 1, "one waiting entry per user");
+            assert!(
+                !self.confirmed.contains_key(&q.user.get()),
+                "never booked and waiting at once"
+            );
+            assert_eq!(
+                self.queue.iter().filter(|o| o.user == q.user).count(),
+                1,
+                "one waiting entry per user"
+            );
         }
     }
 
@@ -214,7 +250,11 @@ impl Ledger {
             capacity: self.inventory.capacity().get(),
             cancelled: self.inventory.status() == EventStatus::Cancelled,
             confirmed: self.confirmed.clone(),
-            waiting: self.queue.iter().map(|q| (q.user.get(), q.seats.get())).collect(),
+            waiting: self
+                .queue
+                .iter()
+                .map(|q| (q.user.get(), q.seats.get()))
+                .collect(),
         }
     }
 }

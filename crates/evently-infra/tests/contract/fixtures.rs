@@ -1,0 +1,87 @@
+//! Shared set-up for contract cases.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey, Seats};
+use evently_domain::event::{Capacity, Description, Event, EventName, NewEvent, Venue};
+use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
+use evently_domain::{EventId, Store, UserId};
+use evently_infra::{PgSettings, PgStore};
+
+pub fn pg_store(url: &str) -> PgStore {
+    let mut settings = PgSettings::new(url);
+    settings.pool_size = 32;
+    settings.acquire_timeout = Duration::from_secs(60);
+    PgStore::connect(&settings).unwrap()
+}
+
+pub async fn user<S: Store>(store: &S, n: u32) -> UserId {
+    let new = NewUser {
+        name: UserName::new(&format!("User {n}")).unwrap(),
+        email: Email::new(&format!("user{n}@example.org")).unwrap(),
+        password_hash: PasswordHash::new("$argon2id$fake".into()),
+        role: Role::User,
+    };
+    store.create_user(new).await.unwrap().id
+}
+
+pub async fn users<S: Store>(store: &S, count: u32) -> Vec<UserId> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        ids.push(user(store, n).await);
+    }
+    ids
+}
+
+pub fn new_event(name: &str, capacity: i64, day: u32) -> NewEvent {
+    NewEvent {
+        name: EventName::new(name).unwrap(),
+        venue: Venue::new("Main Hall").unwrap(),
+        description: Description::new("").unwrap(),
+        starts_at: Utc.with_ymd_and_hms(2027, 3, day, 19, 30, 0).unwrap(),
+        capacity: Capacity::new(capacity).unwrap(),
+        max_seats_per_booking: Seats::new(10).unwrap(),
+    }
+}
+
+pub async fn event<S: Store>(store: &S, capacity: i64) -> EventId {
+    store
+        .create_event(new_event("Concert", capacity, 1))
+        .await
+        .unwrap()
+        .id
+}
+
+pub async fn reload<S: Store>(store: &S, id: EventId) -> Event {
+    store.find_event(id).await.unwrap().unwrap()
+}
+
+pub fn seats(n: i64) -> Seats {
+    Seats::new(n).unwrap()
+}
+
+pub fn request(event: EventId, user: UserId, n: i64) -> BookingRequest {
+    BookingRequest {
+        event_id: event,
+        user_id: user,
+        seats: seats(n),
+        idempotency_key: None,
+    }
+}
+
+pub fn keyed(event: EventId, user: UserId, n: i64, key: &str) -> BookingRequest {
+    BookingRequest {
+        idempotency_key: Some(IdempotencyKey::new(key).unwrap()),
+        ..request(event, user, n)
+    }
+}
+
+pub async fn book<S: Store>(
+    store: &S,
+    event: EventId,
+    user: UserId,
+    n: i64,
+) -> Result<BookOutcome, BookError> {
+    store.book(request(event, user, n)).await
+}

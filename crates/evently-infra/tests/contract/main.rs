@@ -1,0 +1,57 @@
+//! One contract suite, written once against the ports and run against every store:
+//! the in-memory store and PostgreSQL (each test on its own fresh database).
+
+mod accounts;
+mod bookings;
+mod events;
+mod fixtures;
+mod stampede;
+mod waitlists;
+
+/// Declares each case once per store.
+macro_rules! contract {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    crate::$module::$case(evently_infra::MemoryStore::new()).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = evently_infra::postgres::test_db::TestDatabase::create().await;
+                    crate::$module::$case(crate::fixtures::pg_store(db.url())).await;
+                }
+            )*
+        }
+    };
+}
+
+contract! {
+    accounts::emails_are_unique_and_roles_change,
+    accounts::users_are_listed_by_id,
+    events::events_are_created_found_and_listed_in_order,
+    events::listing_filters_by_status_time_and_text,
+    events::capacity_cannot_drop_below_booked_seats,
+    events::raising_capacity_promotes_waiting_entries,
+    events::cancelling_an_event_cancels_everything_and_tells_everyone,
+    events::details_changes_are_announced,
+    bookings::booking_takes_seats_until_sold_out,
+    bookings::one_confirmed_booking_per_user_and_event,
+    bookings::bookings_respect_the_event_limit_and_status,
+    bookings::cancelling_frees_seats_once,
+    bookings::idempotent_requests_book_once,
+    bookings::user_bookings_are_listed_newest_first,
+    waitlists::joining_needs_a_full_event_and_keeps_order,
+    waitlists::cancellation_promotes_first_fit_and_notifies,
+    waitlists::leaving_and_rejoining_goes_to_the_back,
+    waitlists::waiting_users_cannot_book_directly,
+    stampede::a_thousand_concurrent_bookings_never_oversell,
+    stampede::concurrent_duplicates_of_one_key_book_once,
+    stampede::churn_keeps_every_invariant,
+}

@@ -1,0 +1,158 @@
+use evently_domain::booking::{BookError, BookingStatus};
+use evently_domain::event::{Capacity, EventPatch};
+use evently_domain::{EventId, PageRequest, Store, UserId};
+
+use crate::fixtures::{book, event, keyed, reload, seats, users};
+
+/// Seats held by confirmed bookings of `event`, summed from every user's bookings.
+async fn confirmed_seats<S: Store>(store: &S, event: EventId, users: &[UserId]) -> u32 {
+    let mut sum = 0;
+    for user in users {
+        let page = store.list_user_bookings(
+            *user,
+            Some(BookingStatus::Confirmed),
+            PageRequest::new(100, 0).unwrap(),
+        );
+        sum += page
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .filter(|b| b.event_id == event)
+            .map(|b| b.seats.get())
+            .sum::<u32>();
+    }
+    sum
+}
+
+pub async fn a_thousand_concurrent_bookings_never_oversell<S: Store>(store: S) {
+    let users = users(&store, 1_000).await;
+    let id = event(&store, 100).await;
+    let attempts: Vec<_> = users
+        .iter()
+        .map(|user| {
+            let (store, user) = (store.clone(), *user);
+            tokio::spawn(async move { book(&store, id, user, 1).await })
+        })
+        .collect();
+    let (mut confirmed, mut sold_out) = (0, 0);
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => confirmed += 1,
+            Err(BookError::SoldOut { available: 0 }) => sold_out += 1,
+            Err(other) => panic!("unexpected answer: {other:?}"),
+        }
+    }
+    assert_eq!((confirmed, sold_out), (100, 900));
+    assert_eq!(reload(&store, id).await.booked_seats, 100);
+    assert_eq!(confirmed_seats(&store, id, &users).await, 100);
+}
+
+pub async fn concurrent_duplicates_of_one_key_book_once<S: Store>(store: S) {
+    let users = users(&store, 1).await;
+    let id = event(&store, 10).await;
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            let user = users[0];
+            tokio::spawn(async move { store.book(keyed(id, user, 2, "same-key")).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for attempt in attempts {
+        ids.push(attempt.await.unwrap().unwrap().booking.id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every duplicate answers the one booking");
+    assert_eq!(reload(&store, id).await.booked_seats, 2);
+}
+
+pub async fn churn_keeps_every_invariant<S: Store>(store: S) {
+    let users = users(&store, 40).await;
+    let id = event(&store, 20).await;
+    let workers: Vec<_> = users
+        .iter()
+        .enumerate()
+        .map(|(i, user)| {
+            let (store, user) = (store.clone(), *user);
+            tokio::spawn(async move {
+                for round in 0..8_usize {
+                    let n = i64::try_from((i + round) % 3 + 1).unwrap();
+                    match (i + round) % 5 {
+                        0 | 1 => {
+                            if let Ok(outcome) = book(&store, id, user, n).await {
+                                if round % 2 == 0 {
+                                    let _ = store.cancel_booking(outcome.booking.id).await;
+                                }
+                            }
+                        }
+                        2 => {
+                            let _ = store.join_waitlist(id, user, seats(n)).await;
+                        }
+                        3 => {
+                            let _ = store.leave_waitlist(id, user).await;
+                        }
+                        _ => {
+                            let mine = store.list_user_bookings(
+                                user,
+                                Some(BookingStatus::Confirmed),
+                                PageRequest::default(),
+                            );
+                            if let Some(booking) = mine
+                                .await
+                                .unwrap()
+                                .items
+                                .into_iter()
+                                .find(|b| b.event_id == id)
+                            {
+                                let _ = store.cancel_booking(booking.id).await;
+                            }
+                            if i % 10 == 0 {
+                                let capacity =
+                                    Capacity::new(i64::try_from(15 + round).unwrap()).unwrap();
+                                let _ = store
+                                    .update_event(
+                                        id,
+                                        EventPatch {
+                                            capacity: Some(capacity),
+                                            ..EventPatch::default()
+                                        },
+                                    )
+                                    .await;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let event = reload(&store, id).await;
+    assert!(event.booked_seats <= event.capacity.get());
+    assert_eq!(
+        event.booked_seats,
+        confirmed_seats(&store, id, &users).await
+    );
+    let queue = store
+        .list_queue(id, PageRequest::new(100, 0).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(queue.total, u64::from(event.waitlist_length));
+    for entry in &queue.items {
+        assert!(
+            entry.seats.get() > event.available_seats(),
+            "a waiting entry fits in the free seats"
+        );
+        let holds = store.list_user_bookings(
+            entry.user_id,
+            Some(BookingStatus::Confirmed),
+            PageRequest::default(),
+        );
+        assert!(
+            holds.await.unwrap().items.iter().all(|b| b.event_id != id),
+            "booked and waiting at once"
+        );
+    }
+}
