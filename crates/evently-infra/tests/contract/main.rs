@@ -1,3 +1,5 @@
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on anything unexpected")]
+
 //! One contract suite, written once against the ports and run against every store:
 //! the in-memory store and PostgreSQL (each test on its own fresh database).
 
