@@ -80,10 +80,10 @@ pub async fn churn_keeps_every_invariant<S: Store>(store: S) {
                     let n = i64::try_from((i + round) % 3 + 1).unwrap();
                     match (i + round) % 5 {
                         0 | 1 => {
-                            if let Ok(outcome) = book(&store, id, user, n).await {
-                                if round % 2 == 0 {
-                                    let _ = store.cancel_booking(outcome.booking.id).await;
-                                }
+                            if let Ok(outcome) = book(&store, id, user, n).await
+                                && round % 2 == 0
+                            {
+                                let _ = store.cancel_booking(outcome.booking.id).await;
                             }
                         }
                         2 => {
