@@ -1,1 +1,24 @@
+//! Evently's HTTP interface: actix-web routes over the domain services, JWT
+//! authentication, RFC 9457 problem documents for every failure, Prometheus metrics and
+//! the OpenAPI document with Swagger UI.
 
+mod auth;
+mod body;
+mod dto;
+mod error;
+pub mod metrics;
+mod openapi;
+mod rate_limit;
+mod routes;
+mod state;
+
+pub use auth::{TOKEN_TTL, TokenKeys};
+pub use error::{ApiError, problem_handlers};
+pub use metrics::Metrics;
+pub use openapi::ApiDoc;
+pub use rate_limit::AuthRateLimit;
+pub use routes::{configure, docs};
+pub use state::AppState;
+
+/// The largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;

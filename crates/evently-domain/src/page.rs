@@ -13,10 +13,10 @@ pub struct PageRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum PageRequestError {
     /// `limit` outside `1..=100`.
-    #[error("limit must be between 1 and {max}", max = PageRequest::MAX_LIMIT)]
+    #[error("must be between 1 and {max}", max = PageRequest::MAX_LIMIT)]
     Limit,
     /// `offset` below zero or beyond what any store can hold.
-    #[error("offset must be between 0 and {max}", max = PageRequest::MAX_OFFSET)]
+    #[error("must be between 0 and {max}", max = PageRequest::MAX_OFFSET)]
     Offset,
 }
 

@@ -207,3 +207,19 @@ impl BookingRepository for PgStore {
         })
     }
 }
+
+impl PgStore {
+    /// Deletes idempotency keys past their 24 hours; returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn purge_expired_idempotency_keys(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query(format!(
+            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '{KEY_TTL}'"
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(classify)
+    }
+}

@@ -1,4 +1,7 @@
-#![expect(clippy::unwrap_used, reason = "tests fail loudly on anything unexpected")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests fail loudly on anything unexpected"
+)]
 
 //! One contract suite, written once against the ports and run against every store:
 //! the in-memory store and PostgreSQL (each test on its own fresh database).

@@ -1,0 +1,70 @@
+//! Request bodies: JSON parsed leniently about headers and strictly about content, with
+//! failures mapped to the contract's codes.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
+
+use crate::error::ApiError;
+
+/// A JSON body of type `T`. An empty body reads as `{}` (so bodies whose fields are all
+/// optional may be left out); anything unparsable is `400 bad_request`; a body over
+/// [`crate::BODY_LIMIT`] is `413`.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes =
+                bytes
+                    .await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => ApiError::PayloadTooLarge,
+                        _ => ApiError::BadRequest(format!("cannot read the body: {e}")),
+                    })?;
+            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+                b"{}"
+            } else {
+                &bytes
+            };
+            serde_json::from_slice(text)
+                .map(JsonBody)
+                .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+        })
+    }
+}
+
+/// A JSON number meant as an integer. Any number is well-typed; one that is not an
+/// integer in `i64`'s range is kept as `None` so that validation answers 422, not 400.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Integer(pub Option<i64>);
+
+impl<'de> Deserialize<'de> for Integer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        Ok(Self(number.as_i64()))
+    }
+}
+
+impl Integer {
+    /// The integer, or a validation error naming `field`.
+    pub fn get(self, field: &str) -> Result<i64, ApiError> {
+        self.0
+            .ok_or_else(|| ApiError::Validation(format!("{field}: must be an integer")))
+    }
+}
+
+/// Validates one field with a domain constructor.
+pub fn field<T, E: std::fmt::Display>(name: &str, result: Result<T, E>) -> Result<T, ApiError> {
+    result.map_err(|e| ApiError::Validation(format!("{name}: {e}")))
+}

@@ -1,0 +1,15 @@
+//! The JSON shapes of the HTTP contract and their conversions to and from the domain.
+
+mod bookings;
+mod events;
+mod ops;
+pub mod pages;
+mod users;
+mod waitlist;
+
+pub use bookings::{BookingDto, BookingsQuery, SeatsBody};
+pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody};
+pub use ops::{Health, Readiness};
+pub use pages::{PageDto, PageQuery};
+pub use users::{LoginBody, RegisterBody, RoleBody, TokenDto, UserDto};
+pub use waitlist::{NotificationDto, StandingDto, WaitlistEntryDto};

@@ -1,0 +1,96 @@
+use chrono::{DateTime, Utc};
+use evently_domain::booking::{Booking, BookingStatus, Seats};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::body::{Integer, field};
+use crate::error::ApiError;
+
+/// A booking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingDto {
+    /// The booking's id.
+    pub id: i64,
+    /// The event booked.
+    pub event_id: i64,
+    /// Who holds it.
+    pub user_id: i64,
+    /// Seats held.
+    pub seats: u32,
+    /// `confirmed` or `cancelled`.
+    #[schema(example = "confirmed")]
+    pub status: &'static str,
+    /// `direct` or `waitlist`.
+    #[schema(example = "direct")]
+    pub source: &'static str,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was cancelled; `null` while confirmed.
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl From<Booking> for BookingDto {
+    fn from(booking: Booking) -> Self {
+        Self {
+            id: booking.id.get(),
+            event_id: booking.event_id.get(),
+            user_id: booking.user_id.get(),
+            seats: booking.seats.get(),
+            status: booking.status.as_str(),
+            source: booking.source.as_str(),
+            created_at: booking.created_at,
+            cancelled_at: booking.cancelled_at,
+        }
+    }
+}
+
+/// How many seats to book or wait for; the whole body may be left out.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SeatsBody {
+    /// 1 up to the event's `max_seats_per_booking`; 1 when left out.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100, default = 1)]
+    pub seats: Option<Integer>,
+}
+
+impl SeatsBody {
+    /// The validated seat count (the event's own limit is checked by the booking rules).
+    pub fn seats(&self) -> Result<Seats, ApiError> {
+        match self.seats {
+            None => Ok(Seats::ONE),
+            Some(raw) => field("seats", Seats::new(raw.get("seats")?)),
+        }
+    }
+}
+
+/// Filter and pagination of a user's bookings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BookingsQuery {
+    /// Only bookings with this status.
+    pub status: Option<BookingStatusFilter>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+/// A booking status to filter by.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BookingStatusFilter {
+    /// Holding seats.
+    Confirmed,
+    /// Given back.
+    Cancelled,
+}
+
+impl From<BookingStatusFilter> for BookingStatus {
+    fn from(filter: BookingStatusFilter) -> Self {
+        match filter {
+            BookingStatusFilter::Confirmed => Self::Confirmed,
+            BookingStatusFilter::Cancelled => Self::Cancelled,
+        }
+    }
+}

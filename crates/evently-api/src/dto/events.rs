@@ -1,0 +1,230 @@
+use chrono::{DateTime, Utc};
+use evently_domain::booking::Seats;
+use evently_domain::event::{
+    Capacity, Description, Event, EventFilter, EventName, EventPatch, EventStatus, NewEvent,
+    SearchText, Venue,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::pages::page_request;
+use crate::body::{Integer, field};
+use crate::error::ApiError;
+use evently_domain::PageRequest;
+
+/// An event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    /// The event's id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Where it takes place.
+    pub venue: String,
+    /// What it is about (may be empty).
+    pub description: String,
+    /// When it starts.
+    pub starts_at: DateTime<Utc>,
+    /// Seats in all.
+    pub capacity: u32,
+    /// The most seats one booking or waitlist entry may hold.
+    pub max_seats_per_booking: u32,
+    /// Seats held by confirmed bookings.
+    pub booked_seats: u32,
+    /// `capacity - booked_seats`.
+    pub available_seats: u32,
+    /// Entries waiting for seats.
+    pub waitlist_length: u32,
+    /// `scheduled` or `cancelled`.
+    #[schema(example = "scheduled")]
+    pub status: &'static str,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When an admin last changed it.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Event> for EventDto {
+    fn from(event: Event) -> Self {
+        Self {
+            id: event.id.get(),
+            available_seats: event.available_seats(),
+            name: event.name.as_str().to_owned(),
+            venue: event.venue.as_str().to_owned(),
+            description: event.description.as_str().to_owned(),
+            starts_at: event.starts_at,
+            capacity: event.capacity.get(),
+            max_seats_per_booking: event.max_seats_per_booking.get(),
+            booked_seats: event.booked_seats,
+            waitlist_length: event.waitlist_length,
+            status: event.status.as_str(),
+            created_at: event.created_at,
+            updated_at: event.updated_at,
+        }
+    }
+}
+
+fn starts_at(raw: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ApiError::Validation("starts_at: must be an RFC 3339 timestamp".into()))
+}
+
+fn capacity(raw: Integer) -> Result<Capacity, ApiError> {
+    field("capacity", Capacity::new(raw.get("capacity")?))
+}
+
+fn max_seats(raw: Integer) -> Result<Seats, ApiError> {
+    field(
+        "max_seats_per_booking",
+        Seats::new(raw.get("max_seats_per_booking")?),
+    )
+}
+
+/// A new event.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateEventBody {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "RustConf")]
+    pub name: String,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "Main Hall")]
+    pub venue: String,
+    /// Up to 5,000 characters; empty when left out.
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    /// RFC 3339 timestamp.
+    #[schema(value_type = String, format = DateTime, example = "2027-03-01T19:30:00Z")]
+    pub starts_at: String,
+    /// 1 to 1,000,000 seats.
+    #[schema(value_type = i64, minimum = 1, maximum = 1_000_000)]
+    pub capacity: Integer,
+    /// 1 to 100; 10 when left out.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100, default = 10)]
+    pub max_seats_per_booking: Option<Integer>,
+}
+
+impl CreateEventBody {
+    /// The validated event (422 naming the first bad field).
+    pub fn validate(self) -> Result<NewEvent, ApiError> {
+        Ok(NewEvent {
+            name: field("name", EventName::new(&self.name))?,
+            venue: field("venue", Venue::new(&self.venue))?,
+            description: field(
+                "description",
+                Description::new(self.description.as_deref().unwrap_or("")),
+            )?,
+            starts_at: starts_at(&self.starts_at)?,
+            capacity: capacity(self.capacity)?,
+            max_seats_per_booking: max_seats(
+                self.max_seats_per_booking
+                    .unwrap_or(Integer(Some(DEFAULT_MAX_SEATS))),
+            )?,
+        })
+    }
+}
+
+/// The per-booking limit of events that do not set one.
+const DEFAULT_MAX_SEATS: i64 = 10;
+
+/// Changes to an event; fields left out (or `null`) keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PatchEventBody {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub venue: Option<String>,
+    /// Up to 5,000 characters.
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    /// RFC 3339 timestamp.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<String>,
+    /// Not below the seats already booked; raising it promotes waiting entries at once.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
+    pub capacity: Option<Integer>,
+    /// 1 to 100; applies to requests made from now on.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub max_seats_per_booking: Option<Integer>,
+}
+
+impl PatchEventBody {
+    /// The validated patch (422 naming the first bad field).
+    pub fn validate(self) -> Result<EventPatch, ApiError> {
+        Ok(EventPatch {
+            name: self
+                .name
+                .map(|n| field("name", EventName::new(&n)))
+                .transpose()?,
+            venue: self
+                .venue
+                .map(|v| field("venue", Venue::new(&v)))
+                .transpose()?,
+            description: self
+                .description
+                .map(|d| field("description", Description::new(&d)))
+                .transpose()?,
+            starts_at: self.starts_at.as_deref().map(starts_at).transpose()?,
+            capacity: self.capacity.map(capacity).transpose()?,
+            max_seats_per_booking: self.max_seats_per_booking.map(max_seats).transpose()?,
+        })
+    }
+}
+
+/// Which events to list by status.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    /// Open events (the default).
+    #[default]
+    Scheduled,
+    /// Called-off events.
+    Cancelled,
+    /// Both.
+    All,
+}
+
+/// Filters and pagination of the event list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// `scheduled` (default), `cancelled` or `all`.
+    pub status: Option<StatusFilter>,
+    /// Only events starting at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Only events starting at or before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Case-insensitive text matched in names and venues.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+impl EventsQuery {
+    /// The validated filter and page.
+    pub fn validate(&self) -> Result<(EventFilter, PageRequest), ApiError> {
+        let status = match self.status.unwrap_or_default() {
+            StatusFilter::Scheduled => Some(EventStatus::Scheduled),
+            StatusFilter::Cancelled => Some(EventStatus::Cancelled),
+            StatusFilter::All => None,
+        };
+        let query = match self.q.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(q) => Some(field("q", SearchText::new(q))?),
+        };
+        let filter = EventFilter {
+            status,
+            from: self.from,
+            to: self.to,
+            query,
+        };
+        Ok((filter, page_request(self.limit, self.offset)?))
+    }
+}

@@ -1,0 +1,60 @@
+use actix_web::{HttpRequest, HttpResponse};
+use evently_domain::Store;
+use evently_domain::user::PasswordHasher;
+
+use super::State;
+use crate::auth::TOKEN_TTL;
+use crate::body::JsonBody;
+use crate::dto::{LoginBody, RegisterBody, TokenDto, UserDto};
+use crate::error::{ApiError, Problem};
+
+/// Creates a `user` account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register_user",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Account created", body = UserDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn register<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.auth_rate.check(req.peer_addr().map(|a| a.ip()))?;
+    let (name, email, password) = body.validate()?;
+    let user = state.accounts.register(name, email, password).await?;
+    Ok(HttpResponse::Created().json(UserDto::from(user)))
+}
+
+/// Exchanges email and password for a bearer token. Unknown emails and wrong passwords
+/// get the same answer in about the same time.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login_user",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "A bearer token", body = TokenDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn login<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.auth_rate.check(req.peer_addr().map(|a| a.ip()))?;
+    let (email, password) = body.credentials().ok_or(ApiError::InvalidCredentials)?;
+    let user = state.accounts.login(email, password).await?;
+    let token = TokenDto {
+        access_token: state.tokens.issue(&user)?,
+        token_type: "Bearer",
+        expires_in: TOKEN_TTL.as_secs(),
+    };
+    Ok(HttpResponse::Ok().json(token))
+}

@@ -1,0 +1,55 @@
+use actix_web::{HttpResponse, web};
+use evently_domain::Store;
+use evently_domain::user::PasswordHasher;
+
+use super::{State, user_id};
+use crate::auth::Authenticated;
+use crate::body::JsonBody;
+use crate::dto::{PageDto, PageQuery, RoleBody, UserDto};
+use crate::error::{ApiError, Problem};
+
+/// Every account, by id (admin).
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", operation_id = "list_users",
+    security(("bearer" = [])), params(PageQuery),
+    responses(
+        (status = 200, description = "A page of accounts", body = PageDto<UserDto>),
+        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_users<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin(&auth).await?;
+    let users = state.accounts.list(query.request()?).await?;
+    Ok(HttpResponse::Ok().json(PageDto::from_page(users, UserDto::from)))
+}
+
+/// Changes an account's role (admin). Takes effect on the account's next request.
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", operation_id = "update_user_role",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The user's id")),
+    request_body = RoleBody,
+    responses(
+        (status = 200, description = "The updated account", body = UserDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_role<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<RoleBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin(&auth).await?;
+    let id = user_id(id.into_inner())?;
+    let user = state.accounts.set_role(id, body.role()?).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+}

@@ -1,0 +1,107 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use evently_domain::Store;
+use evently_domain::booking::{BookingRequest, IdempotencyKey};
+use evently_domain::user::PasswordHasher;
+
+use super::{State, booking_id, event_id};
+use crate::auth::Authenticated;
+use crate::body::JsonBody;
+use crate::dto::{BookingDto, SeatsBody};
+use crate::error::{ApiError, Problem};
+
+/// The header that makes a booking request safe to retry.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::Validation("Idempotency-Key: must be 1 to 255 visible ASCII characters".into())
+    };
+    let raw = raw.to_str().map_err(|_| invalid())?;
+    IdempotencyKey::new(raw).map(Some).map_err(|_| invalid())
+}
+
+/// Books seats. With an `Idempotency-Key` (kept 24 hours per user), a repeat of the
+/// same request answers the first booking again and books nothing more; the same key
+/// with another event or seat count is `422 idempotency_mismatch`.
+#[utoipa::path(post, path = "/api/v1/events/{id}/bookings", tag = "bookings", operation_id = "create_booking",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The event's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters"),
+    ),
+    request_body(content = Option<SeatsBody>, description = "May be left out: one seat"),
+    responses(
+        (status = 201, description = "The booking (or the first answer to this key)", body = BookingDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`sold_out`, `already_booked`, `already_waitlisted`, `event_cancelled`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `idempotency_mismatch`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: nothing was booked", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(event.id = %id))]
+pub async fn book<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<SeatsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let request = BookingRequest {
+        event_id: event_id(id.into_inner())?,
+        user_id: auth.user_id,
+        seats: body.seats()?,
+        idempotency_key: idempotency_key(&req)?,
+    };
+    let outcome = state.bookings.book(request).await?;
+    Ok(HttpResponse::Created().json(BookingDto::from(outcome.booking)))
+}
+
+/// One booking: its owner's or, for admins, anyone's. Others get 404.
+#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", operation_id = "get_booking",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The booking's id")),
+    responses(
+        (status = 200, description = "The booking", body = BookingDto),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = state.actor(&auth).await?;
+    let booking = state
+        .bookings
+        .get(actor, booking_id(id.into_inner())?)
+        .await?;
+    Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
+}
+
+/// Cancels a booking (owner or admin). The freed seats go to the waitlist at once.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", operation_id = "cancel_booking",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The booking's id")),
+    responses(
+        (status = 200, description = "The cancelled booking", body = BookingDto),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_cancelled`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: nothing changed", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(booking.id = %id))]
+pub async fn cancel<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = state.actor(&auth).await?;
+    let booking = state
+        .bookings
+        .cancel(actor, booking_id(id.into_inner())?)
+        .await?;
+    Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
+}

@@ -1,0 +1,118 @@
+use actix_web::{HttpResponse, web};
+use evently_domain::Store;
+use evently_domain::user::PasswordHasher;
+
+use super::{State, event_id};
+use crate::auth::Authenticated;
+use crate::body::JsonBody;
+use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody};
+use crate::error::{ApiError, Problem};
+
+/// Lists events by `starts_at`, then id. Public.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", operation_id = "list_events",
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "A page of events", body = PageDto<EventDto>),
+        (status = 400, description = "Unparsable query (unknown status, bad timestamp, non-numeric limit)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (limit or offset out of range)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    query: web::Query<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = query.validate()?;
+    let events = state.events.list(filter, page).await?;
+    Ok(HttpResponse::Ok().json(PageDto::from_page(events, EventDto::from)))
+}
+
+/// One event. Public.
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", operation_id = "get_event",
+    params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The event", body = EventDto),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let event = state
+        .events
+        .find(event_id(id.into_inner())?)
+        .await?
+        .ok_or(ApiError::NotFound("no such event"))?;
+    Ok(HttpResponse::Ok().json(EventDto::from(event)))
+}
+
+/// Publishes an event (admin).
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", operation_id = "create_event",
+    security(("bearer" = [])), request_body = CreateEventBody,
+    responses(
+        (status = 201, description = "The event", body = EventDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    JsonBody(body): JsonBody<CreateEventBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin(&auth).await?;
+    let event = state.events.create(body.validate()?).await?;
+    Ok(HttpResponse::Created().json(EventDto::from(event)))
+}
+
+/// Changes an event (admin). Raising `capacity` promotes waiting entries at once;
+/// changing name, venue, description or start tells every holder (`event_changed`).
+#[utoipa::path(patch, path = "/api/v1/events/{id}", tag = "events", operation_id = "update_event",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
+    request_body = PatchEventBody,
+    responses(
+        (status = 200, description = "The updated event", body = EventDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`event_cancelled`, `capacity_below_booked`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<PatchEventBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin(&auth).await?;
+    let id = event_id(id.into_inner())?;
+    let event = state.events.update(id, body.validate()?).await?;
+    Ok(HttpResponse::Ok().json(EventDto::from(event)))
+}
+
+/// Cancels an event (admin): its confirmed bookings and waiting entries are cancelled
+/// and every affected user is told (`event_cancelled`). Cancelling twice is `409
+/// event_cancelled`.
+#[utoipa::path(delete, path = "/api/v1/events/{id}", tag = "events", operation_id = "cancel_event",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The cancelled event", body = EventDto),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`event_cancelled`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn cancel<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin(&auth).await?;
+    let event = state.events.cancel(event_id(id.into_inner())?).await?;
+    Ok(HttpResponse::Ok().json(EventDto::from(event)))
+}

@@ -1,0 +1,98 @@
+use actix_web::{HttpResponse, web};
+use evently_domain::Store;
+use evently_domain::user::PasswordHasher;
+
+use super::State;
+use crate::auth::Authenticated;
+use crate::dto::pages::page_request;
+use crate::dto::{
+    BookingDto, BookingsQuery, NotificationDto, PageDto, PageQuery, UserDto, WaitlistEntryDto,
+};
+use crate::error::{ApiError, Problem};
+
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", operation_id = "get_me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = UserDto),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn profile<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let user = state
+        .accounts
+        .find(auth.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+}
+
+/// The caller's bookings, newest first.
+#[utoipa::path(get, path = "/api/v1/users/me/bookings", tag = "users", operation_id = "list_my_bookings",
+    security(("bearer" = [])), params(BookingsQuery),
+    responses(
+        (status = 200, description = "A page of bookings", body = PageDto<BookingDto>),
+        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn bookings<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    query: web::Query<BookingsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.limit, query.offset)?;
+    let found = state
+        .bookings
+        .list(auth.user_id, query.status.map(Into::into), page)
+        .await?;
+    Ok(HttpResponse::Ok().json(PageDto::from_page(found, BookingDto::from)))
+}
+
+/// The caller's waitlist entries of every status, newest first.
+#[utoipa::path(get, path = "/api/v1/users/me/waitlist", tag = "users", operation_id = "list_my_waitlist_entries",
+    security(("bearer" = [])), params(PageQuery),
+    responses(
+        (status = 200, description = "A page of waitlist entries", body = PageDto<WaitlistEntryDto>),
+        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn waitlist<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let found = state
+        .waitlists
+        .entries_of(auth.user_id, query.request()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(PageDto::from_page(found, WaitlistEntryDto::from)))
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/users/me/notifications", tag = "users", operation_id = "list_my_notifications",
+    security(("bearer" = [])), params(PageQuery),
+    responses(
+        (status = 200, description = "A page of notifications", body = PageDto<NotificationDto>),
+        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn notifications<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let found = state
+        .store
+        .list_notifications(auth.user_id, query.request()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(PageDto::from_page(found, NotificationDto::from)))
+}

@@ -1,0 +1,108 @@
+use actix_web::{HttpResponse, web};
+use evently_domain::Store;
+use evently_domain::user::PasswordHasher;
+
+use super::{State, event_id};
+use crate::auth::Authenticated;
+use crate::body::JsonBody;
+use crate::dto::{PageDto, PageQuery, SeatsBody, StandingDto, WaitlistEntryDto};
+use crate::error::{ApiError, Problem};
+
+/// Joins a full event's waitlist, at the back of the queue.
+#[utoipa::path(post, path = "/api/v1/events/{id}/waitlist", tag = "waitlist", operation_id = "join_waitlist",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
+    request_body(content = Option<SeatsBody>, description = "May be left out: one seat"),
+    responses(
+        (status = 201, description = "The waiting entry with its position", body = WaitlistEntryDto),
+        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`event_not_full`, `already_booked`, `already_waitlisted`, `event_cancelled`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(event.id = %id))]
+pub async fn join<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<SeatsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let entry = state
+        .waitlists
+        .join(event_id(id.into_inner())?, auth.user_id, body.seats()?)
+        .await?;
+    Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
+}
+
+/// The caller's waiting entry for an event and the queue's length.
+#[utoipa::path(get, path = "/api/v1/events/{id}/waitlist/me", tag = "waitlist", operation_id = "get_my_waitlist_entry",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The waiting entry", body = StandingDto),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: not waiting for this event", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn standing<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let standing = state
+        .waitlists
+        .standing(event_id(id.into_inner())?, auth.user_id)
+        .await?
+        .ok_or(ApiError::NotFound("you are not on this waitlist"))?;
+    Ok(HttpResponse::Ok().json(StandingDto::from(standing)))
+}
+
+/// Leaves an event's waitlist.
+#[utoipa::path(delete, path = "/api/v1/events/{id}/waitlist/me", tag = "waitlist", operation_id = "leave_waitlist",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 204, description = "Left the queue"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: not waiting for this event", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn leave<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .waitlists
+        .leave(event_id(id.into_inner())?, auth.user_id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// An event's waiting entries in queue order (admin).
+#[utoipa::path(get, path = "/api/v1/events/{id}/waitlist", tag = "waitlist", operation_id = "list_waitlist",
+    security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of waiting entries", body = PageDto<WaitlistEntryDto>),
+        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn queue<S: Store, H: PasswordHasher>(
+    state: State<S, H>,
+    auth: Authenticated,
+    id: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin(&auth).await?;
+    let id = event_id(id.into_inner())?;
+    state
+        .events
+        .find(id)
+        .await?
+        .ok_or(ApiError::NotFound("no such event"))?;
+    let entries = state.waitlists.queue(id, query.request()?).await?;
+    Ok(HttpResponse::Ok().json(PageDto::from_page(entries, WaitlistEntryDto::from)))
+}

@@ -1,0 +1,9 @@
+//! The Evently server: configuration, the composition root that wires the store,
+//! services and HTTP routes, and telemetry.
+
+mod settings;
+mod startup;
+pub mod telemetry;
+
+pub use settings::{Settings, SettingsError};
+pub use startup::Application;

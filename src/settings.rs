@@ -1,0 +1,101 @@
+//! Typed settings from the environment (the table in the API contract).
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use evently_infra::HashCost;
+use secrecy::SecretString;
+use thiserror::Error;
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `EVENTLY_ADDR`: where to listen.
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: PostgreSQL; `None` serves from the in-memory store.
+    pub database_url: Option<SecretString>,
+    /// `EVENTLY_DB_POOL_SIZE`: connections per instance.
+    pub db_pool_size: usize,
+    /// `EVENTLY_JWT_SECRET`: required with a database, random per process otherwise.
+    pub jwt_secret: Option<SecretString>,
+    /// `EVENTLY_ADMIN_EMAIL` and `EVENTLY_ADMIN_PASSWORD`: an admin to ensure at start-up.
+    pub admin: Option<(String, SecretString)>,
+    /// `EVENTLY_ARGON2_MEMORY_KIB` and `EVENTLY_ARGON2_ITERATIONS`.
+    pub hash_cost: HashCost,
+    /// `EVENTLY_AUTH_RATE_PER_MIN`: login/register attempts per IP per minute; 0 = off.
+    pub auth_rate_per_min: u32,
+}
+
+/// A setting that is present but unusable.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    /// The value does not parse.
+    #[error("{name} is invalid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A variable that another one makes mandatory is missing.
+    #[error("{0}")]
+    Missing(&'static str),
+}
+
+fn var(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: FromStr>(name: &'static str, default: T) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| SettingsError::Invalid {
+                name,
+                reason: e.to_string(),
+            }),
+    }
+}
+
+impl Settings {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// [`SettingsError`] for unparsable values, or a database without a JWT secret.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        let database_url = var("DATABASE_URL").map(SecretString::from);
+        let jwt_secret = var("EVENTLY_JWT_SECRET").map(SecretString::from);
+        if database_url.is_some() && jwt_secret.is_none() {
+            return Err(SettingsError::Missing(
+                "EVENTLY_JWT_SECRET is required when DATABASE_URL is set (tokens must survive restarts and be shared by instances)",
+            ));
+        }
+        let admin = match (var("EVENTLY_ADMIN_EMAIL"), var("EVENTLY_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some((email, SecretString::from(password))),
+            (None, None) => None,
+            _ => {
+                return Err(SettingsError::Missing(
+                    "EVENTLY_ADMIN_EMAIL and EVENTLY_ADMIN_PASSWORD go together",
+                ));
+            }
+        };
+        let default_cost = HashCost::default();
+        Ok(Self {
+            addr: parsed("EVENTLY_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            database_url,
+            db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
+            jwt_secret,
+            admin,
+            hash_cost: HashCost {
+                memory_kib: parsed("EVENTLY_ARGON2_MEMORY_KIB", default_cost.memory_kib)?,
+                iterations: parsed("EVENTLY_ARGON2_ITERATIONS", default_cost.iterations)?,
+            },
+            auth_rate_per_min: parsed("EVENTLY_AUTH_RATE_PER_MIN", 20)?,
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! The composition root: picks the store, wires services and routes, binds the
+//! listener.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use evently_api::{
+    ApiError, AppState, AuthRateLimit, BODY_LIMIT, Metrics, TokenKeys, configure, docs,
+    problem_handlers,
+};
+use evently_domain::user::{Email, Password, UserName};
+use evently_infra::{AnyStore, Argon2Hasher, MemoryStore, PgSettings, PgStore};
+use secrecy::{ExposeSecret as _, SecretString};
+
+use crate::Settings;
+
+/// How often expired idempotency keys are deleted.
+const KEY_PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// A configured server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects the store (applying migrations), ensures the bootstrap admin and binds
+    /// the listener (`EVENTLY_ADDR`; port 0 picks a free port).
+    ///
+    /// # Errors
+    /// When the database cannot be reached or migrated, the admin cannot be ensured, or
+    /// the address cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = open_store(&settings).await?;
+        let hasher = Argon2Hasher::new(settings.hash_cost)?;
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => random_secret()?,
+        };
+        let tokens = TokenKeys::new(&secret);
+        let state = web::Data::new(AppState::new(
+            store,
+            hasher,
+            tokens.clone(),
+            AuthRateLimit::per_minute(settings.auth_rate_per_min),
+        ));
+        if let Some((email, password)) = &settings.admin {
+            let email = Email::new(email).context("EVENTLY_ADMIN_EMAIL is not a valid email")?;
+            let password = Password::new(password.expose_secret())
+                .context("EVENTLY_ADMIN_PASSWORD is too short")?;
+            let name = UserName::new("Administrator")?;
+            let admin = state
+                .accounts
+                .ensure_admin(name, email, password)
+                .await
+                .context("cannot ensure the admin")?;
+            tracing::info!(user.id = %admin.id, "bootstrap admin is in place");
+        }
+        let metrics = web::Data::new(Metrics::new()?);
+        let tokens = web::Data::new(tokens);
+        let listener = TcpListener::bind(settings.addr)
+            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(problem_handlers())
+                .wrap(from_fn(evently_api::metrics::record))
+                .app_data(state.clone())
+                .app_data(tokens.clone())
+                .app_data(metrics.clone())
+                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .configure(configure::<AnyStore, Argon2Hasher>)
+                .configure(docs)
+                .default_service(web::to(|| async {
+                    Err::<&str, _>(ApiError::NotFound("no such resource"))
+                }))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        tracing::info!(addr = %settings.addr, port, "listening");
+        Ok(Self { port, server })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests (up to 10 s).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
+    let Some(url) = &settings.database_url else {
+        tracing::warn!(
+            "DATABASE_URL is not set: serving from the embedded in-memory store; nothing persists across restarts"
+        );
+        return Ok(AnyStore::Memory(MemoryStore::new()));
+    };
+    evently_infra::postgres::migrate(url.expose_secret())
+        .await
+        .context("cannot migrate the database")?;
+    let mut pg = PgSettings::new(url.expose_secret());
+    pg.pool_size = settings.db_pool_size;
+    let store = PgStore::connect(&pg)?;
+    tracing::info!(pool.size = pg.pool_size, "store: PostgreSQL");
+    let purger = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(KEY_PURGE_INTERVAL);
+        loop {
+            every.tick().await;
+            match purger.purge_expired_idempotency_keys().await {
+                Ok(purged) => {
+                    tracing::debug!(keys.purged = purged, "expired idempotency keys purged")
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot purge expired idempotency keys"),
+            }
+        }
+    });
+    Ok(AnyStore::Postgres(store))
+}
+
+/// 32 random bytes, hex-encoded: tokens die with the process.
+fn random_secret() -> anyhow::Result<SecretString> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(SecretString::from(
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    ))
+}
