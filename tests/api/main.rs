@@ -1,1 +1,16 @@
+//! End-to-end tests: the real server on a random port, over HTTP, against the embedded
+//! store or a fresh PostgreSQL database per test.
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests fail loudly on anything unexpected"
+)]
 
+mod accounts;
+mod bookings;
+mod errors;
+mod events;
+mod helpers;
+mod instances;
+mod operations;
+mod stampede;
+mod waitlist;

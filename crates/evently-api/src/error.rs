@@ -220,11 +220,15 @@ pub fn problem_handlers<B: 'static>() -> ErrorHandlers<B> {
 }
 
 fn render_problem<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = response
+    // Our own answers (problem documents, and JSON such as `/ready`'s) stay as they are.
+    let is_ours = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v == HeaderValue::from_static(PROBLEM_JSON));
-    if is_problem {
+        .is_some_and(|v| {
+            v == HeaderValue::from_static(PROBLEM_JSON)
+                || v == HeaderValue::from_static("application/json")
+        });
+    if is_ours {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));

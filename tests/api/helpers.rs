@@ -1,0 +1,384 @@
+//! Starting servers and talking to them.
+
+use std::time::Duration;
+
+use diesel::QueryableByName;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+use evently::{Application, Settings};
+use evently_infra::HashCost;
+use evently_infra::postgres::test_db::TestDatabase;
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@example.org";
+pub const ADMIN_PASSWORD: &str = "admin password";
+pub const JWT_SECRET: &str = "end-to-end test secret";
+
+/// Settings for a test server on a free port, with cheap password hashing.
+pub fn settings(database_url: Option<&str>) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.map(SecretString::from),
+        db_pool_size: 16,
+        jwt_secret: Some(SecretString::from(JWT_SECRET)),
+        admin: Some((ADMIN_EMAIL.to_owned(), SecretString::from(ADMIN_PASSWORD))),
+        hash_cost: HashCost {
+            memory_kib: 1024,
+            iterations: 1,
+        },
+        auth_rate_per_min: 0,
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub admin_token: String,
+    /// Kept so the database outlives the server's use of it.
+    pub db: Option<TestDatabase>,
+}
+
+/// Starts a server in this process with `settings` and waits until it answers.
+pub async fn start(settings: Settings) -> (String, Client) {
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = Client::builder()
+        .pool_max_idle_per_host(128)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    (base, client)
+}
+
+impl TestApp {
+    /// A server on the embedded in-memory store.
+    pub async fn memory() -> Self {
+        Self::with(settings(None), None).await
+    }
+
+    /// A server on a fresh PostgreSQL database.
+    pub async fn postgres() -> Self {
+        let db = TestDatabase::create().await;
+        Self::with(settings(Some(db.url())), Some(db)).await
+    }
+
+    /// A server with custom settings (on `db` when given).
+    pub async fn with(settings: Settings, db: Option<TestDatabase>) -> Self {
+        let (base, client) = start(settings).await;
+        let mut app = Self {
+            base,
+            client,
+            admin_token: String::new(),
+            db,
+        };
+        app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        app
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> Response {
+        self.request(method, path, token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, body).await
+    }
+
+    /// Registers a user and returns their id.
+    pub async fn register(&self, email: &str) -> i64 {
+        let body = json!({"name": "Test User", "email": email, "password": "password123"});
+        let response = self.post("/api/v1/auth/register", None, body).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{}",
+            response.text().await.unwrap()
+        );
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Registers and logs in a user; returns (id, token).
+    pub async fn user(&self, email: &str) -> (i64, String) {
+        let id = self.register(email).await;
+        (id, self.login(email, "password123").await)
+    }
+
+    /// Creates an event as the admin and returns its id.
+    pub async fn event(&self, capacity: i64) -> i64 {
+        let body = json!({"name": "Concert", "venue": "Main Hall", "starts_at": "2027-03-01T19:30:00Z", "capacity": capacity});
+        let response = self
+            .post("/api/v1/events", Some(&self.admin_token), body)
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn book(&self, event: i64, token: &str, seats: i64) -> Response {
+        self.post(
+            &format!("/api/v1/events/{event}/bookings"),
+            Some(token),
+            json!({"seats": seats}),
+        )
+        .await
+    }
+
+    pub async fn event_json(&self, event: i64) -> Value {
+        self.get(&format!("/api/v1/events/{event}"), None)
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a problem document with `status` and `code`; returns it.
+pub async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Counts rows with plain SQL.
+pub async fn count(database_url: &str, sql: &str) -> i64 {
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut conn)
+        .await
+        .unwrap()
+        .n
+}
+
+/// Checks the booking rules of the contract on every event, in SQL.
+pub async fn assert_invariants(database_url: &str) {
+    let checks = [
+        (
+            "booked_seats equals the confirmed seats and stays within capacity",
+            "SELECT count(*) AS n FROM events e WHERE e.booked_seats > e.capacity OR e.booked_seats <> \
+             COALESCE((SELECT sum(b.seats) FROM bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'), 0)",
+        ),
+        (
+            "one confirmed booking per user and event",
+            "SELECT count(*) AS n FROM (SELECT 1 FROM bookings WHERE status = 'confirmed' \
+             GROUP BY event_id, user_id HAVING count(*) > 1) d",
+        ),
+        (
+            "one waiting entry per user and event",
+            "SELECT count(*) AS n FROM (SELECT 1 FROM waitlist_entries WHERE status = 'waiting' \
+             GROUP BY event_id, user_id HAVING count(*) > 1) d",
+        ),
+        (
+            "never booked and waiting at once",
+            "SELECT count(*) AS n FROM bookings b JOIN waitlist_entries w ON w.event_id = b.event_id \
+             AND w.user_id = b.user_id WHERE b.status = 'confirmed' AND w.status = 'waiting'",
+        ),
+        (
+            "no waiting entry fits in the free seats",
+            "SELECT count(*) AS n FROM waitlist_entries w JOIN events e ON e.id = w.event_id \
+             WHERE w.status = 'waiting' AND w.seats <= e.capacity - e.booked_seats",
+        ),
+        (
+            "seats within the event's limit",
+            "SELECT count(*) AS n FROM bookings b JOIN events e ON e.id = b.event_id \
+             WHERE b.seats < 1 OR b.seats > 100",
+        ),
+    ];
+    for (rule, sql) in checks {
+        assert_eq!(count(database_url, sql).await, 0, "violated: {rule}");
+    }
+}
+
+/// Runs each case against a server on the in-memory store and on PostgreSQL.
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(crate::helpers::TestApp::memory().await).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(crate::helpers::TestApp::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_stores;
+
+/// Runs one SQL statement.
+pub async fn execute(database_url: &str, sql: &str) {
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+}
+
+/// Registers and logs in `count` users concurrently through `base`; returns their tokens.
+pub async fn tokens(client: &Client, base: &str, prefix: &str, count: usize) -> Vec<String> {
+    let tasks: Vec<_> = (0..count)
+        .map(|i| {
+            let (client, base) = (client.clone(), base.to_owned());
+            let email = format!("{prefix}{i}@example.org");
+            tokio::spawn(async move {
+                let body = json!({"name": "Fan", "email": email, "password": "password123"});
+                let registered = client
+                    .post(format!("{base}/api/v1/auth/register"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(registered.status(), StatusCode::CREATED);
+                let login = json!({"email": email, "password": "password123"});
+                let token: Value = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&login)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                token["access_token"].as_str().unwrap().to_owned()
+            })
+        })
+        .collect();
+    let mut tokens = Vec::with_capacity(count);
+    for task in tasks {
+        tokens.push(task.await.unwrap());
+    }
+    tokens
+}
+
+/// What a booking attempt answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Booked(i64),
+    Refused(String),
+    Failed,
+}
+
+/// Books one seat of `event` through `base`.
+pub async fn try_book(client: &Client, base: &str, event: i64, token: &str) -> Answer {
+    let sent = client
+        .post(format!("{base}/api/v1/events/{event}/bookings"))
+        .bearer_auth(token)
+        .json(&json!({"seats": 1}))
+        .send()
+        .await;
+    let Ok(response) = sent else {
+        return Answer::Failed;
+    };
+    let status = response.status();
+    let Ok(body) = response.json::<Value>().await else {
+        return Answer::Failed;
+    };
+    match status {
+        StatusCode::CREATED => Answer::Booked(body["id"].as_i64().unwrap()),
+        _ => Answer::Refused(body["code"].as_str().unwrap_or("?").to_owned()),
+    }
+}
+
+/// Fires one booking per token at `event` from `clients` concurrent workers, spreading
+/// them over `bases` round-robin, all starting together.
+pub async fn stampede(
+    client: &Client,
+    bases: &[String],
+    event: i64,
+    tokens: Vec<String>,
+    clients: usize,
+) -> Vec<Answer> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients));
+    let mut shares = vec![Vec::new(); clients];
+    for (i, token) in tokens.into_iter().enumerate() {
+        shares[i % clients].push((bases[i % bases.len()].clone(), token));
+    }
+    let workers: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let (client, barrier) = (client.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut answers = Vec::new();
+                for (base, token) in share {
+                    answers.push(try_book(&client, &base, event, &token).await);
+                }
+                answers
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for worker in workers {
+        answers.extend(worker.await.unwrap());
+    }
+    answers
+}
