@@ -9,16 +9,9 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let settings = Settings::from_env()?;
     match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => {
-            Application::build(settings)
-                .await?
-                .run_until_stopped()
-                .await
-        }
+        None | Some("serve") => Application::build(settings).await?.run_until_stopped().await,
         Some("migrate") => {
-            let url = settings
-                .database_url
-                .context("`evently migrate` needs DATABASE_URL")?;
+            let url = settings.database_url.context("`evently migrate` needs DATABASE_URL")?;
             evently_infra::postgres::migrate(url.expose_secret()).await
         }
         Some(other) => {

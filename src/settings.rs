@@ -14,6 +14,11 @@ pub struct Settings {
     pub addr: SocketAddr,
     /// `DATABASE_URL`: PostgreSQL; `None` serves from the in-memory store.
     pub database_url: Option<SecretString>,
+    /// `REDIS_URL`: the cache shared by instances; `None` caches in this process only.
+    pub redis_url: Option<SecretString>,
+    /// `EVENTLY_CACHE_NAMESPACE`: prefix of every Redis key (deployments sharing a Redis
+    /// need different ones).
+    pub cache_namespace: String,
     /// `EVENTLY_DB_POOL_SIZE`: connections per instance.
     pub db_pool_size: usize,
     /// `EVENTLY_JWT_SECRET`: required with a database, random per process otherwise.
@@ -52,13 +57,7 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|e: T::Err| SettingsError::Invalid {
-                name,
-                reason: e.to_string(),
-            }),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| SettingsError::Invalid { name, reason: e.to_string() }),
     }
 }
 
@@ -79,15 +78,15 @@ impl Settings {
             (Some(email), Some(password)) => Some((email, SecretString::from(password))),
             (None, None) => None,
             _ => {
-                return Err(SettingsError::Missing(
-                    "EVENTLY_ADMIN_EMAIL and EVENTLY_ADMIN_PASSWORD go together",
-                ));
+                return Err(SettingsError::Missing("EVENTLY_ADMIN_EMAIL and EVENTLY_ADMIN_PASSWORD go together"));
             }
         };
         let default_cost = HashCost::default();
         Ok(Self {
             addr: parsed("EVENTLY_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             database_url,
+            redis_url: var("REDIS_URL").map(SecretString::from),
+            cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or_else(|| "evently".to_owned()),
             db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
             jwt_secret,
             admin,

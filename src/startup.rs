@@ -9,17 +9,29 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use evently_api::{
-    ApiError, AppState, AuthRateLimit, BODY_LIMIT, Metrics, TokenKeys, configure, docs,
+    ApiError, AppState, AuthRateLimit, BODY_LIMIT, Backend, Metrics, Parts, TokenKeys, configure, docs,
     problem_handlers,
 };
 use evently_domain::user::{Email, Password, UserName};
-use evently_infra::{AnyStore, Argon2Hasher, MemoryStore, PgSettings, PgStore};
+use evently_infra::{
+    AnyCache, AnyStore, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings,
+};
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::Settings;
 
 /// How often expired idempotency keys are deleted.
 const KEY_PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// The adapters this binary runs on.
+#[derive(Debug)]
+struct Adapters;
+
+impl Backend for Adapters {
+    type Store = AnyStore;
+    type Hasher = Argon2Hasher;
+    type Cache = AnyCache;
+}
 
 /// A configured server, bound and ready to run.
 pub struct Application {
@@ -29,9 +41,7 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish_non_exhaustive()
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
     }
 }
 
@@ -50,28 +60,28 @@ impl Application {
             None => random_secret()?,
         };
         let tokens = TokenKeys::new(&secret);
-        let state = web::Data::new(AppState::new(
+        let cache = open_cache(&settings)?;
+        let metrics = Metrics::new()?;
+        let parts = Parts::<Adapters> {
             store,
             hasher,
-            tokens.clone(),
-            AuthRateLimit::per_minute(settings.auth_rate_per_min),
-        ));
+            shared_cache: cache.is_shared(),
+            cache,
+            tokens: tokens.clone(),
+            auth_rate: AuthRateLimit::per_minute(settings.auth_rate_per_min),
+        };
+        let state = web::Data::new(AppState::new(parts, &metrics));
         if let Some((email, password)) = &settings.admin {
             let email = Email::new(email).context("EVENTLY_ADMIN_EMAIL is not a valid email")?;
-            let password = Password::new(password.expose_secret())
-                .context("EVENTLY_ADMIN_PASSWORD is too short")?;
+            let password = Password::new(password.expose_secret()).context("EVENTLY_ADMIN_PASSWORD is too short")?;
             let name = UserName::new("Administrator")?;
-            let admin = state
-                .accounts
-                .ensure_admin(name, email, password)
-                .await
-                .context("cannot ensure the admin")?;
+            let admin = state.accounts.ensure_admin(name, email, password).await.context("cannot ensure the admin")?;
             tracing::info!(user.id = %admin.id, "bootstrap admin is in place");
         }
-        let metrics = web::Data::new(Metrics::new()?);
+        let metrics = web::Data::new(metrics);
         let tokens = web::Data::new(tokens);
-        let listener = TcpListener::bind(settings.addr)
-            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        let listener =
+            TcpListener::bind(settings.addr).with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
@@ -81,11 +91,9 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
-                .configure(configure::<AnyStore, Argon2Hasher>)
+                .configure(configure::<Adapters>)
                 .configure(docs)
-                .default_service(web::to(|| async {
-                    Err::<&str, _>(ApiError::NotFound("no such resource"))
-                }))
+                .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound("no such resource")) }))
         })
         .listen(listener)?
         .shutdown_timeout(10)
@@ -117,9 +125,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
         );
         return Ok(AnyStore::Memory(MemoryStore::new()));
     };
-    evently_infra::postgres::migrate(url.expose_secret())
-        .await
-        .context("cannot migrate the database")?;
+    evently_infra::postgres::migrate(url.expose_secret()).await.context("cannot migrate the database")?;
     let mut pg = PgSettings::new(url.expose_secret());
     pg.pool_size = settings.db_pool_size;
     let store = PgStore::connect(&pg)?;
@@ -140,11 +146,20 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     Ok(AnyStore::Postgres(store))
 }
 
+fn open_cache(settings: &Settings) -> anyhow::Result<AnyCache> {
+    let Some(url) = &settings.redis_url else {
+        tracing::info!("REDIS_URL is not set: caching in this process only");
+        return Ok(AnyCache::Local(LocalCache::new()));
+    };
+    let cache = RedisCache::connect(&RedisSettings::new(url.expose_secret(), settings.cache_namespace.clone()))
+        .context("invalid REDIS_URL")?;
+    tracing::info!("cache: Redis, shared by every instance");
+    Ok(AnyCache::Redis(cache))
+}
+
 /// 32 random bytes, hex-encoded: tokens die with the process.
 fn random_secret() -> anyhow::Result<SecretString> {
     let mut bytes = [0_u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(SecretString::from(
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-    ))
+    Ok(SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }

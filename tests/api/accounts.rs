@@ -19,35 +19,21 @@ async fn registration_normalises_email_and_hides_the_password(app: TestApp) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let user: Value = response.json().await.unwrap();
     assert_eq!(
-        (
-            user["email"].as_str(),
-            user["name"].as_str(),
-            user["role"].as_str()
-        ),
+        (user["email"].as_str(), user["name"].as_str(), user["role"].as_str()),
         (Some("ada@example.org"), Some("Ada"), Some("user"))
     );
     assert!(user["created_at"].as_str().unwrap().ends_with('Z'));
     let text = user.to_string();
     assert!(!text.contains("password") && !text.contains("argon2"));
     let token = app.login("ADA@example.org", "password123").await;
-    let me: Value = app
-        .get("/api/v1/users/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/api/v1/users/me", Some(&token)).await.json().await.unwrap();
     assert_eq!(me, user);
 }
 
 async fn emails_are_unique_ignoring_case(app: TestApp) {
     app.register("bob@example.org").await;
     let again = json!({"name": "Bob", "email": "BOB@example.org", "password": "password123"});
-    problem(
-        app.post("/api/v1/auth/register", None, again).await,
-        StatusCode::CONFLICT,
-        "email_taken",
-    )
-    .await;
+    problem(app.post("/api/v1/auth/register", None, again).await, StatusCode::CONFLICT, "email_taken").await;
 }
 
 async fn bad_registrations_are_refused(app: TestApp) {
@@ -68,68 +54,35 @@ async fn bad_registrations_are_refused(app: TestApp) {
         json!({"name": "A", "email": "a@example.org"}),
         json!({"name": 1, "email": "a@example.org", "password": "password123"}),
     ] {
-        problem(
-            app.post("/api/v1/auth/register", None, body).await,
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-        )
-        .await;
+        problem(app.post("/api/v1/auth/register", None, body).await, StatusCode::BAD_REQUEST, "bad_request").await;
     }
-    let users: Value = app
-        .get("/api/v1/admin/users", Some(&app.admin_token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let users: Value = app.get("/api/v1/admin/users", Some(&app.admin_token)).await.json().await.unwrap();
     assert_eq!(users["total"], 1, "nothing was created");
 }
 
 async fn login_answers_alike_for_unknown_email_and_wrong_password(app: TestApp) {
     app.register("carol@example.org").await;
-    let wrong = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "carol@example.org", "password": "wrong password"}),
-        )
-        .await;
+    let wrong =
+        app.post("/api/v1/auth/login", None, json!({"email": "carol@example.org", "password": "wrong password"})).await;
     let unknown = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "nobody@example.org", "password": "wrong password"}),
-        )
+        .post("/api/v1/auth/login", None, json!({"email": "nobody@example.org", "password": "wrong password"}))
         .await;
     let wrong = problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     let unknown = problem(unknown, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     assert_eq!(wrong, unknown);
     let ok: Value = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "carol@example.org", "password": "password123"}),
-        )
+        .post("/api/v1/auth/login", None, json!({"email": "carol@example.org", "password": "password123"}))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        (ok["token_type"].as_str(), ok["expires_in"].as_u64()),
-        (Some("Bearer"), Some(3600))
-    );
+    assert_eq!((ok["token_type"].as_str(), ok["expires_in"].as_u64()), (Some("Bearer"), Some(3600)));
 }
 
 async fn tokens_are_required_and_checked(app: TestApp) {
-    for token in [
-        None,
-        Some("garbage"),
-        Some("eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."),
-    ] {
+    for token in [None, Some("garbage"), Some("eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.")] {
         let response = app.get("/api/v1/users/me", token).await;
-        assert_eq!(
-            response.headers().get("www-authenticate").unwrap(),
-            "Bearer"
-        );
+        assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer");
         problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
     let (_, token) = app.user("dave@example.org").await;
@@ -141,92 +94,33 @@ async fn tokens_are_required_and_checked(app: TestApp) {
         )
         .await;
     problem(forbidden, StatusCode::FORBIDDEN, "forbidden").await;
-    problem(
-        app.get("/api/v1/admin/users", Some(&token)).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
+    problem(app.get("/api/v1/admin/users", Some(&token)).await, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
 async fn admins_list_users_and_change_roles(app: TestApp) {
     let id = app.register("erin@example.org").await;
-    let page: Value = app
-        .get(
-            "/api/v1/admin/users?limit=1&offset=1",
-            Some(&app.admin_token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            page["total"].as_u64(),
-            page["limit"].as_u64(),
-            page["offset"].as_u64()
-        ),
-        (Some(2), Some(1), Some(1))
-    );
+    let page: Value =
+        app.get("/api/v1/admin/users?limit=1&offset=1", Some(&app.admin_token)).await.json().await.unwrap();
+    assert_eq!((page["total"].as_u64(), page["limit"].as_u64(), page["offset"].as_u64()), (Some(2), Some(1), Some(1)));
     assert_eq!(page["items"][0]["id"].as_i64(), Some(id));
     let path = format!("/api/v1/admin/users/{id}");
-    let changed = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&app.admin_token),
-            json!({"role": "admin"}),
-        )
-        .await;
+    let changed = app.send(Method::PATCH, &path, Some(&app.admin_token), json!({"role": "admin"})).await;
     assert_eq!(changed.json::<Value>().await.unwrap()["role"], "admin");
-    let bad = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&app.admin_token),
-            json!({"role": "root"}),
-        )
-        .await;
+    let bad = app.send(Method::PATCH, &path, Some(&app.admin_token), json!({"role": "root"})).await;
     problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let missing = app
-        .send(
-            Method::PATCH,
-            "/api/v1/admin/users/9999",
-            Some(&app.admin_token),
-            json!({"role": "user"}),
-        )
-        .await;
+    let missing =
+        app.send(Method::PATCH, "/api/v1/admin/users/9999", Some(&app.admin_token), json!({"role": "user"})).await;
     problem(missing, StatusCode::NOT_FOUND, "not_found").await;
 }
 
 async fn demoted_admins_lose_admin_rights_at_once(app: TestApp) {
     let id = app.register("frank@example.org").await;
     let path = format!("/api/v1/admin/users/{id}");
-    app.send(
-        Method::PATCH,
-        &path,
-        Some(&app.admin_token),
-        json!({"role": "admin"}),
-    )
-    .await;
+    app.send(Method::PATCH, &path, Some(&app.admin_token), json!({"role": "admin"})).await;
     let token = app.login("frank@example.org", "password123").await;
-    assert_eq!(
-        app.get("/api/v1/admin/users", Some(&token)).await.status(),
-        StatusCode::OK
-    );
-    app.send(
-        Method::PATCH,
-        &path,
-        Some(&app.admin_token),
-        json!({"role": "user"}),
-    )
-    .await;
-    problem(
-        app.get("/api/v1/admin/users", Some(&token)).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
+    assert_eq!(app.get("/api/v1/admin/users", Some(&token)).await.status(), StatusCode::OK);
+    app.send(Method::PATCH, &path, Some(&app.admin_token), json!({"role": "user"})).await;
+    problem(app.get("/api/v1/admin/users", Some(&token)).await, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,21 +130,8 @@ async fn register_and_login_are_rate_limited_per_ip() {
     let app = TestApp::with(limited, None).await; // the admin's login is the first attempt
     app.register("gina@example.org").await;
     app.login("gina@example.org", "password123").await;
-    let response = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": ADMIN_EMAIL, "password": "x"}),
-        )
-        .await;
-    let retry_after: u64 = response
-        .headers()
-        .get("retry-after")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let response = app.post("/api/v1/auth/login", None, json!({"email": ADMIN_EMAIL, "password": "x"})).await;
+    let retry_after: u64 = response.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));
     problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }

@@ -21,13 +21,12 @@ pub fn settings(database_url: Option<&str>) -> Settings {
     Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.map(SecretString::from),
+        redis_url: None,
+        cache_namespace: "evently".to_owned(),
         db_pool_size: 16,
         jwt_secret: Some(SecretString::from(JWT_SECRET)),
         admin: Some((ADMIN_EMAIL.to_owned(), SecretString::from(ADMIN_PASSWORD))),
-        hash_cost: HashCost {
-            memory_kib: 1024,
-            iterations: 1,
-        },
+        hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         auth_rate_per_min: 0,
     }
 }
@@ -46,11 +45,7 @@ pub async fn start(settings: Settings) -> (String, Client) {
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = Client::builder()
-        .pool_max_idle_per_host(128)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let client = Client::builder().pool_max_idle_per_host(128).timeout(Duration::from_secs(60)).build().unwrap();
     (base, client)
 }
 
@@ -69,12 +64,7 @@ impl TestApp {
     /// A server with custom settings (on `db` when given).
     pub async fn with(settings: Settings, db: Option<TestDatabase>) -> Self {
         let (base, client) = start(settings).await;
-        let mut app = Self {
-            base,
-            client,
-            admin_token: String::new(),
-            db,
-        };
+        let mut app = Self { base, client, admin_token: String::new(), db };
         app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         app
     }
@@ -91,18 +81,8 @@ impl TestApp {
         self.request(Method::GET, path, token).send().await.unwrap()
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-    ) -> Response {
-        self.request(method, path, token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.request(method, path, token).json(&body).send().await.unwrap()
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
@@ -113,35 +93,14 @@ impl TestApp {
     pub async fn register(&self, email: &str) -> i64 {
         let body = json!({"name": "Test User", "email": email, "password": "password123"});
         let response = self.post("/api/v1/auth/register", None, body).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{}",
-            response.text().await.unwrap()
-        );
-        response.json::<Value>().await.unwrap()["id"]
-            .as_i64()
-            .unwrap()
+        assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+        response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let response = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({"email": email, "password": password}),
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::OK,
-            "{}",
-            response.text().await.unwrap()
-        );
-        response.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let response = self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+        response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
     }
 
     /// Registers and logs in a user; returns (id, token).
@@ -152,44 +111,26 @@ impl TestApp {
 
     /// Creates an event as the admin and returns its id.
     pub async fn event(&self, capacity: i64) -> i64 {
-        let body = json!({"name": "Concert", "venue": "Main Hall", "starts_at": "2027-03-01T19:30:00Z", "capacity": capacity});
-        let response = self
-            .post("/api/v1/events", Some(&self.admin_token), body)
-            .await;
+        let body =
+            json!({"name": "Concert", "venue": "Main Hall", "starts_at": "2027-03-01T19:30:00Z", "capacity": capacity});
+        let response = self.post("/api/v1/events", Some(&self.admin_token), body).await;
         assert_eq!(response.status(), StatusCode::CREATED);
-        response.json::<Value>().await.unwrap()["id"]
-            .as_i64()
-            .unwrap()
+        response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     }
 
     pub async fn book(&self, event: i64, token: &str, seats: i64) -> Response {
-        self.post(
-            &format!("/api/v1/events/{event}/bookings"),
-            Some(token),
-            json!({"seats": seats}),
-        )
-        .await
+        self.post(&format!("/api/v1/events/{event}/bookings"), Some(token), json!({"seats": seats})).await
     }
 
     pub async fn event_json(&self, event: i64) -> Value {
-        self.get(&format!("/api/v1/events/{event}"), None)
-            .await
-            .json()
-            .await
-            .unwrap()
+        self.get(&format!("/api/v1/events/{event}"), None).await.json().await.unwrap()
     }
 }
 
 /// Asserts a problem document with `status` and `code`; returns it.
 pub async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
@@ -207,11 +148,7 @@ struct Count {
 /// Counts rows with plain SQL.
 pub async fn count(database_url: &str, sql: &str) -> i64 {
     let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .await
-        .unwrap()
-        .n
+    diesel::sql_query(sql).get_result::<Count>(&mut conn).await.unwrap().n
 }
 
 /// Checks the booking rules of the contract on every event, in SQL.
@@ -291,12 +228,7 @@ pub async fn tokens(client: &Client, base: &str, prefix: &str, count: usize) -> 
             let email = format!("{prefix}{i}@example.org");
             tokio::spawn(async move {
                 let body = json!({"name": "Fan", "email": email, "password": "password123"});
-                let registered = client
-                    .post(format!("{base}/api/v1/auth/register"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
+                let registered = client.post(format!("{base}/api/v1/auth/register")).json(&body).send().await.unwrap();
                 assert_eq!(registered.status(), StatusCode::CREATED);
                 let login = json!({"email": email, "password": "password123"});
                 let token: Value = client

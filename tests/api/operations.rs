@@ -15,9 +15,7 @@ async fn health_readiness_and_metrics() {
     app.get("/api/v1/events/77", None).await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
     assert!(
-        metrics.contains(
-            r#"evently_http_requests_total{method="GET",route="/api/v1/events",status="200"} 1"#
-        ),
+        metrics.contains(r#"evently_http_requests_total{method="GET",route="/api/v1/events",status="200"} 1"#),
         "{metrics}"
     );
     assert!(metrics.contains(r#"route="/api/v1/events/{id}",status="404""#));
@@ -29,26 +27,10 @@ async fn a_database_outage_answers_503_and_heals_without_a_restart() {
     let app = TestApp::postgres().await;
     let event = app.event(10).await;
     let (_, token) = app.user("ada@example.org").await;
-    let name = app
-        .db
-        .as_ref()
-        .unwrap()
-        .url()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let name = app.db.as_ref().unwrap().url().rsplit('/').next().unwrap().to_owned();
     let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-    execute(
-        admin,
-        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
-    )
-    .await;
-    execute(
-        admin,
-        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
-    )
-    .await;
+    execute(admin, &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await;
+    execute(admin, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).await;
 
     let ready = app.get("/ready", None).await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -56,35 +38,14 @@ async fn a_database_outage_answers_503_and_heals_without_a_restart() {
     // Until the pool notices every dead connection, a request may still find one: each
     // such request is a 503 too, never a 500, and never books.
     for _ in 0..20 {
-        problem(
-            app.book(event, &token, 1).await,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-        )
-        .await;
+        problem(app.book(event, &token, 1).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
     }
-    problem(
-        app.get("/api/v1/events", None).await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-    )
-    .await;
+    problem(app.get("/api/v1/events", None).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
 
-    execute(
-        admin,
-        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
-    )
-    .await;
+    execute(admin, &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
     assert_eq!(app.get("/ready", None).await.status(), StatusCode::OK);
-    assert_eq!(
-        app.book(event, &token, 1).await.status(),
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        app.event_json(event).await["booked_seats"],
-        1,
-        "nothing was booked during the outage"
-    );
+    assert_eq!(app.book(event, &token, 1).await.status(), StatusCode::CREATED);
+    assert_eq!(app.event_json(event).await["booked_seats"], 1, "nothing was booked during the outage");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,6 +67,8 @@ async fn docs_work_offline_and_the_document_covers_every_route() {
         ("/api/v1/users/me/notifications", "get"),
         ("/api/v1/admin/users", "get"),
         ("/api/v1/admin/users/{id}", "patch"),
+        ("/api/v1/admin/analytics", "get"),
+        ("/api/v1/admin/analytics/events", "get"),
         ("/api/v1/events", "get"),
         ("/api/v1/events", "post"),
         ("/api/v1/events/{id}", "get"),
@@ -125,15 +88,9 @@ async fn docs_work_offline_and_the_document_covers_every_route() {
     for (path, method) in expected {
         let operation = &spec["paths"][path][method];
         assert!(operation.is_object(), "{method} {path} is documented");
-        let has_problem =
-            operation["responses"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .any(|(status, response)| {
-                    status.starts_with('4')
-                        && response["content"]["application/problem+json"].is_object()
-                });
+        let has_problem = operation["responses"].as_object().unwrap().iter().any(|(status, response)| {
+            status.starts_with('4') && response["content"]["application/problem+json"].is_object()
+        });
         assert!(
             has_problem || path.starts_with("/health") || path == "/ready" || path == "/metrics",
             "{method} {path} documents its errors"

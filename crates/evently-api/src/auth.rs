@@ -50,11 +50,7 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_SECS;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        Self {
-            encoding: EncodingKey::from_secret(bytes),
-            decoding: DecodingKey::from_secret(bytes),
-            validation,
-        }
+        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation }
     }
 
     /// A token for `user`, valid for [`TOKEN_TTL`].
@@ -64,31 +60,16 @@ impl TokenKeys {
     pub fn issue(&self, user: &User) -> Result<String, ApiError> {
         let iat = Utc::now().timestamp();
         let ttl = i64::try_from(TOKEN_TTL.as_secs()).unwrap_or(i64::MAX);
-        let claims = Claims {
-            sub: user.id.to_string(),
-            role: user.role.as_str().to_owned(),
-            iat,
-            exp: iat + ttl,
-        };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| ApiError::Internal(e.into()))
+        let claims = Claims { sub: user.id.to_string(), role: user.role.as_str().to_owned(), iat, exp: iat + ttl };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| ApiError::Internal(e.into()))
     }
 
     fn verify(&self, token: &str) -> Result<Authenticated, ApiError> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| ApiError::Unauthorized)?
-            .claims;
-        let user_id = claims
-            .sub
-            .parse()
-            .ok()
-            .and_then(UserId::new)
-            .ok_or(ApiError::Unauthorized)?;
+        let claims =
+            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| ApiError::Unauthorized)?.claims;
+        let user_id = claims.sub.parse().ok().and_then(UserId::new).ok_or(ApiError::Unauthorized)?;
         let role = Role::parse(&claims.role).ok_or(ApiError::Unauthorized)?;
-        Ok(Authenticated {
-            user_id,
-            token_role: role,
-        })
+        Ok(Authenticated { user_id, token_role: role })
     }
 }
 
@@ -112,18 +93,13 @@ impl FromRequest for Authenticated {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim);
         let keys = req.app_data::<web::Data<TokenKeys>>();
         ready(match (token, keys) {
             (Some(token), Some(keys)) => keys.verify(token),
             (None, _) => Err(ApiError::Unauthorized),
-            (Some(_), None) => Err(ApiError::Internal(anyhow::anyhow!(
-                "token keys are not configured"
-            ))),
+            (Some(_), None) => Err(ApiError::Internal(anyhow::anyhow!("token keys are not configured"))),
         })
     }
 }
@@ -160,29 +136,17 @@ mod tests {
     fn other_secrets_algorithms_and_expired_tokens_are_refused() {
         let keys = keys();
         let other = TokenKeys::new(&SecretString::from("another secret"));
-        assert!(matches!(
-            keys.verify(&other.issue(&user()).unwrap()),
-            Err(ApiError::Unauthorized)
-        ));
+        assert!(matches!(keys.verify(&other.issue(&user()).unwrap()), Err(ApiError::Unauthorized)));
         let now = Utc::now().timestamp();
-        let claims = Claims {
-            sub: "7".into(),
-            role: "admin".into(),
-            iat: now - 100,
-            exp: now - 60,
-        };
+        let claims = Claims { sub: "7".into(), role: "admin".into(), iat: now - 100, exp: now - 60 };
         let expired = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
         assert!(matches!(keys.verify(&expired), Err(ApiError::Unauthorized)));
-        let claims = Claims {
-            sub: "7".into(),
-            role: "admin".into(),
-            iat: now,
-            exp: now + 60,
-        };
+        let claims = Claims { sub: "7".into(), role: "admin".into(), iat: now, exp: now + 60 };
         let hs512 = encode(&Header::new(Algorithm::HS512), &claims, &keys.encoding).unwrap();
         assert!(matches!(keys.verify(&hs512), Err(ApiError::Unauthorized)));
         // alg "none": header {"alg":"none","typ":"JWT"}, no signature.
-        let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI3Iiwicm9sZSI6ImFkbWluIiwiaWF0IjoxLCJleHAiOjk5OTk5OTk5OTl9.";
+        let none =
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI3Iiwicm9sZSI6ImFkbWluIiwiaWF0IjoxLCJleHAiOjk5OTk5OTk5OTl9.";
         assert!(matches!(keys.verify(none), Err(ApiError::Unauthorized)));
     }
 }

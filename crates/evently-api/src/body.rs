@@ -25,18 +25,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes =
-                bytes
-                    .await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => ApiError::PayloadTooLarge,
-                        _ => ApiError::BadRequest(format!("cannot read the body: {e}")),
-                    })?;
-            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-                b"{}"
-            } else {
-                &bytes
-            };
+            let bytes = bytes.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => ApiError::PayloadTooLarge,
+                _ => ApiError::BadRequest(format!("cannot read the body: {e}")),
+            })?;
+            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
             serde_json::from_slice(text)
                 .map(JsonBody)
                 .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
@@ -59,8 +52,7 @@ impl<'de> Deserialize<'de> for Integer {
 impl Integer {
     /// The integer, or a validation error naming `field`.
     pub fn get(self, field: &str) -> Result<i64, ApiError> {
-        self.0
-            .ok_or_else(|| ApiError::Validation(format!("{field}: must be an integer")))
+        self.0.ok_or_else(|| ApiError::Validation(format!("{field}: must be an integer")))
     }
 }
 

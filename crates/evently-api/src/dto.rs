@@ -1,5 +1,6 @@
 //! The JSON shapes of the HTTP contract and their conversions to and from the domain.
 
+mod analytics;
 mod bookings;
 mod events;
 mod ops;
@@ -7,6 +8,7 @@ pub mod pages;
 mod users;
 mod waitlist;
 
+pub use analytics::{EventStatsDto, OverviewDto, StatsQuery};
 pub use bookings::{BookingDto, BookingsQuery, SeatsBody};
 pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody};
 pub use ops::{Health, Readiness};

@@ -110,10 +110,7 @@ impl ApiError {
 
     /// A conflict with its code and detail.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict {
-            code,
-            detail: detail.into(),
-        }
+        Self::Conflict { code, detail: detail.into() }
     }
 
     /// The problem a bare framework status stands for.
@@ -125,9 +122,7 @@ impl ApiError {
             StatusCode::BAD_REQUEST => Self::BadRequest("the request could not be parsed".into()),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::Other(status, "unsupported_media_type"),
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Self::Other(status, "headers_too_large"),
-            StatusCode::SERVICE_UNAVAILABLE => {
-                Self::Unavailable(anyhow::anyhow!("service unavailable"))
-            }
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(anyhow::anyhow!("service unavailable")),
             s if s.is_server_error() => Self::Internal(anyhow::anyhow!("framework error {s}")),
             s => Self::Other(s, "client_error"),
         }
@@ -205,9 +200,7 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(cause) | StoreError::Transient(cause) => {
-                Self::Unavailable(cause)
-            }
+            StoreError::Unavailable(cause) | StoreError::Transient(cause) => Self::Unavailable(cause),
             other => Self::Internal(other.into()),
         }
     }
@@ -221,22 +214,14 @@ pub fn problem_handlers<B: 'static>() -> ErrorHandlers<B> {
 
 fn render_problem<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     // Our own answers (problem documents, and JSON such as `/ready`'s) stay as they are.
-    let is_ours = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| {
-            v == HeaderValue::from_static(PROBLEM_JSON)
-                || v == HeaderValue::from_static("application/json")
-        });
+    let is_ours = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v == HeaderValue::from_static(PROBLEM_JSON) || v == HeaderValue::from_static("application/json")
+    });
     if is_ours {
-        return Ok(ErrorHandlerResponse::Response(
-            response.map_into_left_body(),
-        ));
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();
     let (request, _) = response.into_parts();
     let problem = ApiError::from_status(status).error_response();
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(request, problem).map_into_right_body(),
-    ))
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, problem).map_into_right_body()))
 }

@@ -3,7 +3,9 @@
 //! the OpenAPI document with Swagger UI.
 
 mod auth;
+mod backend;
 mod body;
+mod cache;
 mod dto;
 mod error;
 pub mod metrics;
@@ -13,12 +15,13 @@ mod routes;
 mod state;
 
 pub use auth::{TOKEN_TTL, TokenKeys};
+pub use backend::Backend;
 pub use error::{ApiError, problem_handlers};
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
 pub use rate_limit::AuthRateLimit;
 pub use routes::{configure, docs};
-pub use state::AppState;
+pub use state::{AppState, Parts};
 
 /// The largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -6,9 +6,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
-};
+use prometheus::{Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
 /// The registry and the HTTP instruments.
 #[derive(Debug, Clone)]
@@ -16,6 +14,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    cache_lookups: IntCounterVec,
 }
 
 const LABELS: [&str; 3] = ["method", "route", "status"];
@@ -27,33 +26,25 @@ impl Metrics {
     /// When an instrument cannot be registered (a programming error).
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new_custom(Some("evently".into()), None)?;
-        let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests answered"),
+        let requests = IntCounterVec::new(Opts::new("http_requests_total", "HTTP requests answered"), &LABELS)?;
+        let buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+        let latency = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "Time to answer HTTP requests").buckets(buckets),
             &LABELS,
         )?;
-        let buckets = vec![
-            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-        ];
-        let latency = HistogramVec::new(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "Time to answer HTTP requests",
-            )
-            .buckets(buckets),
-            &LABELS,
+        let cache_lookups = IntCounterVec::new(
+            Opts::new("cache_lookups_total", "Cache lookups by outcome (hit, miss, error)"),
+            &["outcome"],
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
-        Ok(Self {
-            registry,
-            requests,
-            latency,
-        })
+        registry.register(Box::new(cache_lookups.clone()))?;
+        Ok(Self { registry, requests, latency, cache_lookups })
     }
 
-    /// The registry, for other components' instruments.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// Cache lookups by outcome.
+    pub fn cache_lookups(&self) -> &IntCounterVec {
+        &self.cache_lookups
     }
 
     /// Renders every metric in the Prometheus text format.
@@ -83,16 +74,8 @@ pub async fn record(
     let method = req.method().to_string();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        metrics.observe(
-            &method,
-            &route,
-            response.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     }
     Ok(response)
 }

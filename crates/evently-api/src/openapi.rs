@@ -14,6 +14,7 @@ use crate::routes;
         routes::accounts::register, routes::accounts::login,
         routes::me::profile, routes::me::bookings, routes::me::waitlist, routes::me::notifications,
         routes::admin::list_users, routes::admin::set_role,
+        routes::analytics::overview, routes::analytics::events,
         routes::events::list, routes::events::get, routes::events::create, routes::events::update, routes::events::cancel,
         routes::bookings::book, routes::bookings::get, routes::bookings::cancel,
         routes::waitlist::join, routes::waitlist::standing, routes::waitlist::leave, routes::waitlist::queue,
@@ -26,7 +27,7 @@ use crate::routes;
         (name = "events", description = "Events: public reads, admin writes"),
         (name = "bookings", description = "Booking and cancelling seats"),
         (name = "waitlist", description = "Waiting for seats of full events"),
-        (name = "admin", description = "Account administration"),
+        (name = "admin", description = "Account administration and analytics"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -37,9 +38,6 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }

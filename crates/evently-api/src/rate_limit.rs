@@ -16,9 +16,7 @@ pub struct AuthRateLimit(Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>);
 impl AuthRateLimit {
     /// A limit of `per_minute` attempts; 0 turns it off.
     pub fn per_minute(per_minute: u32) -> Self {
-        Self(
-            NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
-        )
+        Self(NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
     }
 
     /// Counts one attempt from `ip`.
@@ -31,9 +29,7 @@ impl AuthRateLimit {
         };
         limiter.check_key(&ip).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::RateLimited {
-                retry_after_secs: wait.as_secs() + 1,
-            }
+            ApiError::RateLimited { retry_after_secs: wait.as_secs() + 1 }
         })?;
         if limiter.len() > 100_000 {
             limiter.retain_recent();
@@ -49,15 +45,10 @@ mod tests {
     #[test]
     fn the_limit_holds_per_ip() {
         let limit = AuthRateLimit::per_minute(2);
-        let (a, b) = (
-            Some(IpAddr::from([10, 0, 0, 1])),
-            Some(IpAddr::from([10, 0, 0, 2])),
-        );
+        let (a, b) = (Some(IpAddr::from([10, 0, 0, 1])), Some(IpAddr::from([10, 0, 0, 2])));
         assert!(limit.check(a).is_ok());
         assert!(limit.check(a).is_ok());
-        assert!(
-            matches!(limit.check(a), Err(ApiError::RateLimited { retry_after_secs }) if retry_after_secs >= 1)
-        );
+        assert!(matches!(limit.check(a), Err(ApiError::RateLimited { retry_after_secs }) if retry_after_secs >= 1));
         assert!(limit.check(b).is_ok());
         let off = AuthRateLimit::per_minute(0);
         assert!((0..100).all(|_| off.check(a).is_ok()));

@@ -1,41 +1,66 @@
-use evently_domain::Store;
 use evently_domain::booking::BookingService;
 use evently_domain::event::EventService;
-use evently_domain::user::{AccountService, Actor, PasswordHasher, Role};
+use evently_domain::user::{AccountService, Actor, Role};
 use evently_domain::waitlist::WaitlistService;
 
+use crate::Backend;
 use crate::auth::{Authenticated, TokenKeys};
+use crate::cache::ResponseCache;
 use crate::error::ApiError;
 use crate::rate_limit::AuthRateLimit;
 
-/// Everything handlers share: the services over one store, token keys and limits.
+/// Everything handlers share: the services over one store and cache, token keys, limits.
 #[derive(Debug)]
-pub struct AppState<S, H> {
+pub struct AppState<B: Backend> {
     /// Registration, login, account administration.
-    pub accounts: AccountService<S, H>,
+    pub accounts: AccountService<B::Store, B::Hasher>,
     /// Publishing and reading events.
-    pub events: EventService<S>,
+    pub events: EventService<B::Store, B::Cache>,
     /// Taking and cancelling bookings.
-    pub bookings: BookingService<S>,
+    pub bookings: BookingService<B::Store, B::Cache>,
     /// Waitlists.
-    pub waitlists: WaitlistService<S>,
+    pub waitlists: WaitlistService<B::Store, B::Cache>,
     /// The store itself, for readiness and plain reads.
-    pub store: S,
+    pub store: B::Store,
+    /// Cached answers of public reads and analytics.
+    pub responses: ResponseCache<B::Cache>,
+    /// Whether the cache is shared (Redis), and so part of readiness.
+    pub shared_cache: bool,
     /// JWT signing and verification.
     pub tokens: TokenKeys,
     /// Per-IP limit on register and login.
     pub auth_rate: AuthRateLimit,
 }
 
-impl<S: Store, H: PasswordHasher> AppState<S, H> {
-    /// Wires the services over `store` and `hasher`.
-    pub fn new(store: S, hasher: H, tokens: TokenKeys, auth_rate: AuthRateLimit) -> Self {
+/// The adapters and settings an [`AppState`] is built from.
+#[derive(Debug)]
+pub struct Parts<B: Backend> {
+    /// The store.
+    pub store: B::Store,
+    /// The password hasher.
+    pub hasher: B::Hasher,
+    /// The cache.
+    pub cache: B::Cache,
+    /// Whether the cache is shared by instances.
+    pub shared_cache: bool,
+    /// Token keys.
+    pub tokens: TokenKeys,
+    /// The auth rate limit.
+    pub auth_rate: AuthRateLimit,
+}
+
+impl<B: Backend> AppState<B> {
+    /// Wires the services over the adapters; cache counters go to `metrics`.
+    pub fn new(parts: Parts<B>, metrics: &crate::Metrics) -> Self {
+        let Parts { store, hasher, cache, shared_cache, tokens, auth_rate } = parts;
         Self {
             accounts: AccountService::new(store.clone(), hasher),
-            events: EventService::new(store.clone()),
-            bookings: BookingService::new(store.clone()),
-            waitlists: WaitlistService::new(store.clone()),
+            events: EventService::new(store.clone(), cache.clone()),
+            bookings: BookingService::new(store.clone(), cache.clone()),
+            waitlists: WaitlistService::new(store.clone(), cache.clone()),
+            responses: ResponseCache::new(cache, metrics),
             store,
+            shared_cache,
             tokens,
             auth_rate,
         }
@@ -44,10 +69,7 @@ impl<S: Store, H: PasswordHasher> AppState<S, H> {
     /// The actor behind a token, with the role the store holds now: a demoted admin
     /// loses admin rights at once, and a token of a vanished account stops working.
     pub async fn actor(&self, auth: &Authenticated) -> Result<Actor, ApiError> {
-        self.accounts
-            .current_actor(auth.user_id)
-            .await?
-            .ok_or(ApiError::Unauthorized)
+        self.accounts.current_actor(auth.user_id).await?.ok_or(ApiError::Unauthorized)
     }
 
     /// Like [`Self::actor`], but the actor must be an admin now.

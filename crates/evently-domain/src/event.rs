@@ -5,8 +5,8 @@ mod ports;
 mod service;
 
 pub use models::{
-    Capacity, CapacityError, Description, Event, EventFilter, EventName, EventPatch, EventStatus,
-    NewEvent, SearchText, Venue,
+    Capacity, CapacityError, Description, Event, EventFilter, EventName, EventPatch, EventStatus, NewEvent, SearchText,
+    Venue,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockEventRepository;

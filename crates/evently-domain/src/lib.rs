@@ -4,7 +4,9 @@
 //! Nothing here performs I/O. Stores, hashers and transports live in other crates and
 //! plug into the traits declared in each module's `ports`.
 
+pub mod analytics;
 pub mod booking;
+pub mod cache;
 pub mod event;
 pub mod ids;
 pub mod notification;

@@ -78,75 +78,30 @@ pub struct Notice {
 
 impl Notice {
     /// A waiting entry was promoted into `booking`.
-    pub fn promoted(
-        user: UserId,
-        event: EventId,
-        event_name: &str,
-        booking: BookingId,
-        seats: Seats,
-    ) -> Self {
+    pub fn promoted(user: UserId, event: EventId, event_name: &str, booking: BookingId, seats: Seats) -> Self {
         let message = format!(
             "A place opened up: your {} seat(s) for \"{event_name}\" are confirmed (booking {booking}).",
             seats.get()
         );
-        Self {
-            user,
-            kind: NotificationKind::WaitlistPromoted,
-            event,
-            booking: Some(booking),
-            message,
-        }
+        Self { user, kind: NotificationKind::WaitlistPromoted, event, booking: Some(booking), message }
     }
 
     /// `booking` was cancelled.
-    pub fn booking_cancelled(
-        user: UserId,
-        event: EventId,
-        event_name: &str,
-        booking: BookingId,
-    ) -> Self {
+    pub fn booking_cancelled(user: UserId, event: EventId, event_name: &str, booking: BookingId) -> Self {
         let message = format!("Your booking {booking} for \"{event_name}\" was cancelled.");
-        Self {
-            user,
-            kind: NotificationKind::BookingCancelled,
-            event,
-            booking: Some(booking),
-            message,
-        }
+        Self { user, kind: NotificationKind::BookingCancelled, event, booking: Some(booking), message }
     }
 
     /// The event was cancelled; `booking` is the user's cancelled booking, if they had one.
-    pub fn event_cancelled(
-        user: UserId,
-        event: EventId,
-        event_name: &str,
-        booking: Option<BookingId>,
-    ) -> Self {
+    pub fn event_cancelled(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
         let message = NotificationKind::EventCancelled.broadcast_message(event_name);
-        Self {
-            user,
-            kind: NotificationKind::EventCancelled,
-            event,
-            booking,
-            message,
-        }
+        Self { user, kind: NotificationKind::EventCancelled, event, booking, message }
     }
 
     /// The event's details changed.
-    pub fn event_changed(
-        user: UserId,
-        event: EventId,
-        event_name: &str,
-        booking: Option<BookingId>,
-    ) -> Self {
+    pub fn event_changed(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
         let message = NotificationKind::EventChanged.broadcast_message(event_name);
-        Self {
-            user,
-            kind: NotificationKind::EventChanged,
-            event,
-            booking,
-            message,
-        }
+        Self { user, kind: NotificationKind::EventChanged, event, booking, message }
     }
 }
 

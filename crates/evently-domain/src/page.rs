@@ -33,14 +33,9 @@ impl PageRequest {
     /// # Errors
     /// [`PageRequestError`] when either lies outside its range.
     pub fn new(limit: i64, offset: i64) -> Result<Self, PageRequestError> {
-        let limit = u32::try_from(limit)
-            .ok()
-            .filter(|l| (1..=Self::MAX_LIMIT).contains(l))
-            .ok_or(PageRequestError::Limit)?;
-        let offset = u64::try_from(offset)
-            .ok()
-            .filter(|o| *o <= Self::MAX_OFFSET)
-            .ok_or(PageRequestError::Offset)?;
+        let limit =
+            u32::try_from(limit).ok().filter(|l| (1..=Self::MAX_LIMIT).contains(l)).ok_or(PageRequestError::Limit)?;
+        let offset = u64::try_from(offset).ok().filter(|o| *o <= Self::MAX_OFFSET).ok_or(PageRequestError::Offset)?;
         Ok(Self { limit, offset })
     }
 
@@ -57,10 +52,7 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            limit: Self::DEFAULT_LIMIT,
-            offset: 0,
-        }
+        Self { limit: Self::DEFAULT_LIMIT, offset: 0 }
     }
 }
 
@@ -84,20 +76,12 @@ impl<T> Page<T> {
             .skip(usize::try_from(request.offset).unwrap_or(usize::MAX))
             .take(request.limit as usize)
             .collect();
-        Self {
-            items,
-            total,
-            request,
-        }
+        Self { items, total, request }
     }
 
     /// Converts every item, keeping the page's shape.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            total: self.total,
-            request: self.request,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), total: self.total, request: self.request }
     }
 }
 

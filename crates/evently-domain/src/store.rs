@@ -67,6 +67,7 @@ pub trait Store:
     + crate::booking::BookingRepository
     + crate::waitlist::WaitlistRepository
     + crate::notification::NotificationRepository
+    + crate::analytics::AnalyticsRepository
     + Clone
 {
     /// Checks that the store answers.

@@ -1,17 +1,16 @@
 //! A store chosen at start-up: the composition root picks PostgreSQL or memory, and the
 //! rest of the application sees one concrete type.
 
+use chrono::{DateTime, Utc};
+use evently_domain::analytics::{AnalyticsRepository, EventStats, Overview, StatsSort};
 use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus,
-    CancelBookingError, Seats,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError, Seats,
 };
 use evently_domain::event::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
 };
 use evently_domain::notification::{Notification, NotificationRepository};
-use evently_domain::user::{
-    CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository,
-};
+use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository};
 use evently_domain::waitlist::{
     JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
 };
@@ -84,6 +83,13 @@ impl WaitlistRepository for AnyStore {
 impl NotificationRepository for AnyStore {
     delegate! {
         list_notifications(user: UserId, page: PageRequest) -> Result<Page<Notification>, StoreError>;
+    }
+}
+
+impl AnalyticsRepository for AnyStore {
+    delegate! {
+        overview(now: DateTime<Utc>) -> Result<Overview, StoreError>;
+        event_stats(sort: StatsSort, page: PageRequest) -> Result<Page<EventStats>, StoreError>;
     }
 }
 

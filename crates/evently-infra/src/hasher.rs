@@ -20,10 +20,7 @@ pub struct HashCost {
 impl Default for HashCost {
     /// The OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        Self {
-            memory_kib: 19_456,
-            iterations: 2,
-        }
+        Self { memory_kib: 19_456, iterations: 2 }
     }
 }
 
@@ -45,14 +42,8 @@ impl Argon2Hasher {
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let salt = argon2::password_hash::generate_salt();
-        let dummy = argon2
-            .hash_password(&salt)
-            .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?
-            .to_string();
-        Ok(Self {
-            argon2: Arc::new(argon2),
-            dummy: PasswordHash::new(dummy),
-        })
+        let dummy = argon2.hash_password(&salt).map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?.to_string();
+        Ok(Self { argon2: Arc::new(argon2), dummy: PasswordHash::new(dummy) })
     }
 
     async fn blocking<T: Send + 'static>(
@@ -79,12 +70,9 @@ impl PasswordHasher for Argon2Hasher {
 
     async fn verify(&self, password: Password, hash: PasswordHash) -> Result<bool, StoreError> {
         self.blocking(move |argon2| {
-            let parsed = Phc::new(hash.as_str()).map_err(|e| {
-                StoreError::Unknown(anyhow::anyhow!("unreadable password hash: {e}"))
-            })?;
-            Ok(argon2
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok())
+            let parsed = Phc::new(hash.as_str())
+                .map_err(|e| StoreError::Unknown(anyhow::anyhow!("unreadable password hash: {e}")))?;
+            Ok(argon2.verify_password(password.expose().as_bytes(), &parsed).is_ok())
         })
         .await
     }
@@ -100,20 +88,11 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_wrong_passwords_do_not() {
-        let hasher = Argon2Hasher::new(HashCost {
-            memory_kib: 1024,
-            iterations: 1,
-        })
-        .unwrap();
+        let hasher = Argon2Hasher::new(HashCost { memory_kib: 1024, iterations: 1 }).unwrap();
         let password = Password::new("correct horse").unwrap();
         let hash = hasher.hash(password.clone()).await.unwrap();
         assert!(hash.as_str().starts_with("$argon2id$"));
         assert!(hasher.verify(password, hash.clone()).await.unwrap());
-        assert!(
-            !hasher
-                .verify(Password::new("wrong horse").unwrap(), hash)
-                .await
-                .unwrap()
-        );
+        assert!(!hasher.verify(Password::new("wrong horse").unwrap(), hash).await.unwrap());
     }
 }

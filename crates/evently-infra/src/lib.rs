@@ -7,7 +7,9 @@ pub mod memory;
 pub mod postgres;
 
 mod any_store;
+pub mod cache;
 pub use any_store::AnyStore;
+pub use cache::{AnyCache, LocalCache, RedisCache, RedisSettings};
 pub use hasher::{Argon2Hasher, HashCost};
 pub use memory::MemoryStore;
 

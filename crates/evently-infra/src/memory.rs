@@ -3,6 +3,7 @@
 //! microseconds and never across an `.await`, so each operation is atomic and
 //! operations on one event are serialized exactly as under PostgreSQL's row lock.
 
+mod analytics;
 mod bookings;
 mod events;
 mod state;
@@ -27,9 +28,7 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        self.state
-            .lock()
-            .map_err(|_| StoreError::Unknown(anyhow::anyhow!("in-memory store poisoned")))
+        self.state.lock().map_err(|_| StoreError::Unknown(anyhow::anyhow!("in-memory store poisoned")))
     }
 }
 
@@ -46,13 +45,7 @@ impl evently_domain::notification::NotificationRepository for MemoryStore {
         page: evently_domain::PageRequest,
     ) -> Result<evently_domain::Page<evently_domain::notification::Notification>, StoreError> {
         let state = self.lock()?;
-        let mine = state
-            .notifications
-            .iter()
-            .rev()
-            .filter(|(u, _)| *u == user)
-            .map(|(_, n)| n.clone())
-            .collect();
+        let mine = state.notifications.iter().rev().filter(|(u, _)| *u == user).map(|(_, n)| n.clone()).collect();
         Ok(evently_domain::Page::slice(mine, page))
     }
 }

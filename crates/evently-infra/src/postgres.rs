@@ -2,6 +2,7 @@
 //! seats is one transaction that takes the event's row lock first, decides with the
 //! domain rules, and writes the decision before committing.
 
+mod analytics;
 mod bookings;
 mod error;
 mod events;
@@ -18,9 +19,7 @@ mod waitlist;
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
-};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
 use evently_domain::{Store, StoreError};
 pub use migrate::migrate;
@@ -58,9 +57,7 @@ pub struct PgStore {
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
-            .field("pool", &self.pool.status())
-            .finish()
+        f.debug_struct("PgStore").field("pool", &self.pool.status()).finish()
     }
 }
 
@@ -85,9 +82,7 @@ impl PgStore {
                      SET idle_in_transaction_session_timeout = {}",
                     statement_timeout_ms * 2
                 );
-                conn.batch_execute(&setup)
-                    .await
-                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                conn.batch_execute(&setup).await.map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(conn)
             })
         });
@@ -109,8 +104,6 @@ impl PgStore {
 impl Store for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        conn.batch_execute("SELECT 1")
-            .await
-            .map_err(error::classify)
+        conn.batch_execute("SELECT 1").await.map_err(error::classify)
     }
 }

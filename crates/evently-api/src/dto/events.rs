@@ -1,8 +1,7 @@
 use chrono::{DateTime, Utc};
 use evently_domain::booking::Seats;
 use evently_domain::event::{
-    Capacity, Description, Event, EventFilter, EventName, EventPatch, EventStatus, NewEvent,
-    SearchText, Venue,
+    Capacity, Description, Event, EventFilter, EventName, EventPatch, EventStatus, NewEvent, SearchText, Venue,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -75,10 +74,7 @@ fn capacity(raw: Integer) -> Result<Capacity, ApiError> {
 }
 
 fn max_seats(raw: Integer) -> Result<Seats, ApiError> {
-    field(
-        "max_seats_per_booking",
-        Seats::new(raw.get("max_seats_per_booking")?),
-    )
+    field("max_seats_per_booking", Seats::new(raw.get("max_seats_per_booking")?))
 }
 
 /// A new event.
@@ -110,16 +106,10 @@ impl CreateEventBody {
         Ok(NewEvent {
             name: field("name", EventName::new(&self.name))?,
             venue: field("venue", Venue::new(&self.venue))?,
-            description: field(
-                "description",
-                Description::new(self.description.as_deref().unwrap_or("")),
-            )?,
+            description: field("description", Description::new(self.description.as_deref().unwrap_or("")))?,
             starts_at: starts_at(&self.starts_at)?,
             capacity: capacity(self.capacity)?,
-            max_seats_per_booking: max_seats(
-                self.max_seats_per_booking
-                    .unwrap_or(Integer(Some(DEFAULT_MAX_SEATS))),
-            )?,
+            max_seats_per_booking: max_seats(self.max_seats_per_booking.unwrap_or(Integer(Some(DEFAULT_MAX_SEATS))))?,
         })
     }
 }
@@ -154,18 +144,9 @@ impl PatchEventBody {
     /// The validated patch (422 naming the first bad field).
     pub fn validate(self) -> Result<EventPatch, ApiError> {
         Ok(EventPatch {
-            name: self
-                .name
-                .map(|n| field("name", EventName::new(&n)))
-                .transpose()?,
-            venue: self
-                .venue
-                .map(|v| field("venue", Venue::new(&v)))
-                .transpose()?,
-            description: self
-                .description
-                .map(|d| field("description", Description::new(&d)))
-                .transpose()?,
+            name: self.name.map(|n| field("name", EventName::new(&n))).transpose()?,
+            venue: self.venue.map(|v| field("venue", Venue::new(&v))).transpose()?,
+            description: self.description.map(|d| field("description", Description::new(&d))).transpose()?,
             starts_at: self.starts_at.as_deref().map(starts_at).transpose()?,
             capacity: self.capacity.map(capacity).transpose()?,
             max_seats_per_booking: self.max_seats_per_booking.map(max_seats).transpose()?,
@@ -208,6 +189,24 @@ pub struct EventsQuery {
 }
 
 impl EventsQuery {
+    /// A canonical spelling of this query, for cache keys.
+    pub fn cache_key(&self) -> String {
+        let status = match self.status.unwrap_or_default() {
+            StatusFilter::Scheduled => "scheduled",
+            StatusFilter::Cancelled => "cancelled",
+            StatusFilter::All => "all",
+        };
+        let instant = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_micros().to_string()).unwrap_or_default();
+        format!(
+            "{status}|{}|{}|{}|{}|{}",
+            instant(self.from),
+            instant(self.to),
+            self.q.as_deref().map(|q| q.trim().to_lowercase()).unwrap_or_default().escape_default(),
+            self.limit.unwrap_or(i64::from(PageRequest::DEFAULT_LIMIT)),
+            self.offset.unwrap_or(0),
+        )
+    }
+
     /// The validated filter and page.
     pub fn validate(&self) -> Result<(EventFilter, PageRequest), ApiError> {
         let status = match self.status.unwrap_or_default() {
@@ -219,12 +218,7 @@ impl EventsQuery {
             None | Some("") => None,
             Some(q) => Some(field("q", SearchText::new(q))?),
         };
-        let filter = EventFilter {
-            status,
-            from: self.from,
-            to: self.to,
-            query,
-        };
+        let filter = EventFilter { status, from: self.from, to: self.to, query };
         Ok((filter, page_request(self.limit, self.offset)?))
     }
 }

@@ -12,12 +12,17 @@ pub struct Health {
 /// Readiness of each dependency.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` or `unavailable`.
+    /// `ready`; `degraded` when only Redis fails (answers still come from the store);
+    /// `unavailable` when the store fails.
     #[schema(example = "ready")]
     pub status: &'static str,
     /// `ok` or `unavailable`.
     #[schema(example = "ok")]
     pub store: &'static str,
+    /// `ok` or `unavailable`; absent when no Redis is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ok")]
+    pub redis: Option<&'static str>,
     /// The dependencies that failed, by name.
     pub failed: Vec<&'static str>,
 }

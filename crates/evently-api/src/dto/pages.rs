@@ -44,10 +44,7 @@ pub struct PageQuery {
 
 /// Validates a raw `limit` and `offset` (422 when out of range).
 pub fn page_request(limit: Option<i64>, offset: Option<i64>) -> Result<PageRequest, ApiError> {
-    Ok(PageRequest::new(
-        limit.unwrap_or(i64::from(PageRequest::DEFAULT_LIMIT)),
-        offset.unwrap_or(0),
-    )?)
+    Ok(PageRequest::new(limit.unwrap_or(i64::from(PageRequest::DEFAULT_LIMIT)), offset.unwrap_or(0))?)
 }
 
 impl PageQuery {

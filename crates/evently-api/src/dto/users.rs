@@ -72,10 +72,7 @@ impl LoginBody {
     /// Well-formed credentials, or `None` when they cannot belong to any account (such
     /// a login is refused like any other bad one).
     pub fn credentials(self) -> Option<(Email, Password)> {
-        Some((
-            Email::new(&self.email).ok()?,
-            Password::new(&self.password).ok()?,
-        ))
+        Some((Email::new(&self.email).ok()?, Password::new(&self.password).ok()?))
     }
 }
 
@@ -102,7 +99,6 @@ pub struct RoleBody {
 impl RoleBody {
     /// The validated role.
     pub fn role(&self) -> Result<Role, ApiError> {
-        Role::parse(&self.role)
-            .ok_or_else(|| ApiError::Validation("role: must be \"user\" or \"admin\"".into()))
+        Role::parse(&self.role).ok_or_else(|| ApiError::Validation("role: must be \"user\" or \"admin\"".into()))
     }
 }

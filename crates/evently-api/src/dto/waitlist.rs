@@ -53,10 +53,7 @@ pub struct StandingDto {
 
 impl From<QueueStanding> for StandingDto {
     fn from(standing: QueueStanding) -> Self {
-        Self {
-            entry: standing.entry.into(),
-            total_waiting: standing.total_waiting,
-        }
+        Self { entry: standing.entry.into(), total_waiting: standing.total_waiting }
     }
 }
 

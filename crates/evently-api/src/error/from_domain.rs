@@ -13,9 +13,7 @@ const EVENT_CANCELLED: &str = "the event is cancelled";
 impl From<RegisterError> for ApiError {
     fn from(error: RegisterError) -> Self {
         match error {
-            RegisterError::EmailTaken => {
-                Self::conflict("email_taken", "an account with this email exists")
-            }
+            RegisterError::EmailTaken => Self::conflict("email_taken", "an account with this email exists"),
             RegisterError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }
@@ -47,9 +45,7 @@ impl From<UpdateEventError> for ApiError {
         match error {
             UpdateEventError::NotFound => Self::NotFound("no such event"),
             UpdateEventError::EventCancelled => Self::conflict("event_cancelled", EVENT_CANCELLED),
-            e @ UpdateEventError::CapacityBelowBooked { .. } => {
-                Self::conflict("capacity_below_booked", e.to_string())
-            }
+            e @ UpdateEventError::CapacityBelowBooked { .. } => Self::conflict("capacity_below_booked", e.to_string()),
             UpdateEventError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }
@@ -60,9 +56,7 @@ impl From<CancelEventError> for ApiError {
     fn from(error: CancelEventError) -> Self {
         match error {
             CancelEventError::NotFound => Self::NotFound("no such event"),
-            CancelEventError::EventCancelled => {
-                Self::conflict("event_cancelled", "the event is already cancelled")
-            }
+            CancelEventError::EventCancelled => Self::conflict("event_cancelled", "the event is already cancelled"),
             CancelEventError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }
@@ -89,9 +83,7 @@ impl From<CancelBookingError> for ApiError {
     fn from(error: CancelBookingError) -> Self {
         match error {
             CancelBookingError::NotFound => Self::NotFound("no such booking"),
-            e @ CancelBookingError::AlreadyCancelled => {
-                Self::conflict("already_cancelled", e.to_string())
-            }
+            e @ CancelBookingError::AlreadyCancelled => Self::conflict("already_cancelled", e.to_string()),
             CancelBookingError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }
@@ -113,16 +105,10 @@ impl From<JoinWaitlistError> for ApiError {
         match error {
             JoinWaitlistError::EventNotFound => Self::NotFound("no such event"),
             JoinWaitlistError::EventCancelled => Self::conflict("event_cancelled", EVENT_CANCELLED),
-            e @ JoinWaitlistError::SeatsAboveLimit { .. } => {
-                Self::Validation(format!("seats: {e}"))
-            }
+            e @ JoinWaitlistError::SeatsAboveLimit { .. } => Self::Validation(format!("seats: {e}")),
             e @ JoinWaitlistError::AlreadyBooked => Self::conflict("already_booked", e.to_string()),
-            e @ JoinWaitlistError::AlreadyWaitlisted => {
-                Self::conflict("already_waitlisted", e.to_string())
-            }
-            e @ JoinWaitlistError::EventNotFull { .. } => {
-                Self::conflict("event_not_full", e.to_string())
-            }
+            e @ JoinWaitlistError::AlreadyWaitlisted => Self::conflict("already_waitlisted", e.to_string()),
+            e @ JoinWaitlistError::EventNotFull { .. } => Self::conflict("event_not_full", e.to_string()),
             JoinWaitlistError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }

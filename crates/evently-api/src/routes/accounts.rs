@@ -1,6 +1,5 @@
+use crate::Backend;
 use actix_web::{HttpRequest, HttpResponse};
-use evently_domain::Store;
-use evently_domain::user::PasswordHasher;
 
 use super::State;
 use crate::auth::TOKEN_TTL;
@@ -20,8 +19,8 @@ use crate::error::{ApiError, Problem};
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
-pub async fn register<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn register<B: Backend>(
+    state: State<B>,
     req: HttpRequest,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -43,18 +42,15 @@ pub async fn register<S: Store, H: PasswordHasher>(
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
-pub async fn login<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn login<B: Backend>(
+    state: State<B>,
     req: HttpRequest,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.auth_rate.check(req.peer_addr().map(|a| a.ip()))?;
     let (email, password) = body.credentials().ok_or(ApiError::InvalidCredentials)?;
     let user = state.accounts.login(email, password).await?;
-    let token = TokenDto {
-        access_token: state.tokens.issue(&user)?,
-        token_type: "Bearer",
-        expires_in: TOKEN_TTL.as_secs(),
-    };
+    let token =
+        TokenDto { access_token: state.tokens.issue(&user)?, token_type: "Bearer", expires_in: TOKEN_TTL.as_secs() };
     Ok(HttpResponse::Ok().json(token))
 }

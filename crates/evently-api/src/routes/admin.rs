@@ -1,6 +1,5 @@
+use crate::Backend;
 use actix_web::{HttpResponse, web};
-use evently_domain::Store;
-use evently_domain::user::PasswordHasher;
 
 use super::{State, user_id};
 use crate::auth::Authenticated;
@@ -19,8 +18,8 @@ use crate::error::{ApiError, Problem};
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_users<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn list_users<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -42,8 +41,8 @@ pub async fn list_users<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn set_role<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn set_role<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
     JsonBody(body): JsonBody<RoleBody>,

@@ -1,7 +1,6 @@
+use crate::Backend;
 use actix_web::{HttpRequest, HttpResponse, web};
-use evently_domain::Store;
 use evently_domain::booking::{BookingRequest, IdempotencyKey};
-use evently_domain::user::PasswordHasher;
 
 use super::{State, booking_id, event_id};
 use crate::auth::Authenticated;
@@ -16,9 +15,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
     let Some(raw) = req.headers().get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
-    let invalid = || {
-        ApiError::Validation("Idempotency-Key: must be 1 to 255 visible ASCII characters".into())
-    };
+    let invalid = || ApiError::Validation("Idempotency-Key: must be 1 to 255 visible ASCII characters".into());
     let raw = raw.to_str().map_err(|_| invalid())?;
     IdempotencyKey::new(raw).map(Some).map_err(|_| invalid())
 }
@@ -43,8 +40,8 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
         (status = 503, description = "`unavailable`: nothing was booked", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, fields(event.id = %id))]
-pub async fn book<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn book<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -69,16 +66,13 @@ pub async fn book<S: Store, H: PasswordHasher>(
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn get<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.actor(&auth).await?;
-    let booking = state
-        .bookings
-        .get(actor, booking_id(id.into_inner())?)
-        .await?;
+    let booking = state.bookings.get(actor, booking_id(id.into_inner())?).await?;
     Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
 }
 
@@ -93,15 +87,12 @@ pub async fn get<S: Store, H: PasswordHasher>(
         (status = 503, description = "`unavailable`: nothing changed", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, fields(booking.id = %id))]
-pub async fn cancel<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn cancel<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.actor(&auth).await?;
-    let booking = state
-        .bookings
-        .cancel(actor, booking_id(id.into_inner())?)
-        .await?;
+    let booking = state.bookings.cancel(actor, booking_id(id.into_inner())?).await?;
     Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
 }

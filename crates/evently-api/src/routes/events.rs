@@ -1,6 +1,7 @@
+use crate::Backend;
 use actix_web::{HttpResponse, web};
-use evently_domain::Store;
-use evently_domain::user::PasswordHasher;
+
+use evently_domain::cache::CacheTag;
 
 use super::{State, event_id};
 use crate::auth::Authenticated;
@@ -8,7 +9,11 @@ use crate::body::JsonBody;
 use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody};
 use crate::error::{ApiError, Problem};
 
-/// Lists events by `starts_at`, then id. Public.
+/// How long a cached event answer may live. Writes make it stale at once (versioned
+/// keys); the limit only bounds what a lost invalidation could leave behind.
+const EVENT_TTL_SECS: u64 = 30;
+
+/// Lists events by `starts_at`, then id. Public; served from the cache when current.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", operation_id = "list_events",
     params(EventsQuery),
     responses(
@@ -17,16 +22,19 @@ use crate::error::{ApiError, Problem};
         (status = 422, description = "`validation_failed` (limit or offset out of range)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
-    query: web::Query<EventsQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list<B: Backend>(state: State<B>, query: web::Query<EventsQuery>) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.validate()?;
-    let events = state.events.list(filter, page).await?;
-    Ok(HttpResponse::Ok().json(PageDto::from_page(events, EventDto::from)))
+    let key = format!("events:list:{}", query.cache_key());
+    state
+        .responses
+        .json(key, vec![CacheTag::EventList], EVENT_TTL_SECS, || async {
+            let events = state.events.list(filter, page).await?;
+            Ok(PageDto::from_page(events, EventDto::from))
+        })
+        .await
 }
 
-/// One event. Public.
+/// One event. Public; served from the cache when current.
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", operation_id = "get_event",
     params(("id" = i64, Path, description = "The event's id")),
     responses(
@@ -34,16 +42,15 @@ pub async fn list<S: Store, H: PasswordHasher>(
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let event = state
-        .events
-        .find(event_id(id.into_inner())?)
-        .await?
-        .ok_or(ApiError::NotFound("no such event"))?;
-    Ok(HttpResponse::Ok().json(EventDto::from(event)))
+pub async fn get<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = event_id(id.into_inner())?;
+    state
+        .responses
+        .json(format!("events:{id}"), vec![CacheTag::Event(id)], EVENT_TTL_SECS, || async {
+            let event = state.events.find(id).await?.ok_or(ApiError::NotFound("no such event"))?;
+            Ok(EventDto::from(event))
+        })
+        .await
 }
 
 /// Publishes an event (admin).
@@ -57,8 +64,8 @@ pub async fn get<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn create<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     JsonBody(body): JsonBody<CreateEventBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,8 +89,8 @@ pub async fn create<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn update<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn update<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
     JsonBody(body): JsonBody<PatchEventBody>,
@@ -107,8 +114,8 @@ pub async fn update<S: Store, H: PasswordHasher>(
         (status = 409, description = "`event_cancelled`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn cancel<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn cancel<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {

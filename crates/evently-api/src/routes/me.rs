@@ -1,13 +1,12 @@
 use actix_web::{HttpResponse, web};
-use evently_domain::Store;
-use evently_domain::user::PasswordHasher;
+use evently_domain::notification::NotificationRepository as _;
+
+use crate::Backend;
 
 use super::State;
 use crate::auth::Authenticated;
 use crate::dto::pages::page_request;
-use crate::dto::{
-    BookingDto, BookingsQuery, NotificationDto, PageDto, PageQuery, UserDto, WaitlistEntryDto,
-};
+use crate::dto::{BookingDto, BookingsQuery, NotificationDto, PageDto, PageQuery, UserDto, WaitlistEntryDto};
 use crate::error::{ApiError, Problem};
 
 /// The caller's account.
@@ -18,15 +17,8 @@ use crate::error::{ApiError, Problem};
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn profile<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    let user = state
-        .accounts
-        .find(auth.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+pub async fn profile<B: Backend>(state: State<B>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+    let user = state.accounts.find(auth.user_id).await?.ok_or(ApiError::Unauthorized)?;
     Ok(HttpResponse::Ok().json(UserDto::from(user)))
 }
 
@@ -40,16 +32,13 @@ pub async fn profile<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn bookings<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn bookings<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     query: web::Query<BookingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(query.limit, query.offset)?;
-    let found = state
-        .bookings
-        .list(auth.user_id, query.status.map(Into::into), page)
-        .await?;
+    let found = state.bookings.list(auth.user_id, query.status.map(Into::into), page).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, BookingDto::from)))
 }
 
@@ -63,15 +52,12 @@ pub async fn bookings<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn waitlist<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn waitlist<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = state
-        .waitlists
-        .entries_of(auth.user_id, query.request()?)
-        .await?;
+    let found = state.waitlists.entries_of(auth.user_id, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, WaitlistEntryDto::from)))
 }
 
@@ -85,14 +71,11 @@ pub async fn waitlist<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn notifications<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn notifications<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = state
-        .store
-        .list_notifications(auth.user_id, query.request()?)
-        .await?;
+    let found = state.store.list_notifications(auth.user_id, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, NotificationDto::from)))
 }

@@ -1,7 +1,10 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use evently_domain::Store;
-use evently_domain::user::PasswordHasher;
+use evently_domain::Store as _;
+use evently_domain::cache::Cache as _;
+
+use crate::Backend;
+
 use utoipa::OpenApi as _;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -17,20 +20,30 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Readiness: 200 when the store answers, 503 naming what failed otherwise.
+/// Readiness: 200 when the store (and Redis, when configured) answers; 503 naming what
+/// failed otherwise. Without Redis the server still answers correctly from the store.
 #[utoipa::path(get, path = "/ready", tag = "operations", operation_id = "get_readiness",
     responses(
         (status = 200, description = "Every dependency answers", body = Readiness),
         (status = 503, description = "A dependency does not answer", body = Readiness),
     ))]
-pub async fn ready<S: Store, H: PasswordHasher>(state: State<S, H>) -> HttpResponse {
-    let store_ok = state.store.ping().await.is_ok();
+pub async fn ready<B: Backend>(state: State<B>) -> HttpResponse {
+    let store = state.store.ping().await.is_ok();
+    let redis = !state.shared_cache || state.responses.cache().ping().await.is_ok();
+    let failed: Vec<_> =
+        [(store, "store"), (redis, "redis")].into_iter().filter(|(ok, _)| !ok).map(|(_, name)| name).collect();
+    let status = |ok: bool| if ok { "ok" } else { "unavailable" };
     let readiness = Readiness {
-        status: if store_ok { "ready" } else { "unavailable" },
-        store: if store_ok { "ok" } else { "unavailable" },
-        failed: if store_ok { Vec::new() } else { vec!["store"] },
+        status: match (store, redis) {
+            (true, true) => "ready",
+            (true, false) => "degraded",
+            (false, _) => "unavailable",
+        },
+        store: status(store),
+        redis: state.shared_cache.then(|| status(redis)),
+        failed,
     };
-    if store_ok {
+    if readiness.failed.is_empty() {
         HttpResponse::Ok().json(readiness)
     } else {
         HttpResponse::ServiceUnavailable().json(readiness)
@@ -41,9 +54,7 @@ pub async fn ready<S: Store, H: PasswordHasher>(state: State<S, H>) -> HttpRespo
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "get_metrics",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(metrics.render())
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 
 /// Swagger UI at `/docs` (assets embedded: no network needed) and the OpenAPI document
@@ -51,11 +62,8 @@ pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
 pub fn docs(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/docs",
-        web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, "/docs/"))
-                .finish()
-        }),
+        web::get()
+            .to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
     )
     .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }

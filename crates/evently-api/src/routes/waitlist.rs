@@ -1,6 +1,5 @@
+use crate::Backend;
 use actix_web::{HttpResponse, web};
-use evently_domain::Store;
-use evently_domain::user::PasswordHasher;
 
 use super::{State, event_id};
 use crate::auth::Authenticated;
@@ -22,16 +21,13 @@ use crate::error::{ApiError, Problem};
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, fields(event.id = %id))]
-pub async fn join<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn join<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
     JsonBody(body): JsonBody<SeatsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let entry = state
-        .waitlists
-        .join(event_id(id.into_inner())?, auth.user_id, body.seats()?)
-        .await?;
+    let entry = state.waitlists.join(event_id(id.into_inner())?, auth.user_id, body.seats()?).await?;
     Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
 }
 
@@ -44,8 +40,8 @@ pub async fn join<S: Store, H: PasswordHasher>(
         (status = 404, description = "`not_found`: not waiting for this event", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn standing<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn standing<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -66,15 +62,12 @@ pub async fn standing<S: Store, H: PasswordHasher>(
         (status = 404, description = "`not_found`: not waiting for this event", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn leave<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn leave<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .waitlists
-        .leave(event_id(id.into_inner())?, auth.user_id)
-        .await?;
+    state.waitlists.leave(event_id(id.into_inner())?, auth.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -90,19 +83,15 @@ pub async fn leave<S: Store, H: PasswordHasher>(
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn queue<S: Store, H: PasswordHasher>(
-    state: State<S, H>,
+pub async fn queue<B: Backend>(
+    state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
-    state
-        .events
-        .find(id)
-        .await?
-        .ok_or(ApiError::NotFound("no such event"))?;
+    state.events.find(id).await?.ok_or(ApiError::NotFound("no such event"))?;
     let entries = state.waitlists.queue(id, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(entries, WaitlistEntryDto::from)))
 }

@@ -24,11 +24,7 @@ impl Seats {
     /// # Errors
     /// [`SeatsError`] outside `1..=MAX`.
     pub fn new(raw: i64) -> Result<Self, SeatsError> {
-        u32::try_from(raw)
-            .ok()
-            .filter(|s| (1..=Self::MAX).contains(s))
-            .map(Self)
-            .ok_or(SeatsError)
+        u32::try_from(raw).ok().filter(|s| (1..=Self::MAX).contains(s)).map(Self).ok_or(SeatsError)
     }
 
     /// The number of seats.
@@ -142,12 +138,8 @@ impl IdempotencyKey {
     /// # Errors
     /// [`IdempotencyKeyError`] when empty, too long or not visible ASCII.
     pub fn new(raw: &str) -> Result<Self, IdempotencyKeyError> {
-        let valid = !raw.is_empty()
-            && raw.len() <= Self::MAX_CHARS
-            && raw.bytes().all(|b| b.is_ascii_graphic());
-        valid
-            .then(|| Self(raw.to_owned()))
-            .ok_or(IdempotencyKeyError)
+        let valid = !raw.is_empty() && raw.len() <= Self::MAX_CHARS && raw.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| Self(raw.to_owned())).ok_or(IdempotencyKeyError)
     }
 
     /// The key.
@@ -196,9 +188,6 @@ mod tests {
         assert_eq!(IdempotencyKey::new(""), Err(IdempotencyKeyError));
         assert_eq!(IdempotencyKey::new("a b"), Err(IdempotencyKeyError));
         assert_eq!(IdempotencyKey::new("é"), Err(IdempotencyKeyError));
-        assert_eq!(
-            IdempotencyKey::new(&"k".repeat(256)),
-            Err(IdempotencyKeyError)
-        );
+        assert_eq!(IdempotencyKey::new(&"k".repeat(256)), Err(IdempotencyKeyError));
     }
 }

@@ -14,29 +14,20 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// # Errors
     /// [`BookError`]'s domain variants as [`Inventory::book`](super::Inventory::book)
     /// decides, `EventNotFound`, `IdempotencyMismatch`.
-    fn book(
-        &self,
-        request: BookingRequest,
-    ) -> impl Future<Output = Result<BookOutcome, BookError>> + Send;
+    fn book(&self, request: BookingRequest) -> impl Future<Output = Result<BookOutcome, BookError>> + Send;
 
     /// Finds a booking by id.
     ///
     /// # Errors
     /// [`StoreError`] only; an unknown id is `Ok(None)`.
-    fn find_booking(
-        &self,
-        id: BookingId,
-    ) -> impl Future<Output = Result<Option<Booking>, StoreError>> + Send;
+    fn find_booking(&self, id: BookingId) -> impl Future<Output = Result<Option<Booking>, StoreError>> + Send;
 
     /// Cancels a booking, promotes waiting entries into the freed seats and writes the
     /// notifications owed, all in one atomic operation.
     ///
     /// # Errors
     /// [`CancelBookingError::NotFound`], [`CancelBookingError::AlreadyCancelled`].
-    fn cancel_booking(
-        &self,
-        id: BookingId,
-    ) -> impl Future<Output = Result<Booking, CancelBookingError>> + Send;
+    fn cancel_booking(&self, id: BookingId) -> impl Future<Output = Result<Booking, CancelBookingError>> + Send;
 
     /// A user's bookings, newest first, optionally of one status.
     ///

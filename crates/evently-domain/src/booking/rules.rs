@@ -74,17 +74,9 @@ impl Inventory {
         status: EventStatus,
     ) -> Result<Self, InventoryError> {
         if booked > capacity.get() {
-            return Err(InventoryError {
-                booked,
-                capacity: capacity.get(),
-            });
+            return Err(InventoryError { booked, capacity: capacity.get() });
         }
-        Ok(Self {
-            capacity,
-            booked,
-            max_per_booking,
-            status,
-        })
+        Ok(Self { capacity, booked, max_per_booking, status })
     }
 
     /// Seats booked.
@@ -117,9 +109,7 @@ impl Inventory {
             return Err(RequestRefusal::EventCancelled);
         }
         if seats > self.max_per_booking {
-            return Err(RequestRefusal::SeatsAboveLimit {
-                max: self.max_per_booking.get(),
-            });
+            return Err(RequestRefusal::SeatsAboveLimit { max: self.max_per_booking.get() });
         }
         match holding {
             Holding::Nothing => Ok(()),
@@ -137,14 +127,9 @@ impl Inventory {
     pub fn book(self, seats: Seats, holding: Holding) -> Result<Self, BookError> {
         self.check_request(seats, holding)?;
         if seats.get() > self.available() {
-            return Err(BookError::SoldOut {
-                available: self.available(),
-            });
+            return Err(BookError::SoldOut { available: self.available() });
         }
-        Ok(Self {
-            booked: self.booked + seats.get(),
-            ..self
-        })
+        Ok(Self { booked: self.booked + seats.get(), ..self })
     }
 
     /// Checks that a user holding `holding` may wait for `seats`: only when they do not
@@ -157,9 +142,7 @@ impl Inventory {
     pub fn join_waitlist(self, seats: Seats, holding: Holding) -> Result<(), JoinWaitlistError> {
         self.check_request(seats, holding)?;
         if seats.get() <= self.available() {
-            return Err(JoinWaitlistError::EventNotFull {
-                available: self.available(),
-            });
+            return Err(JoinWaitlistError::EventNotFull { available: self.available() });
         }
         Ok(())
     }
@@ -177,10 +160,7 @@ impl Inventory {
         if status == BookingStatus::Cancelled {
             return Err(CancelBookingError::AlreadyCancelled);
         }
-        let freed = Self {
-            booked: self.booked.saturating_sub(seats.get()),
-            ..self
-        };
+        let freed = Self { booked: self.booked.saturating_sub(seats.get()), ..self };
         Ok(freed.promote(queue))
     }
 
@@ -199,17 +179,9 @@ impl Inventory {
             return Err(UpdateEventError::EventCancelled);
         }
         if capacity.get() < self.booked {
-            return Err(UpdateEventError::CapacityBelowBooked {
-                capacity: capacity.get(),
-                booked: self.booked,
-            });
+            return Err(UpdateEventError::CapacityBelowBooked { capacity: capacity.get(), booked: self.booked });
         }
-        Ok(Self {
-            capacity,
-            max_per_booking,
-            ..self
-        }
-        .promote(queue))
+        Ok(Self { capacity, max_per_booking, ..self }.promote(queue))
     }
 
     /// Cancels the event: every confirmed booking is cancelled, so no seat stays booked.
@@ -220,11 +192,7 @@ impl Inventory {
         if self.status == EventStatus::Cancelled {
             return Err(CancelEventError::EventCancelled);
         }
-        Ok(Self {
-            booked: 0,
-            status: EventStatus::Cancelled,
-            ..self
-        })
+        Ok(Self { booked: 0, status: EventStatus::Cancelled, ..self })
     }
 
     /// First come, first served, first fit: visits `queue` in order and confirms every
@@ -240,10 +208,7 @@ impl Inventory {
                 promoted.push(*waiting);
             }
         }
-        Released {
-            inventory: self,
-            promoted,
-        }
+        Released { inventory: self, promoted }
     }
 }
 

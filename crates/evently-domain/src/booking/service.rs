@@ -1,21 +1,24 @@
 use super::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus,
-    CancelBookingError, GetBookingError,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
+    GetBookingError,
 };
+use crate::cache::{Cache, CacheTag};
 use crate::store::retry_transient;
 use crate::user::Actor;
 use crate::{BookingId, Page, PageRequest, StoreError, UserId};
 
-/// Taking, showing and cancelling bookings.
+/// Taking, showing and cancelling bookings; every change invalidates the cached answers
+/// it affects.
 #[derive(Debug, Clone)]
-pub struct BookingService<R> {
+pub struct BookingService<R, C> {
     bookings: R,
+    cache: C,
 }
 
-impl<R: BookingRepository> BookingService<R> {
-    /// Builds the service over its port.
-    pub fn new(bookings: R) -> Self {
-        Self { bookings }
+impl<R: BookingRepository, C: Cache> BookingService<R, C> {
+    /// Builds the service over its ports.
+    pub fn new(bookings: R, cache: C) -> Self {
+        Self { bookings, cache }
     }
 
     /// Books seats, retrying an operation the store aborted (it had no effect, and an
@@ -24,7 +27,11 @@ impl<R: BookingRepository> BookingService<R> {
     /// # Errors
     /// See [`BookingRepository::book`].
     pub async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
-        retry_transient(|| self.bookings.book(request.clone())).await
+        let outcome = retry_transient(|| self.bookings.book(request.clone())).await?;
+        if !outcome.replayed {
+            invalidate(&self.cache, request.event_id).await;
+        }
+        Ok(outcome)
     }
 
     /// A booking its owner or an admin may see.
@@ -48,7 +55,9 @@ impl<R: BookingRepository> BookingService<R> {
         // Ownership never changes, so checking it before the atomic cancel is safe.
         match self.bookings.find_booking(id).await? {
             Some(booking) if actor.may_access(booking.user_id) => {
-                retry_transient(|| self.bookings.cancel_booking(id)).await
+                let cancelled = retry_transient(|| self.bookings.cancel_booking(id)).await?;
+                invalidate(&self.cache, cancelled.event_id).await;
+                Ok(cancelled)
             }
             _ => Err(CancelBookingError::NotFound),
         }
@@ -68,6 +77,12 @@ impl<R: BookingRepository> BookingService<R> {
     }
 }
 
+/// Makes cached answers about `event` stale. A cache that cannot be reached keeps stale
+/// answers from being served by itself, so the outcome of the write stands either way.
+pub(crate) async fn invalidate<C: Cache>(cache: &C, event: crate::EventId) {
+    cache.invalidate(CacheTag::for_event(event).to_vec()).await.ok();
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
@@ -76,6 +91,7 @@ mod tests {
     use super::*;
     use crate::EventId;
     use crate::booking::{BookingSource, MockBookingRepository, Seats};
+    use crate::cache::MockCache;
     use crate::user::Role;
 
     fn booking(owner: i64) -> Booking {
@@ -91,18 +107,24 @@ mod tests {
         }
     }
 
+    /// A cache expecting `times` invalidations of event 1.
+    fn cache(times: usize) -> MockCache {
+        let mut cache = MockCache::new();
+        cache
+            .expect_invalidate()
+            .withf(|tags| tags.contains(&CacheTag::Event(EventId::new(1).unwrap())))
+            .times(times)
+            .returning(|_| Box::pin(async { Ok(()) }));
+        cache
+    }
+
     fn actor(id: i64, role: Role) -> Actor {
-        Actor {
-            id: UserId::new(id).unwrap(),
-            role,
-        }
+        Actor { id: UserId::new(id).unwrap(), role }
     }
 
     fn repo_holding(owner: i64) -> MockBookingRepository {
         let mut bookings = MockBookingRepository::new();
-        bookings
-            .expect_find_booking()
-            .returning(move |_| Box::pin(async move { Ok(Some(booking(owner))) }));
+        bookings.expect_find_booking().returning(move |_| Box::pin(async move { Ok(Some(booking(owner))) }));
         bookings
     }
 
@@ -110,12 +132,9 @@ mod tests {
     fn strangers_cannot_see_or_cancel_a_booking() {
         let mut bookings = repo_holding(1);
         bookings.expect_cancel_booking().never();
-        let service = BookingService::new(bookings);
+        let service = BookingService::new(bookings, cache(0));
         let stranger = actor(2, Role::User);
-        assert!(matches!(
-            block_on(service.get(stranger, BookingId::new(9).unwrap())),
-            Err(GetBookingError::NotFound)
-        ));
+        assert!(matches!(block_on(service.get(stranger, BookingId::new(9).unwrap())), Err(GetBookingError::NotFound)));
         assert!(matches!(
             block_on(service.cancel(stranger, BookingId::new(9).unwrap())),
             Err(CancelBookingError::NotFound)
@@ -133,7 +152,7 @@ mod tests {
                     Ok(cancelled)
                 })
             });
-            let service = BookingService::new(bookings);
+            let service = BookingService::new(bookings, cache(1));
             let result = block_on(service.cancel(who, BookingId::new(9).unwrap()));
             assert!(matches!(result, Ok(b) if b.status == BookingStatus::Cancelled));
         }
@@ -142,61 +161,60 @@ mod tests {
     #[test]
     fn missing_bookings_are_not_found() {
         let mut bookings = MockBookingRepository::new();
-        bookings
-            .expect_find_booking()
-            .returning(|_| Box::pin(async { Ok(None) }));
-        let service = BookingService::new(bookings);
+        bookings.expect_find_booking().returning(|_| Box::pin(async { Ok(None) }));
+        let service = BookingService::new(bookings, cache(0));
         let admin = actor(5, Role::Admin);
-        assert!(matches!(
-            block_on(service.get(admin, BookingId::new(9).unwrap())),
-            Err(GetBookingError::NotFound)
-        ));
+        assert!(matches!(block_on(service.get(admin, BookingId::new(9).unwrap())), Err(GetBookingError::NotFound)));
     }
 
     #[test]
     fn booking_retries_transient_failures_but_not_sold_out() {
         let mut bookings = MockBookingRepository::new();
         let mut seq = mockall::Sequence::new();
-        bookings
-            .expect_book()
-            .times(2)
-            .in_sequence(&mut seq)
-            .returning(|_| {
-                Box::pin(async {
-                    Err(BookError::Store(StoreError::Transient(anyhow::anyhow!(
-                        "deadlock detected"
-                    ))))
-                })
-            });
+        bookings.expect_book().times(2).in_sequence(&mut seq).returning(|_| {
+            Box::pin(async { Err(BookError::Store(StoreError::Transient(anyhow::anyhow!("deadlock detected")))) })
+        });
         bookings
             .expect_book()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Box::pin(async { Err(BookError::SoldOut { available: 0 }) }));
-        let service = BookingService::new(bookings);
+        let service = BookingService::new(bookings, cache(0));
         let request = BookingRequest {
             event_id: EventId::new(1).unwrap(),
             user_id: UserId::new(1).unwrap(),
             seats: Seats::ONE,
             idempotency_key: None,
         };
-        assert!(matches!(
-            block_on(service.book(request)),
-            Err(BookError::SoldOut { available: 0 })
-        ));
+        assert!(matches!(block_on(service.book(request)), Err(BookError::SoldOut { available: 0 })));
+    }
+
+    #[test]
+    fn new_bookings_invalidate_cached_answers_and_replays_do_not() {
+        for (replayed, invalidations) in [(false, 1), (true, 0)] {
+            let mut bookings = MockBookingRepository::new();
+            bookings
+                .expect_book()
+                .returning(move |_| Box::pin(async move { Ok(BookOutcome { booking: booking(1), replayed }) }));
+            let service = BookingService::new(bookings, cache(invalidations));
+            let request = BookingRequest {
+                event_id: EventId::new(1).unwrap(),
+                user_id: UserId::new(1).unwrap(),
+                seats: Seats::ONE,
+                idempotency_key: None,
+            };
+            assert!(block_on(service.book(request)).is_ok());
+        }
     }
 
     #[test]
     fn store_failures_while_cancelling_surface_unchanged() {
         let mut bookings = MockBookingRepository::new();
-        bookings.expect_find_booking().returning(|_| {
-            Box::pin(async { Err(StoreError::Unavailable(anyhow::anyhow!("pool timed out"))) })
-        });
-        let service = BookingService::new(bookings);
+        bookings
+            .expect_find_booking()
+            .returning(|_| Box::pin(async { Err(StoreError::Unavailable(anyhow::anyhow!("pool timed out"))) }));
+        let service = BookingService::new(bookings, cache(0));
         let result = block_on(service.cancel(actor(1, Role::User), BookingId::new(9).unwrap()));
-        assert!(matches!(
-            result,
-            Err(CancelBookingError::Store(StoreError::Unavailable(_)))
-        ));
+        assert!(matches!(result, Err(CancelBookingError::Store(StoreError::Unavailable(_)))));
     }
 }

@@ -40,11 +40,7 @@ impl Capacity {
     /// # Errors
     /// [`CapacityError`] outside `1..=MAX`.
     pub fn new(raw: i64) -> Result<Self, CapacityError> {
-        u32::try_from(raw)
-            .ok()
-            .filter(|c| (1..=Self::MAX).contains(c))
-            .map(Self)
-            .ok_or(CapacityError)
+        u32::try_from(raw).ok().filter(|c| (1..=Self::MAX).contains(c)).map(Self).ok_or(CapacityError)
     }
 
     /// The number of seats.
@@ -154,10 +150,7 @@ pub struct EventPatch {
 impl EventPatch {
     /// Whether anything other than capacity changes (what attendees are told about).
     pub fn changes_details(&self) -> bool {
-        self.name.is_some()
-            || self.venue.is_some()
-            || self.description.is_some()
-            || self.starts_at.is_some()
+        self.name.is_some() || self.venue.is_some() || self.description.is_some() || self.starts_at.is_some()
     }
 }
 
@@ -217,17 +210,11 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
-        let by = |q: &str| EventFilter {
-            query: Some(SearchText::new(q).unwrap()),
-            ..EventFilter::default()
-        };
+        let by = |q: &str| EventFilter { query: Some(SearchText::new(q).unwrap()), ..EventFilter::default() };
         assert!(by("rust").matches(&event));
         assert!(by("HALL").matches(&event));
         assert!(!by("python").matches(&event));
-        let cancelled = EventFilter {
-            status: Some(EventStatus::Cancelled),
-            ..EventFilter::default()
-        };
+        let cancelled = EventFilter { status: Some(EventStatus::Cancelled), ..EventFilter::default() };
         assert!(!cancelled.matches(&event));
         assert_eq!(event.available_seats(), 7);
     }

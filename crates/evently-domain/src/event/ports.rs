@@ -64,19 +64,13 @@ pub trait EventRepository: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    fn create_event(
-        &self,
-        event: NewEvent,
-    ) -> impl Future<Output = Result<Event, StoreError>> + Send;
+    fn create_event(&self, event: NewEvent) -> impl Future<Output = Result<Event, StoreError>> + Send;
 
     /// Finds an event by id.
     ///
     /// # Errors
     /// [`StoreError`] only; an unknown id is `Ok(None)`.
-    fn find_event(
-        &self,
-        id: EventId,
-    ) -> impl Future<Output = Result<Option<Event>, StoreError>> + Send;
+    fn find_event(&self, id: EventId) -> impl Future<Output = Result<Option<Event>, StoreError>> + Send;
 
     /// Lists events matching `filter`, ordered by `starts_at`, then id.
     ///
@@ -105,8 +99,5 @@ pub trait EventRepository: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`CancelEventError::NotFound`], [`CancelEventError::EventCancelled`].
-    fn cancel_event(
-        &self,
-        id: EventId,
-    ) -> impl Future<Output = Result<Event, CancelEventError>> + Send;
+    fn cancel_event(&self, id: EventId) -> impl Future<Output = Result<Event, CancelEventError>> + Send;
 }

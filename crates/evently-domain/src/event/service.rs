@@ -1,19 +1,21 @@
-use super::{
-    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
-};
+use super::{CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError};
+use crate::booking::invalidate;
+use crate::cache::{Cache, CacheTag};
 use crate::store::retry_transient;
 use crate::{EventId, Page, PageRequest, StoreError};
 
-/// Publishing and reading events.
+/// Publishing and reading events; every change invalidates the cached answers it
+/// affects.
 #[derive(Debug, Clone)]
-pub struct EventService<R> {
+pub struct EventService<R, C> {
     events: R,
+    cache: C,
 }
 
-impl<R: EventRepository> EventService<R> {
-    /// Builds the service over its port.
-    pub fn new(events: R) -> Self {
-        Self { events }
+impl<R: EventRepository, C: Cache> EventService<R, C> {
+    /// Builds the service over its ports.
+    pub fn new(events: R, cache: C) -> Self {
+        Self { events, cache }
     }
 
     /// Publishes an event.
@@ -21,7 +23,9 @@ impl<R: EventRepository> EventService<R> {
     /// # Errors
     /// [`StoreError`] only.
     pub async fn create(&self, event: NewEvent) -> Result<Event, StoreError> {
-        self.events.create_event(event).await
+        let event = self.events.create_event(event).await?;
+        self.cache.invalidate(vec![CacheTag::EventList, CacheTag::Analytics]).await.ok();
+        Ok(event)
     }
 
     /// Finds an event.
@@ -36,11 +40,7 @@ impl<R: EventRepository> EventService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn list(
-        &self,
-        filter: EventFilter,
-        page: PageRequest,
-    ) -> Result<Page<Event>, StoreError> {
+    pub async fn list(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
         self.events.list_events(filter, page).await
     }
 
@@ -49,7 +49,9 @@ impl<R: EventRepository> EventService<R> {
     /// # Errors
     /// See [`EventRepository::update_event`].
     pub async fn update(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
-        retry_transient(|| self.events.update_event(id, patch.clone())).await
+        let event = retry_transient(|| self.events.update_event(id, patch.clone())).await?;
+        invalidate(&self.cache, id).await;
+        Ok(event)
     }
 
     /// Cancels an event, retrying an operation the store aborted.
@@ -57,7 +59,9 @@ impl<R: EventRepository> EventService<R> {
     /// # Errors
     /// See [`EventRepository::cancel_event`].
     pub async fn cancel(&self, id: EventId) -> Result<Event, CancelEventError> {
-        retry_transient(|| self.events.cancel_event(id)).await
+        let event = retry_transient(|| self.events.cancel_event(id)).await?;
+        invalidate(&self.cache, id).await;
+        Ok(event)
     }
 }
 
@@ -66,37 +70,25 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
+    use crate::cache::MockCache;
     use crate::event::MockEventRepository;
 
     #[test]
     fn update_retries_transient_failures_a_bounded_number_of_times() {
         let mut events = MockEventRepository::new();
         events.expect_update_event().times(3).returning(|_, _| {
-            Box::pin(async {
-                Err(UpdateEventError::Store(StoreError::Transient(
-                    anyhow::anyhow!("deadlock"),
-                )))
-            })
+            Box::pin(async { Err(UpdateEventError::Store(StoreError::Transient(anyhow::anyhow!("deadlock")))) })
         });
-        let service = EventService::new(events);
+        let service = EventService::new(events, MockCache::new());
         let result = block_on(service.update(EventId::new(1).unwrap(), EventPatch::default()));
-        assert!(matches!(
-            result,
-            Err(UpdateEventError::Store(StoreError::Transient(_)))
-        ));
+        assert!(matches!(result, Err(UpdateEventError::Store(StoreError::Transient(_)))));
     }
 
     #[test]
     fn cancel_does_not_retry_domain_errors() {
         let mut events = MockEventRepository::new();
-        events
-            .expect_cancel_event()
-            .times(1)
-            .returning(|_| Box::pin(async { Err(CancelEventError::EventCancelled) }));
-        let service = EventService::new(events);
-        assert!(matches!(
-            block_on(service.cancel(EventId::new(1).unwrap())),
-            Err(CancelEventError::EventCancelled)
-        ));
+        events.expect_cancel_event().times(1).returning(|_| Box::pin(async { Err(CancelEventError::EventCancelled) }));
+        let service = EventService::new(events, MockCache::new());
+        assert!(matches!(block_on(service.cancel(EventId::new(1).unwrap())), Err(CancelEventError::EventCancelled)));
     }
 }

@@ -36,47 +36,31 @@ pub trait UserRepository: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`CreateUserError::EmailTaken`] when the email is in use (compared lower-cased).
-    fn create_user(
-        &self,
-        user: NewUser,
-    ) -> impl Future<Output = Result<User, CreateUserError>> + Send;
+    fn create_user(&self, user: NewUser) -> impl Future<Output = Result<User, CreateUserError>> + Send;
 
     /// Finds an account and its password hash by email.
     ///
     /// # Errors
     /// [`StoreError`] only; an unknown email is `Ok(None)`.
-    fn find_credentials(
-        &self,
-        email: Email,
-    ) -> impl Future<Output = Result<Option<Credentials>, StoreError>> + Send;
+    fn find_credentials(&self, email: Email) -> impl Future<Output = Result<Option<Credentials>, StoreError>> + Send;
 
     /// Finds an account by id.
     ///
     /// # Errors
     /// [`StoreError`] only; an unknown id is `Ok(None)`.
-    fn find_user(
-        &self,
-        id: UserId,
-    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn find_user(&self, id: UserId) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 
     /// Lists accounts by id.
     ///
     /// # Errors
     /// [`StoreError`] only.
-    fn list_users(
-        &self,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<User>, StoreError>> + Send;
+    fn list_users(&self, page: PageRequest) -> impl Future<Output = Result<Page<User>, StoreError>> + Send;
 
     /// Changes an account's role.
     ///
     /// # Errors
     /// [`SetRoleError::NotFound`] for an unknown id.
-    fn set_role(
-        &self,
-        id: UserId,
-        role: Role,
-    ) -> impl Future<Output = Result<User, SetRoleError>> + Send;
+    fn set_role(&self, id: UserId, role: Role) -> impl Future<Output = Result<User, SetRoleError>> + Send;
 }
 
 /// Slow, salted password hashing.
@@ -86,20 +70,13 @@ pub trait PasswordHasher: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`StoreError::Unknown`] when hashing fails (it should not).
-    fn hash(
-        &self,
-        password: Password,
-    ) -> impl Future<Output = Result<PasswordHash, StoreError>> + Send;
+    fn hash(&self, password: Password) -> impl Future<Output = Result<PasswordHash, StoreError>> + Send;
 
     /// Checks a password against a hash, taking as long whether or not it matches.
     ///
     /// # Errors
     /// [`StoreError::Unknown`] when the hash cannot be read.
-    fn verify(
-        &self,
-        password: Password,
-        hash: PasswordHash,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn verify(&self, password: Password, hash: PasswordHash) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A hash of a random password, verified against when an email is unknown so that
     /// login takes the same time either way.

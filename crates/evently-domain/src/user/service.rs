@@ -1,8 +1,8 @@
 use thiserror::Error;
 
 use super::{
-    Actor, CreateUserError, Email, NewUser, Password, PasswordHasher, Role, SetRoleError, User,
-    UserName, UserRepository,
+    Actor, CreateUserError, Email, NewUser, Password, PasswordHasher, Role, SetRoleError, User, UserName,
+    UserRepository,
 };
 use crate::{Page, PageRequest, StoreError, UserId};
 
@@ -56,19 +56,9 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
     ///
     /// # Errors
     /// [`RegisterError::EmailTaken`] when the email is in use.
-    pub async fn register(
-        &self,
-        name: UserName,
-        email: Email,
-        password: Password,
-    ) -> Result<User, RegisterError> {
+    pub async fn register(&self, name: UserName, email: Email, password: Password) -> Result<User, RegisterError> {
         let password_hash = self.hasher.hash(password).await?;
-        let user = NewUser {
-            name,
-            email,
-            password_hash,
-            role: Role::User,
-        };
+        let user = NewUser { name, email, password_hash, role: Role::User };
         Ok(self.users.create_user(user).await?)
     }
 
@@ -80,14 +70,10 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
         match self.users.find_credentials(email).await? {
             Some(found) => {
                 let matches = self.hasher.verify(password, found.password_hash).await?;
-                matches
-                    .then_some(found.user)
-                    .ok_or(LoginError::InvalidCredentials)
+                matches.then_some(found.user).ok_or(LoginError::InvalidCredentials)
             }
             None => {
-                self.hasher
-                    .verify(password, self.hasher.dummy_hash())
-                    .await?;
+                self.hasher.verify(password, self.hasher.dummy_hash()).await?;
                 Err(LoginError::InvalidCredentials)
             }
         }
@@ -98,30 +84,18 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
     ///
     /// # Errors
     /// [`StoreError`] when the store or hasher fails.
-    pub async fn ensure_admin(
-        &self,
-        name: UserName,
-        email: Email,
-        password: Password,
-    ) -> Result<User, StoreError> {
+    pub async fn ensure_admin(&self, name: UserName, email: Email, password: Password) -> Result<User, StoreError> {
         if let Some(found) = self.users.find_credentials(email.clone()).await? {
             return self.promote(found.user).await;
         }
         let password_hash = self.hasher.hash(password).await?;
-        let admin = NewUser {
-            name,
-            email: email.clone(),
-            password_hash,
-            role: Role::Admin,
-        };
+        let admin = NewUser { name, email: email.clone(), password_hash, role: Role::Admin };
         match self.users.create_user(admin).await {
             Ok(user) => Ok(user),
             // Another instance created it in the meantime.
             Err(CreateUserError::EmailTaken) => match self.users.find_credentials(email).await? {
                 Some(found) => self.promote(found.user).await,
-                None => Err(StoreError::Unknown(anyhow::anyhow!(
-                    "admin account vanished"
-                ))),
+                None => Err(StoreError::Unknown(anyhow::anyhow!("admin account vanished"))),
             },
             Err(CreateUserError::Store(e)) => Err(e),
         }
@@ -131,15 +105,10 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
         if user.role == Role::Admin {
             return Ok(user);
         }
-        self.users
-            .set_role(user.id, Role::Admin)
-            .await
-            .map_err(|e| match e {
-                SetRoleError::Store(e) => e,
-                SetRoleError::NotFound => {
-                    StoreError::Unknown(anyhow::anyhow!("admin account vanished"))
-                }
-            })
+        self.users.set_role(user.id, Role::Admin).await.map_err(|e| match e {
+            SetRoleError::Store(e) => e,
+            SetRoleError::NotFound => StoreError::Unknown(anyhow::anyhow!("admin account vanished")),
+        })
     }
 
     /// The account behind an id, if it still exists.
@@ -156,10 +125,7 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
     /// # Errors
     /// [`StoreError`] only; `Ok(None)` when the account no longer exists.
     pub async fn current_actor(&self, id: UserId) -> Result<Option<Actor>, StoreError> {
-        Ok(self.users.find_user(id).await?.map(|user| Actor {
-            id: user.id,
-            role: user.role,
-        }))
+        Ok(self.users.find_user(id).await?.map(|user| Actor { id: user.id, role: user.role }))
     }
 
     /// Lists accounts.
@@ -199,30 +165,20 @@ mod tests {
     }
 
     fn creds() -> (Email, Password) {
-        (
-            Email::new("ada@example.org").unwrap(),
-            Password::new("correct horse").unwrap(),
-        )
+        (Email::new("ada@example.org").unwrap(), Password::new("correct horse").unwrap())
     }
 
     fn hasher_answering(matches: bool) -> MockPasswordHasher {
         let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_dummy_hash()
-            .returning(|| PasswordHash::new("dummy".into()));
-        hasher
-            .expect_verify()
-            .times(1)
-            .returning(move |_, _| Box::pin(async move { Ok(matches) }));
+        hasher.expect_dummy_hash().returning(|| PasswordHash::new("dummy".into()));
+        hasher.expect_verify().times(1).returning(move |_, _| Box::pin(async move { Ok(matches) }));
         hasher
     }
 
     #[test]
     fn login_with_unknown_email_still_verifies_a_hash() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_find_credentials()
-            .returning(|_| Box::pin(async { Ok(None) }));
+        users.expect_find_credentials().returning(|_| Box::pin(async { Ok(None) }));
         let service = AccountService::new(users, hasher_answering(false));
         let (email, password) = creds();
         let result = block_on(service.login(email, password));
@@ -234,18 +190,12 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
             Box::pin(async {
-                Ok(Some(Credentials {
-                    user: user(Role::User),
-                    password_hash: PasswordHash::new("h".into()),
-                }))
+                Ok(Some(Credentials { user: user(Role::User), password_hash: PasswordHash::new("h".into()) }))
             })
         });
         let service = AccountService::new(users, hasher_answering(false));
         let (email, password) = creds();
-        assert!(matches!(
-            block_on(service.login(email, password)),
-            Err(LoginError::InvalidCredentials)
-        ));
+        assert!(matches!(block_on(service.login(email, password)), Err(LoginError::InvalidCredentials)));
     }
 
     #[test]
@@ -253,10 +203,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
             Box::pin(async {
-                Ok(Some(Credentials {
-                    user: user(Role::User),
-                    password_hash: PasswordHash::new("h".into()),
-                }))
+                Ok(Some(Credentials { user: user(Role::User), password_hash: PasswordHash::new("h".into()) }))
             })
         });
         let service = AccountService::new(users, hasher_answering(true));
@@ -267,20 +214,13 @@ mod tests {
     #[test]
     fn register_maps_a_taken_email() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_create_user()
-            .returning(|_| Box::pin(async { Err(CreateUserError::EmailTaken) }));
+        users.expect_create_user().returning(|_| Box::pin(async { Err(CreateUserError::EmailTaken) }));
         let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_hash()
-            .returning(|_| Box::pin(async { Ok(PasswordHash::new("h".into())) }));
+        hasher.expect_hash().returning(|_| Box::pin(async { Ok(PasswordHash::new("h".into())) }));
         let service = AccountService::new(users, hasher);
         let (email, password) = creds();
         let name = UserName::new("Ada").unwrap();
-        assert!(matches!(
-            block_on(service.register(name, email, password)),
-            Err(RegisterError::EmailTaken)
-        ));
+        assert!(matches!(block_on(service.register(name, email, password)), Err(RegisterError::EmailTaken)));
     }
 
     #[test]
@@ -288,10 +228,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
             Box::pin(async {
-                Ok(Some(Credentials {
-                    user: user(Role::User),
-                    password_hash: PasswordHash::new("h".into()),
-                }))
+                Ok(Some(Credentials { user: user(Role::User), password_hash: PasswordHash::new("h".into()) }))
             })
         });
         users
@@ -304,27 +241,20 @@ mod tests {
         let service = AccountService::new(users, hasher);
         let (email, password) = creds();
         let name = UserName::new("Admin").unwrap();
-        assert!(
-            matches!(block_on(service.ensure_admin(name, email, password)), Ok(u) if u.role == Role::Admin)
-        );
+        assert!(matches!(block_on(service.ensure_admin(name, email, password)), Ok(u) if u.role == Role::Admin));
     }
 
     #[test]
     fn ensure_admin_creates_a_missing_admin() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_find_credentials()
-            .returning(|_| Box::pin(async { Ok(None) }));
+        users.expect_find_credentials().returning(|_| Box::pin(async { Ok(None) }));
         users
             .expect_create_user()
             .withf(|new| new.role == Role::Admin)
             .times(1)
             .returning(|_| Box::pin(async { Ok(user(Role::Admin)) }));
         let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_hash()
-            .times(1)
-            .returning(|_| Box::pin(async { Ok(PasswordHash::new("h".into())) }));
+        hasher.expect_hash().times(1).returning(|_| Box::pin(async { Ok(PasswordHash::new("h".into())) }));
         let service = AccountService::new(users, hasher);
         let (email, password) = creds();
         let name = UserName::new("Admin").unwrap();

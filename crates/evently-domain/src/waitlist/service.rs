@@ -1,33 +1,32 @@
-use super::{
-    JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
-};
+use super::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository};
 use crate::booking::Seats;
+use crate::booking::invalidate;
+use crate::cache::Cache;
 use crate::store::retry_transient;
 use crate::{EventId, Page, PageRequest, StoreError, UserId};
 
-/// Joining, leaving and reading waitlists.
+/// Joining, leaving and reading waitlists; every change invalidates the cached answers
+/// it affects (queue lengths show in event reads).
 #[derive(Debug, Clone)]
-pub struct WaitlistService<R> {
+pub struct WaitlistService<R, C> {
     waitlists: R,
+    cache: C,
 }
 
-impl<R: WaitlistRepository> WaitlistService<R> {
-    /// Builds the service over its port.
-    pub fn new(waitlists: R) -> Self {
-        Self { waitlists }
+impl<R: WaitlistRepository, C: Cache> WaitlistService<R, C> {
+    /// Builds the service over its ports.
+    pub fn new(waitlists: R, cache: C) -> Self {
+        Self { waitlists, cache }
     }
 
     /// Joins an event's waitlist, retrying an operation the store aborted.
     ///
     /// # Errors
     /// See [`WaitlistRepository::join_waitlist`].
-    pub async fn join(
-        &self,
-        event: EventId,
-        user: UserId,
-        seats: Seats,
-    ) -> Result<WaitlistEntry, JoinWaitlistError> {
-        retry_transient(|| self.waitlists.join_waitlist(event, user, seats)).await
+    pub async fn join(&self, event: EventId, user: UserId, seats: Seats) -> Result<WaitlistEntry, JoinWaitlistError> {
+        let entry = retry_transient(|| self.waitlists.join_waitlist(event, user, seats)).await?;
+        invalidate(&self.cache, event).await;
+        Ok(entry)
     }
 
     /// Leaves an event's waitlist, retrying an operation the store aborted.
@@ -35,18 +34,16 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     /// # Errors
     /// See [`WaitlistRepository::leave_waitlist`].
     pub async fn leave(&self, event: EventId, user: UserId) -> Result<(), LeaveWaitlistError> {
-        retry_transient(|| self.waitlists.leave_waitlist(event, user)).await
+        retry_transient(|| self.waitlists.leave_waitlist(event, user)).await?;
+        invalidate(&self.cache, event).await;
+        Ok(())
     }
 
     /// A user's standing in an event's queue.
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn standing(
-        &self,
-        event: EventId,
-        user: UserId,
-    ) -> Result<Option<QueueStanding>, StoreError> {
+    pub async fn standing(&self, event: EventId, user: UserId) -> Result<Option<QueueStanding>, StoreError> {
         self.waitlists.find_standing(event, user).await
     }
 
@@ -54,11 +51,7 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn queue(
-        &self,
-        event: EventId,
-        page: PageRequest,
-    ) -> Result<Page<WaitlistEntry>, StoreError> {
+    pub async fn queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         self.waitlists.list_queue(event, page).await
     }
 
@@ -66,11 +59,7 @@ impl<R: WaitlistRepository> WaitlistService<R> {
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn entries_of(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> Result<Page<WaitlistEntry>, StoreError> {
+    pub async fn entries_of(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         self.waitlists.list_user_entries(user, page).await
     }
 }
@@ -80,60 +69,34 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
+    use crate::cache::MockCache;
     use crate::waitlist::MockWaitlistRepository;
 
     #[test]
     fn join_retries_then_succeeds_after_a_transient_failure() {
         let mut waitlists = MockWaitlistRepository::new();
         let mut seq = mockall::Sequence::new();
+        waitlists.expect_join_waitlist().times(1).in_sequence(&mut seq).returning(|_, _, _| {
+            Box::pin(async { Err(JoinWaitlistError::Store(StoreError::Transient(anyhow::anyhow!("serialization")))) })
+        });
         waitlists
             .expect_join_waitlist()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _| {
-                Box::pin(async {
-                    Err(JoinWaitlistError::Store(StoreError::Transient(
-                        anyhow::anyhow!("serialization"),
-                    )))
-                })
-            });
-        waitlists
-            .expect_join_waitlist()
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_, _, _| {
-                Box::pin(async { Err(JoinWaitlistError::EventNotFull { available: 3 }) })
-            });
-        let service = WaitlistService::new(waitlists);
-        let result = block_on(service.join(
-            EventId::new(1).unwrap(),
-            UserId::new(2).unwrap(),
-            Seats::ONE,
-        ));
-        assert!(matches!(
-            result,
-            Err(JoinWaitlistError::EventNotFull { available: 3 })
-        ));
+            .returning(|_, _, _| Box::pin(async { Err(JoinWaitlistError::EventNotFull { available: 3 }) }));
+        let service = WaitlistService::new(waitlists, MockCache::new());
+        let result = block_on(service.join(EventId::new(1).unwrap(), UserId::new(2).unwrap(), Seats::ONE));
+        assert!(matches!(result, Err(JoinWaitlistError::EventNotFull { available: 3 })));
     }
 
     #[test]
     fn leave_does_not_retry_unavailability() {
         let mut waitlists = MockWaitlistRepository::new();
-        waitlists
-            .expect_leave_waitlist()
-            .times(1)
-            .returning(|_, _| {
-                Box::pin(async {
-                    Err(LeaveWaitlistError::Store(StoreError::Unavailable(
-                        anyhow::anyhow!("down"),
-                    )))
-                })
-            });
-        let service = WaitlistService::new(waitlists);
+        waitlists.expect_leave_waitlist().times(1).returning(|_, _| {
+            Box::pin(async { Err(LeaveWaitlistError::Store(StoreError::Unavailable(anyhow::anyhow!("down")))) })
+        });
+        let service = WaitlistService::new(waitlists, MockCache::new());
         let result = block_on(service.leave(EventId::new(1).unwrap(), UserId::new(2).unwrap()));
-        assert!(matches!(
-            result,
-            Err(LeaveWaitlistError::Store(StoreError::Unavailable(_)))
-        ));
+        assert!(matches!(result, Err(LeaveWaitlistError::Store(StoreError::Unavailable(_)))));
     }
 }

@@ -1,7 +1,7 @@
 use chrono::{Duration, Utc};
 use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource,
-    BookingStatus, CancelBookingError,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource, BookingStatus,
+    CancelBookingError,
 };
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, Page, PageRequest, StoreError, UserId};
@@ -16,15 +16,8 @@ impl BookingRepository for MemoryStore {
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         let mut state = self.lock()?;
         let now = Utc::now();
-        let key = request
-            .idempotency_key
-            .as_ref()
-            .map(|k| (request.user_id, k.as_str().to_owned()));
-        if let Some(stored) = key
-            .as_ref()
-            .and_then(|k| state.keys.get(k))
-            .filter(|s| now - s.created_at < KEY_TTL)
-        {
+        let key = request.idempotency_key.as_ref().map(|k| (request.user_id, k.as_str().to_owned()));
+        if let Some(stored) = key.as_ref().and_then(|k| state.keys.get(k)).filter(|s| now - s.created_at < KEY_TTL) {
             if stored.event != request.event_id || stored.seats != request.seats {
                 return Err(BookError::IdempotencyMismatch);
             }
@@ -32,41 +25,22 @@ impl BookingRepository for MemoryStore {
                 .bookings
                 .get(index(stored.booking.get()))
                 .cloned()
-                .ok_or_else(|| {
-                    StoreError::Unknown(anyhow::anyhow!("idempotency key without booking"))
-                })?;
-            return Ok(BookOutcome {
-                booking: booking.as_first_confirmed(),
-                replayed: true,
-            });
+                .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("idempotency key without booking")))?;
+            return Ok(BookOutcome { booking: booking.as_first_confirmed(), replayed: true });
         }
-        let event = state
-            .event(request.event_id)
-            .ok_or(BookError::EventNotFound)?;
+        let event = state.event(request.event_id).ok_or(BookError::EventNotFound)?;
         let holding = state.holding(request.event_id, request.user_id);
         let after = state.inventory(&event)?.book(request.seats, holding)?;
-        let booking = state.insert_booking(
-            request.event_id,
-            request.user_id,
-            request.seats,
-            BookingSource::Direct,
-        )?;
+        let booking = state.insert_booking(request.event_id, request.user_id, request.seats, BookingSource::Direct)?;
         if let Some(stored) = state.event_mut(request.event_id) {
             stored.booked_seats = after.booked();
         }
         if let Some(key) = key {
-            let stored = StoredKey {
-                event: request.event_id,
-                seats: request.seats,
-                booking: booking.id,
-                created_at: now,
-            };
+            let stored =
+                StoredKey { event: request.event_id, seats: request.seats, booking: booking.id, created_at: now };
             state.keys.insert(key, stored);
         }
-        Ok(BookOutcome {
-            booking,
-            replayed: false,
-        })
+        Ok(BookOutcome { booking, replayed: false })
     }
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
@@ -75,34 +49,16 @@ impl BookingRepository for MemoryStore {
 
     async fn cancel_booking(&self, id: BookingId) -> Result<Booking, CancelBookingError> {
         let mut state = self.lock()?;
-        let booking = state
-            .bookings
-            .get(index(id.get()))
-            .cloned()
-            .ok_or(CancelBookingError::NotFound)?;
-        let event = state
-            .event(booking.event_id)
-            .ok_or(CancelBookingError::NotFound)?;
+        let booking = state.bookings.get(index(id.get())).cloned().ok_or(CancelBookingError::NotFound)?;
+        let event = state.event(booking.event_id).ok_or(CancelBookingError::NotFound)?;
         let queue = state.queue(event.id);
-        let released =
-            state
-                .inventory(&event)?
-                .cancel_booking(booking.status, booking.seats, &queue)?;
-        let stored = state
-            .bookings
-            .get_mut(index(id.get()))
-            .ok_or(CancelBookingError::NotFound)?;
+        let released = state.inventory(&event)?.cancel_booking(booking.status, booking.seats, &queue)?;
+        let stored = state.bookings.get_mut(index(id.get())).ok_or(CancelBookingError::NotFound)?;
         stored.status = BookingStatus::Cancelled;
         stored.cancelled_at = Some(Utc::now());
         let cancelled = stored.clone();
-        let notice =
-            Notice::booking_cancelled(cancelled.user_id, event.id, event.name.as_str(), id);
-        state.settle(
-            event.id,
-            released.inventory,
-            &released.promoted,
-            vec![notice],
-        )?;
+        let notice = Notice::booking_cancelled(cancelled.user_id, event.id, event.name.as_str(), id);
+        state.settle(event.id, released.inventory, &released.promoted, vec![notice])?;
         Ok(cancelled)
     }
 

@@ -1,9 +1,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use evently_domain::booking::{
-    Booking, BookingStatus, Holding, Inventory, InventoryError, Queued, Seats,
-};
+use evently_domain::booking::{Booking, BookingStatus, Holding, Inventory, InventoryError, Queued, Seats};
 use evently_domain::event::Event;
 use evently_domain::notification::{Notice, Notification};
 use evently_domain::user::{PasswordHash, User};
@@ -39,10 +37,7 @@ pub(super) struct State {
 
 /// The next id for a table of `len` rows.
 pub(super) fn next_id<T>(len: usize, wrap: fn(i64) -> Option<T>) -> Result<T, StoreError> {
-    i64::try_from(len + 1)
-        .ok()
-        .and_then(wrap)
-        .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("id space exhausted")))
+    i64::try_from(len + 1).ok().and_then(wrap).ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("id space exhausted")))
 }
 
 /// The index of the row with id `id`.
@@ -63,36 +58,25 @@ impl State {
     }
 
     pub fn inventory(&self, event: &Event) -> Result<Inventory, StoreError> {
-        Inventory::new(
-            event.capacity,
-            event.booked_seats,
-            event.max_seats_per_booking,
-            event.status,
-        )
-        .map_err(|e: InventoryError| StoreError::Unknown(e.into()))
+        Inventory::new(event.capacity, event.booked_seats, event.max_seats_per_booking, event.status)
+            .map_err(|e: InventoryError| StoreError::Unknown(e.into()))
     }
 
     /// The event's waiting entries in queue order.
     pub fn waiting(&self, event: EventId) -> impl Iterator<Item = &WaitlistEntry> {
-        self.entries
-            .iter()
-            .filter(move |e| e.event_id == event && e.status == WaitlistStatus::Waiting)
+        self.entries.iter().filter(move |e| e.event_id == event && e.status == WaitlistStatus::Waiting)
     }
 
     pub fn queue(&self, event: EventId) -> Vec<Queued> {
-        self.waiting(event)
-            .map(|e| Queued {
-                entry: e.id,
-                user: e.user_id,
-                seats: e.seats,
-            })
-            .collect()
+        self.waiting(event).map(|e| Queued { entry: e.id, user: e.user_id, seats: e.seats }).collect()
     }
 
     pub fn holding(&self, event: EventId, user: UserId) -> Holding {
-        if self.bookings.iter().any(|b| {
-            b.event_id == event && b.user_id == user && b.status == BookingStatus::Confirmed
-        }) {
+        if self
+            .bookings
+            .iter()
+            .any(|b| b.event_id == event && b.user_id == user && b.status == BookingStatus::Confirmed)
+        {
             Holding::Booked
         } else if self.waiting(event).any(|e| e.user_id == user) {
             Holding::Waiting
@@ -140,28 +124,15 @@ impl State {
         promoted: &[Queued],
         mut notices: Vec<Notice>,
     ) -> Result<(), StoreError> {
-        let name = self
-            .event(event)
-            .map(|e| e.name.as_str().to_owned())
-            .unwrap_or_default();
+        let name = self.event(event).map(|e| e.name.as_str().to_owned()).unwrap_or_default();
         for entry in promoted {
-            let booking = self.insert_booking(
-                event,
-                entry.user,
-                entry.seats,
-                evently_domain::booking::BookingSource::Waitlist,
-            )?;
+            let booking =
+                self.insert_booking(event, entry.user, entry.seats, evently_domain::booking::BookingSource::Waitlist)?;
             if let Some(stored) = self.entries.get_mut(index(entry.entry.get())) {
                 stored.status = WaitlistStatus::Promoted;
                 stored.booking_id = Some(booking.id);
             }
-            notices.push(Notice::promoted(
-                entry.user,
-                event,
-                &name,
-                booking.id,
-                entry.seats,
-            ));
+            notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
         }
         if let Some(stored) = self.event_mut(event) {
             stored.booked_seats = inventory.booked();

@@ -1,7 +1,5 @@
 use chrono::Utc;
-use evently_domain::user::{
-    CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository,
-};
+use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository};
 use evently_domain::{Page, PageRequest, StoreError, UserId};
 
 use super::MemoryStore;
@@ -20,10 +18,7 @@ impl UserRepository for MemoryStore {
             role: new.role,
             created_at: Utc::now(),
         };
-        state.accounts.push(Account {
-            user: user.clone(),
-            password_hash: new.password_hash,
-        });
+        state.accounts.push(Account { user: user.clone(), password_hash: new.password_hash });
         Ok(user)
     }
 
@@ -33,34 +28,21 @@ impl UserRepository for MemoryStore {
             .accounts
             .iter()
             .find(|a| a.user.email == email)
-            .map(|a| Credentials {
-                user: a.user.clone(),
-                password_hash: a.password_hash.clone(),
-            }))
+            .map(|a| Credentials { user: a.user.clone(), password_hash: a.password_hash.clone() }))
     }
 
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .lock()?
-            .accounts
-            .get(index(id.get()))
-            .map(|a| a.user.clone()))
+        Ok(self.lock()?.accounts.get(index(id.get())).map(|a| a.user.clone()))
     }
 
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
         let state = self.lock()?;
-        Ok(Page::slice(
-            state.accounts.iter().map(|a| a.user.clone()).collect(),
-            page,
-        ))
+        Ok(Page::slice(state.accounts.iter().map(|a| a.user.clone()).collect(), page))
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
         let mut state = self.lock()?;
-        let account = state
-            .accounts
-            .get_mut(index(id.get()))
-            .ok_or(SetRoleError::NotFound)?;
+        let account = state.accounts.get_mut(index(id.get())).ok_or(SetRoleError::NotFound)?;
         account.user.role = role;
         Ok(account.user.clone())
     }

@@ -1,8 +1,7 @@
 use chrono::Utc;
 use evently_domain::booking::Seats;
 use evently_domain::waitlist::{
-    JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
-    WaitlistStatus,
+    JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository, WaitlistStatus,
 };
 use evently_domain::{EventId, Page, PageRequest, StoreError, UserId};
 
@@ -17,9 +16,7 @@ impl WaitlistRepository for MemoryStore {
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
         let mut state = self.lock()?;
         let found = state.event(event).ok_or(JoinWaitlistError::EventNotFound)?;
-        state
-            .inventory(&found)?
-            .join_waitlist(seats, state.holding(event, user))?;
+        state.inventory(&found)?.join_waitlist(seats, state.holding(event, user))?;
         let entry = WaitlistEntry {
             id: state.next_entry_id()?,
             event_id: event,
@@ -39,56 +36,30 @@ impl WaitlistRepository for MemoryStore {
         let entry = state
             .entries
             .iter_mut()
-            .find(|e| {
-                e.event_id == event && e.user_id == user && e.status == WaitlistStatus::Waiting
-            })
+            .find(|e| e.event_id == event && e.user_id == user && e.status == WaitlistStatus::Waiting)
             .ok_or(LeaveWaitlistError::NotWaiting)?;
         entry.status = WaitlistStatus::Left;
         Ok(())
     }
 
-    async fn find_standing(
-        &self,
-        event: EventId,
-        user: UserId,
-    ) -> Result<Option<QueueStanding>, StoreError> {
+    async fn find_standing(&self, event: EventId, user: UserId) -> Result<Option<QueueStanding>, StoreError> {
         let state = self.lock()?;
         let total_waiting = u32::try_from(state.waiting(event).count()).unwrap_or(u32::MAX);
         Ok(state
             .waiting(event)
             .find(|e| e.user_id == user)
-            .map(|e| QueueStanding {
-                entry: state.with_position(e),
-                total_waiting,
-            }))
+            .map(|e| QueueStanding { entry: state.with_position(e), total_waiting }))
     }
 
-    async fn list_queue(
-        &self,
-        event: EventId,
-        page: PageRequest,
-    ) -> Result<Page<WaitlistEntry>, StoreError> {
+    async fn list_queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let state = self.lock()?;
-        let queue = state
-            .waiting(event)
-            .map(|e| state.with_position(e))
-            .collect();
+        let queue = state.waiting(event).map(|e| state.with_position(e)).collect();
         Ok(Page::slice(queue, page))
     }
 
-    async fn list_user_entries(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> Result<Page<WaitlistEntry>, StoreError> {
+    async fn list_user_entries(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let state = self.lock()?;
-        let mine = state
-            .entries
-            .iter()
-            .rev()
-            .filter(|e| e.user_id == user)
-            .map(|e| state.with_position(e))
-            .collect();
+        let mine = state.entries.iter().rev().filter(|e| e.user_id == user).map(|e| state.with_position(e)).collect();
         Ok(Page::slice(mine, page))
     }
 }

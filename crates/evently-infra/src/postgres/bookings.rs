@@ -3,8 +3,8 @@ use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus,
-    CancelBookingError, IdempotencyKey,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
+    IdempotencyKey,
 };
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, UserId};
@@ -62,21 +62,17 @@ async fn claim_key(
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let stored: StoredKey = diesel::sql_query(
-        "SELECT event_id, seats, booking_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-    )
-    .bind::<BigInt, _>(request.user_id.get())
-    .bind::<Text, _>(key.as_str())
-    .get_result(conn)
-    .await?;
-    if stored.event_id != request.event_id.get() || seats(stored.seats).ok() != Some(request.seats)
-    {
+    let stored: StoredKey =
+        diesel::sql_query("SELECT event_id, seats, booking_id FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+            .bind::<BigInt, _>(request.user_id.get())
+            .bind::<Text, _>(key.as_str())
+            .get_result(conn)
+            .await?;
+    if stored.event_id != request.event_id.get() || seats(stored.seats).ok() != Some(request.seats) {
         return Err(TxError::Domain(BookError::IdempotencyMismatch));
     }
     let booking = stored.booking_id.ok_or_else(|| {
-        store_failure(StoreError::Unknown(anyhow::anyhow!(
-            "committed idempotency key without booking"
-        )))
+        store_failure(StoreError::Unknown(anyhow::anyhow!("committed idempotency key without booking")))
     })?;
     let row = fetch(conn, id(booking, BookingId::new).map_err(store_failure)?).await?;
     let booking = Booking::try_from(row).map_err(store_failure)?;
@@ -84,12 +80,10 @@ async fn claim_key(
 }
 
 async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
-    diesel::sql_query(format!(
-        "SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"
-    ))
-    .bind::<BigInt, _>(id.get())
-    .get_result(conn)
-    .await
+    diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
+        .bind::<BigInt, _>(id.get())
+        .get_result(conn)
+        .await
 }
 
 impl BookingRepository for PgStore {
@@ -134,10 +128,7 @@ impl BookingRepository for PgStore {
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
         let mut conn = self.conn().await?;
-        let row = fetch(&mut conn, id)
-            .await
-            .map(Some)
-            .or_else(not_found_as_none)?;
+        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
         row.map(Booking::try_from).transpose()
     }
 
@@ -200,11 +191,7 @@ impl BookingRepository for PgStore {
         .get_result(&mut conn)
         .await
         .map_err(classify)?;
-        Ok(Page {
-            items: convert(rows)?,
-            total: total.total.unsigned_abs(),
-            request: page,
-        })
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
     }
 }
 
@@ -215,11 +202,9 @@ impl PgStore {
     /// [`StoreError`] when the database fails.
     pub async fn purge_expired_idempotency_keys(&self) -> Result<usize, StoreError> {
         let mut conn = self.conn().await?;
-        diesel::sql_query(format!(
-            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '{KEY_TTL}'"
-        ))
-        .execute(&mut conn)
-        .await
-        .map_err(classify)
+        diesel::sql_query(format!("DELETE FROM idempotency_keys WHERE created_at < now() - interval '{KEY_TTL}'"))
+            .execute(&mut conn)
+            .await
+            .map_err(classify)
     }
 }

@@ -31,13 +31,10 @@ impl<E: From<StoreError>> TxError<E> {
 /// and timeouts mean the database is unavailable, the rest are bugs.
 pub(super) fn classify(error: Error) -> StoreError {
     match &error {
-        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-            StoreError::Transient(error.into())
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => StoreError::Transient(error.into()),
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+            StoreError::Unavailable(error.into())
         }
-        Error::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            _,
-        ) => StoreError::Unavailable(error.into()),
         Error::DatabaseError(_, info) => {
             let message = info.message();
             if message.contains("deadlock detected") {

@@ -20,22 +20,16 @@ const LIST_FILTER: &str = "($1::text IS NULL OR e.status = $1) \
 
 /// A `LIKE` pattern matching `text` anywhere, lower-cased, wildcards escaped.
 fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 /// Reads an event inside or outside a transaction.
 async fn fetch(conn: &mut AsyncPgConnection, id: EventId) -> diesel::QueryResult<EventRow> {
-    diesel::sql_query(format!(
-        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"
-    ))
-    .bind::<BigInt, _>(id.get())
-    .get_result(conn)
-    .await
+    diesel::sql_query(format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"))
+        .bind::<BigInt, _>(id.get())
+        .get_result(conn)
+        .await
 }
 
 impl EventRepository for PgStore {
@@ -61,18 +55,11 @@ impl EventRepository for PgStore {
 
     async fn find_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
         let mut conn = self.conn().await?;
-        let row = fetch(&mut conn, id)
-            .await
-            .map(Some)
-            .or_else(not_found_as_none)?;
+        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
         row.map(Event::try_from).transpose()
     }
 
-    async fn list_events(
-        &self,
-        filter: EventFilter,
-        page: PageRequest,
-    ) -> Result<Page<Event>, StoreError> {
+    async fn list_events(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
         let mut conn = self.conn().await?;
         let status = filter.status.map(|s| s.as_str());
         let pattern = filter.query.as_ref().map(|q| contains_pattern(q.as_str()));
@@ -88,29 +75,19 @@ impl EventRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query(format!(
-            "SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}"
-        ))
-        .bind::<Nullable<Text>, _>(status)
-        .bind::<Nullable<Timestamptz>, _>(filter.from)
-        .bind::<Nullable<Timestamptz>, _>(filter.to)
-        .bind::<Nullable<Text>, _>(pattern.as_deref())
-        .get_result(&mut conn)
-        .await
-        .map_err(classify)?;
-        Ok(Page {
-            items: convert(rows)?,
-            total: total.total.unsigned_abs(),
-            request: page,
-        })
+        let total: Total = diesel::sql_query(format!("SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}"))
+            .bind::<Nullable<Text>, _>(status)
+            .bind::<Nullable<Timestamptz>, _>(filter.from)
+            .bind::<Nullable<Timestamptz>, _>(filter.to)
+            .bind::<Nullable<Text>, _>(pattern.as_deref())
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
     }
 
     #[tracing::instrument(skip_all, fields(event.id = %id))]
-    async fn update_event(
-        &self,
-        id: EventId,
-        patch: EventPatch,
-    ) -> Result<Event, UpdateEventError> {
+    async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         self.write(move |conn| {
             Box::pin(async move {
                 let locked = lock_event(conn, id, None).await?.ok_or(TxError::Domain(UpdateEventError::NotFound))?;
@@ -160,10 +137,12 @@ impl EventRepository for PgStore {
                 .bind::<BigInt, _>(id.get())
                 .execute(conn)
                 .await?;
-                diesel::sql_query("UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = $1 AND status = 'waiting'")
-                    .bind::<BigInt, _>(id.get())
-                    .execute(conn)
-                    .await?;
+                diesel::sql_query(
+                    "UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = $1 AND status = 'waiting'",
+                )
+                .bind::<BigInt, _>(id.get())
+                .execute(conn)
+                .await?;
                 diesel::sql_query(
                     "UPDATE events SET status = 'cancelled', booked_seats = $2, updated_at = now() WHERE id = $1",
                 )

@@ -65,27 +65,18 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     .or_else(not_found_as_none)
     .map_err(store_failure)?;
     let Some(row) = row else { return Ok(None) };
-    let corrupt = |what: &str| {
-        store_failure(StoreError::Unknown(anyhow::anyhow!(
-            "corrupt event row: {what}"
-        )))
-    };
+    let corrupt = |what: &str| store_failure(StoreError::Unknown(anyhow::anyhow!("corrupt event row: {what}")));
     let capacity = Capacity::new(i64::from(row.capacity)).map_err(|_| corrupt("capacity"))?;
     let status = EventStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     let booked = unsigned(row.booked_seats).map_err(store_failure)?;
     let max = seats(row.max_seats_per_booking).map_err(store_failure)?;
-    let inventory =
-        Inventory::new(capacity, booked, max, status).map_err(|e| corrupt(&e.to_string()))?;
+    let inventory = Inventory::new(capacity, booked, max, status).map_err(|e| corrupt(&e.to_string()))?;
     let holding = match (row.booked, row.waiting) {
         (true, _) => Holding::Booked,
         (false, true) => Holding::Waiting,
         (false, false) => Holding::Nothing,
     };
-    Ok(Some(Locked {
-        name: row.name,
-        inventory,
-        holding,
-    }))
+    Ok(Some(Locked { name: row.name, inventory, holding }))
 }
 
 #[derive(QueryableByName)]
@@ -150,13 +141,7 @@ pub(super) async fn settle<E: From<StoreError>>(
         .get_result(conn)
         .await?;
         let booking = id(booking.id, BookingId::new).map_err(store_failure)?;
-        notices.push(Notice::promoted(
-            entry.user,
-            event,
-            event_name,
-            booking,
-            entry.seats,
-        ));
+        notices.push(Notice::promoted(entry.user, event, event_name, booking, entry.seats));
     }
     diesel::sql_query("UPDATE events SET booked_seats = $2 WHERE id = $1")
         .bind::<BigInt, _>(event.get())

@@ -20,18 +20,11 @@ pub async fn migrate(url: &str) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         use diesel::Connection as _;
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)?;
-        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-            .execute(&mut conn)?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map(|done| done.len());
-        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-            .execute(&mut conn)?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(&mut conn)?;
+        let applied = conn.run_pending_migrations(MIGRATIONS).map(|done| done.len());
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(&mut conn)?;
         let applied = applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-        tracing::info!(
-            migrations.applied = applied,
-            "database schema is up to date"
-        );
+        tracing::info!(migrations.applied = applied, "database schema is up to date");
         Ok(())
     })
     .await?

@@ -9,11 +9,7 @@ use super::rows::{NotificationRow, Total, convert};
 use super::users::offset;
 
 impl NotificationRepository for PgStore {
-    async fn list_notifications(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> Result<Page<Notification>, StoreError> {
+    async fn list_notifications(&self, user: UserId, page: PageRequest) -> Result<Page<Notification>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<NotificationRow> = diesel::sql_query(
             "SELECT id, kind, event_id, booking_id, message, created_at FROM notifications \
@@ -25,25 +21,17 @@ impl NotificationRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total =
-            diesel::sql_query("SELECT count(*) AS total FROM notifications WHERE user_id = $1")
-                .bind::<BigInt, _>(user.get())
-                .get_result(&mut conn)
-                .await
-                .map_err(classify)?;
-        Ok(Page {
-            items: convert(rows)?,
-            total: total.total.unsigned_abs(),
-            request: page,
-        })
+        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM notifications WHERE user_id = $1")
+            .bind::<BigInt, _>(user.get())
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
     }
 }
 
 /// Writes notices inside the caller's transaction.
-pub(super) async fn write_notices(
-    conn: &mut AsyncPgConnection,
-    notices: &[Notice],
-) -> diesel::QueryResult<()> {
+pub(super) async fn write_notices(conn: &mut AsyncPgConnection, notices: &[Notice]) -> diesel::QueryResult<()> {
     for notice in notices {
         diesel::sql_query(
             "INSERT INTO notifications (user_id, kind, event_id, booking_id, message) VALUES ($1, $2, $3, $4, $5)",

@@ -73,10 +73,7 @@ impl TryFrom<CredentialsRow> for Credentials {
     type Error = StoreError;
 
     fn try_from(row: CredentialsRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            user: row.user.try_into()?,
-            password_hash: PasswordHash::new(row.password_hash),
-        })
+        Ok(Self { user: row.user.try_into()?, password_hash: PasswordHash::new(row.password_hash) })
     }
 }
 
@@ -155,8 +152,7 @@ pub(super) struct BookingRow {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
-pub(super) const BOOKING_COLUMNS: &str =
-    "id, event_id, user_id, seats, status, source, created_at, cancelled_at";
+pub(super) const BOOKING_COLUMNS: &str = "id, event_id, user_id, seats, status, source, created_at, cancelled_at";
 
 impl TryFrom<BookingRow> for Booking {
     type Error = StoreError;
@@ -257,8 +253,6 @@ pub(super) struct Total {
 }
 
 /// Converts every row, failing on the first corrupt one.
-pub(super) fn convert<R, T: TryFrom<R, Error = StoreError>>(
-    rows: Vec<R>,
-) -> Result<Vec<T>, StoreError> {
+pub(super) fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()
 }

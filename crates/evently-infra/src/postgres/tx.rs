@@ -10,8 +10,7 @@ use super::PgStore;
 use super::error::TxError;
 
 /// The future a transaction body returns, borrowing the connection.
-pub(super) type TxFuture<'c, T, E> =
-    Pin<Box<dyn Future<Output = Result<T, TxError<E>>> + Send + 'c>>;
+pub(super) type TxFuture<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, TxError<E>>> + Send + 'c>>;
 
 impl PgStore {
     /// Runs `body` in one transaction on its own task: if the client goes away, the
@@ -24,13 +23,10 @@ impl PgStore {
         F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> TxFuture<'c, T, E> + Send + 'static,
     {
         let mut conn = self.conn().await?;
-        let task =
-            tokio::spawn(async move { conn.transaction(async move |c| body(c).await).await });
+        let task = tokio::spawn(async move { conn.transaction(async move |c| body(c).await).await });
         match task.await {
             Ok(outcome) => outcome.map_err(TxError::resolve),
-            Err(join) => Err(E::from(StoreError::Unknown(anyhow::anyhow!(
-                "transaction task failed: {join}"
-            )))),
+            Err(join) => Err(E::from(StoreError::Unknown(anyhow::anyhow!("transaction task failed: {join}")))),
         }
     }
 }

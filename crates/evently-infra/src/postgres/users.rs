@@ -1,9 +1,7 @@
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl as _;
-use evently_domain::user::{
-    CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository,
-};
+use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository};
 use evently_domain::{Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
@@ -32,63 +30,53 @@ impl UserRepository for PgStore {
 
     async fn find_credentials(&self, email: Email) -> Result<Option<Credentials>, StoreError> {
         let mut conn = self.conn().await?;
-        let row: Option<CredentialsRow> = diesel::sql_query(format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
-        ))
-        .bind::<Text, _>(email.as_str())
-        .get_result(&mut conn)
-        .await
-        .map(Some)
-        .or_else(not_found_as_none)?;
+        let row: Option<CredentialsRow> =
+            diesel::sql_query(format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"))
+                .bind::<Text, _>(email.as_str())
+                .get_result(&mut conn)
+                .await
+                .map(Some)
+                .or_else(not_found_as_none)?;
         row.map(Credentials::try_from).transpose()
     }
 
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let mut conn = self.conn().await?;
-        let row: Option<UserRow> =
-            diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-                .bind::<BigInt, _>(id.get())
-                .get_result(&mut conn)
-                .await
-                .map(Some)
-                .or_else(not_found_as_none)?;
+        let row: Option<UserRow> = diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind::<BigInt, _>(id.get())
+            .get_result(&mut conn)
+            .await
+            .map(Some)
+            .or_else(not_found_as_none)?;
         row.map(User::try_from).transpose()
     }
 
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<UserRow> = diesel::sql_query(format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT $1 OFFSET $2"
-        ))
-        .bind::<BigInt, _>(i64::from(page.limit()))
-        .bind::<BigInt, _>(offset(page))
-        .load(&mut conn)
-        .await
-        .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM users")
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page {
-            items: convert(rows)?,
-            total: total.total.unsigned_abs(),
-            request: page,
-        })
+        let rows: Vec<UserRow> =
+            diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT $1 OFFSET $2"))
+                .bind::<BigInt, _>(i64::from(page.limit()))
+                .bind::<BigInt, _>(offset(page))
+                .load(&mut conn)
+                .await
+                .map_err(classify)?;
+        let total: Total =
+            diesel::sql_query("SELECT count(*) AS total FROM users").get_result(&mut conn).await.map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
         let mut conn = self.conn().await?;
-        let row: UserRow = diesel::sql_query(format!(
-            "UPDATE users SET role = $2 WHERE id = $1 RETURNING {USER_COLUMNS}"
-        ))
-        .bind::<BigInt, _>(id.get())
-        .bind::<Text, _>(role.as_str())
-        .get_result(&mut conn)
-        .await
-        .map_err(|e| match e {
-            Error::NotFound => SetRoleError::NotFound,
-            e => classify(e).into(),
-        })?;
+        let row: UserRow =
+            diesel::sql_query(format!("UPDATE users SET role = $2 WHERE id = $1 RETURNING {USER_COLUMNS}"))
+                .bind::<BigInt, _>(id.get())
+                .bind::<Text, _>(role.as_str())
+                .get_result(&mut conn)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound => SetRoleError::NotFound,
+                    e => classify(e).into(),
+                })?;
         Ok(row.try_into()?)
     }
 }

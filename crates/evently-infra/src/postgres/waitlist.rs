@@ -13,12 +13,11 @@ use super::rows::{ENTRY_COLUMNS, EntryRow, Total, convert, count};
 use super::users::{not_found_as_none, offset};
 
 async fn waiting_count(conn: &mut AsyncPgConnection, event: EventId) -> diesel::QueryResult<i64> {
-    let total: Total = diesel::sql_query(
-        "SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'",
-    )
-    .bind::<BigInt, _>(event.get())
-    .get_result(conn)
-    .await?;
+    let total: Total =
+        diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'")
+            .bind::<BigInt, _>(event.get())
+            .get_result(conn)
+            .await?;
     Ok(total.total)
 }
 
@@ -72,11 +71,7 @@ impl WaitlistRepository for PgStore {
         Ok(())
     }
 
-    async fn find_standing(
-        &self,
-        event: EventId,
-        user: UserId,
-    ) -> Result<Option<QueueStanding>, StoreError> {
+    async fn find_standing(&self, event: EventId, user: UserId) -> Result<Option<QueueStanding>, StoreError> {
         let mut conn = self.conn().await?;
         let row: Option<EntryRow> = diesel::sql_query(format!(
             "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.event_id = $1 AND w.user_id = $2 AND w.status = 'waiting'"
@@ -89,17 +84,10 @@ impl WaitlistRepository for PgStore {
         .or_else(not_found_as_none)?;
         let Some(row) = row else { return Ok(None) };
         let total_waiting = count(waiting_count(&mut conn, event).await.map_err(classify)?);
-        Ok(Some(QueueStanding {
-            entry: row.try_into()?,
-            total_waiting,
-        }))
+        Ok(Some(QueueStanding { entry: row.try_into()?, total_waiting }))
     }
 
-    async fn list_queue(
-        &self,
-        event: EventId,
-        page: PageRequest,
-    ) -> Result<Page<WaitlistEntry>, StoreError> {
+    async fn list_queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<EntryRow> = diesel::sql_query(format!(
             "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.event_id = $1 AND w.status = 'waiting' \
@@ -112,18 +100,10 @@ impl WaitlistRepository for PgStore {
         .await
         .map_err(classify)?;
         let total = waiting_count(&mut conn, event).await.map_err(classify)?;
-        Ok(Page {
-            items: convert(rows)?,
-            total: total.unsigned_abs(),
-            request: page,
-        })
+        Ok(Page { items: convert(rows)?, total: total.unsigned_abs(), request: page })
     }
 
-    async fn list_user_entries(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> Result<Page<WaitlistEntry>, StoreError> {
+    async fn list_user_entries(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<EntryRow> = diesel::sql_query(format!(
             "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.user_id = $1 \
@@ -135,16 +115,11 @@ impl WaitlistRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total =
-            diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
-                .bind::<BigInt, _>(user.get())
-                .get_result(&mut conn)
-                .await
-                .map_err(classify)?;
-        Ok(Page {
-            items: convert(rows)?,
-            total: total.total.unsigned_abs(),
-            request: page,
-        })
+        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
+            .bind::<BigInt, _>(user.get())
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
     }
 }

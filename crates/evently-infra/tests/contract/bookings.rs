@@ -11,39 +11,24 @@ pub async fn booking_takes_seats_until_sold_out<S: Store>(store: S) {
     let first = book(&store, id, users[0], 3).await.unwrap();
     assert!(!first.replayed);
     let booking = first.booking;
-    assert_eq!(
-        (booking.event_id, booking.user_id, booking.seats.get()),
-        (id, users[0], 3)
-    );
+    assert_eq!((booking.event_id, booking.user_id, booking.seats.get()), (id, users[0], 3));
     assert_eq!(
         (booking.status, booking.source, booking.cancelled_at),
         (BookingStatus::Confirmed, BookingSource::Direct, None)
     );
-    assert!(matches!(
-        book(&store, id, users[1], 3).await,
-        Err(BookError::SoldOut { available: 2 })
-    ));
+    assert!(matches!(book(&store, id, users[1], 3).await, Err(BookError::SoldOut { available: 2 })));
     book(&store, id, users[1], 2).await.unwrap();
-    assert!(matches!(
-        book(&store, id, users[2], 1).await,
-        Err(BookError::SoldOut { available: 0 })
-    ));
+    assert!(matches!(book(&store, id, users[2], 1).await, Err(BookError::SoldOut { available: 0 })));
     let event = reload(&store, id).await;
     assert_eq!((event.booked_seats, event.available_seats()), (5, 0));
-    assert!(matches!(
-        book(&store, EventId::new(9_999).unwrap(), users[2], 1).await,
-        Err(BookError::EventNotFound)
-    ));
+    assert!(matches!(book(&store, EventId::new(9_999).unwrap(), users[2], 1).await, Err(BookError::EventNotFound)));
 }
 
 pub async fn one_confirmed_booking_per_user_and_event<S: Store>(store: S) {
     let users = users(&store, 1).await;
     let id = event(&store, 10).await;
     let booking = book(&store, id, users[0], 1).await.unwrap().booking;
-    assert!(matches!(
-        book(&store, id, users[0], 1).await,
-        Err(BookError::AlreadyBooked)
-    ));
+    assert!(matches!(book(&store, id, users[0], 1).await, Err(BookError::AlreadyBooked)));
     store.cancel_booking(booking.id).await.unwrap();
     book(&store, id, users[0], 2).await.unwrap();
     assert_eq!(reload(&store, id).await.booked_seats, 2);
@@ -52,20 +37,11 @@ pub async fn one_confirmed_booking_per_user_and_event<S: Store>(store: S) {
 pub async fn bookings_respect_the_event_limit_and_status<S: Store>(store: S) {
     let users = users(&store, 1).await;
     let id = event(&store, 50).await;
-    let limit = EventPatch {
-        max_seats_per_booking: Some(seats(4)),
-        ..EventPatch::default()
-    };
+    let limit = EventPatch { max_seats_per_booking: Some(seats(4)), ..EventPatch::default() };
     store.update_event(id, limit).await.unwrap();
-    assert!(matches!(
-        book(&store, id, users[0], 5).await,
-        Err(BookError::SeatsAboveLimit { max: 4 })
-    ));
+    assert!(matches!(book(&store, id, users[0], 5).await, Err(BookError::SeatsAboveLimit { max: 4 })));
     store.cancel_event(id).await.unwrap();
-    assert!(matches!(
-        book(&store, id, users[0], 5).await,
-        Err(BookError::EventCancelled)
-    ));
+    assert!(matches!(book(&store, id, users[0], 5).await, Err(BookError::EventCancelled)));
     assert_eq!(reload(&store, id).await.booked_seats, 0);
 }
 
@@ -76,23 +52,11 @@ pub async fn cancelling_frees_seats_once<S: Store>(store: S) {
     let cancelled = store.cancel_booking(booking.id).await.unwrap();
     assert_eq!(cancelled.status, BookingStatus::Cancelled);
     assert!(cancelled.cancelled_at.is_some());
-    assert!(matches!(
-        store.cancel_booking(booking.id).await,
-        Err(CancelBookingError::AlreadyCancelled)
-    ));
+    assert!(matches!(store.cancel_booking(booking.id).await, Err(CancelBookingError::AlreadyCancelled)));
     assert_eq!(reload(&store, id).await.booked_seats, 0);
-    assert!(matches!(
-        store.cancel_booking(BookingId::new(9_999).unwrap()).await,
-        Err(CancelBookingError::NotFound)
-    ));
-    let inbox = store
-        .list_notifications(users[0], PageRequest::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        inbox.items.iter().map(|n| n.kind).collect::<Vec<_>>(),
-        vec![NotificationKind::BookingCancelled]
-    );
+    assert!(matches!(store.cancel_booking(BookingId::new(9_999).unwrap()).await, Err(CancelBookingError::NotFound)));
+    let inbox = store.list_notifications(users[0], PageRequest::default()).await.unwrap();
+    assert_eq!(inbox.items.iter().map(|n| n.kind).collect::<Vec<_>>(), vec![NotificationKind::BookingCancelled]);
     assert_eq!(inbox.items[0].booking_id, Some(booking.id));
 }
 
@@ -105,22 +69,10 @@ pub async fn idempotent_requests_book_once<S: Store>(store: S) {
     assert!(again.replayed);
     assert_eq!(again.booking, first.booking);
     assert_eq!(reload(&store, id).await.booked_seats, 2);
-    assert!(matches!(
-        store.book(keyed(id, users[0], 3, "k-1")).await,
-        Err(BookError::IdempotencyMismatch)
-    ));
-    assert!(matches!(
-        store.book(keyed(other, users[0], 2, "k-1")).await,
-        Err(BookError::IdempotencyMismatch)
-    ));
+    assert!(matches!(store.book(keyed(id, users[0], 3, "k-1")).await, Err(BookError::IdempotencyMismatch)));
+    assert!(matches!(store.book(keyed(other, users[0], 2, "k-1")).await, Err(BookError::IdempotencyMismatch)));
     // Keys belong to their user.
-    assert!(
-        !store
-            .book(keyed(id, users[1], 2, "k-1"))
-            .await
-            .unwrap()
-            .replayed
-    );
+    assert!(!store.book(keyed(id, users[1], 2, "k-1")).await.unwrap().replayed);
     // A replay answers the first booking even after it was cancelled.
     store.cancel_booking(first.booking.id).await.unwrap();
     let replay = store.book(keyed(id, users[0], 2, "k-1")).await.unwrap();
@@ -129,10 +81,7 @@ pub async fn idempotent_requests_book_once<S: Store>(store: S) {
     // A refused request stores nothing: the same key may book once seats are free.
     let full = event(&store, 1).await;
     book(&store, full, users[1], 1).await.unwrap();
-    assert!(matches!(
-        store.book(keyed(full, users[0], 1, "k-2")).await,
-        Err(BookError::SoldOut { .. })
-    ));
+    assert!(matches!(store.book(keyed(full, users[0], 1, "k-2")).await, Err(BookError::SoldOut { .. })));
 }
 
 pub async fn user_bookings_are_listed_newest_first<S: Store>(store: S) {
@@ -141,21 +90,9 @@ pub async fn user_bookings_are_listed_newest_first<S: Store>(store: S) {
     let first = book(&store, a, users[0], 1).await.unwrap().booking;
     let second = book(&store, b, users[0], 1).await.unwrap().booking;
     store.cancel_booking(first.id).await.unwrap();
-    let all = store
-        .list_user_bookings(users[0], None, PageRequest::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        all.items.iter().map(|b| b.id).collect::<Vec<_>>(),
-        vec![second.id, first.id]
-    );
-    let cancelled = store
-        .list_user_bookings(
-            users[0],
-            Some(BookingStatus::Cancelled),
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let all = store.list_user_bookings(users[0], None, PageRequest::default()).await.unwrap();
+    assert_eq!(all.items.iter().map(|b| b.id).collect::<Vec<_>>(), vec![second.id, first.id]);
+    let cancelled =
+        store.list_user_bookings(users[0], Some(BookingStatus::Cancelled), PageRequest::default()).await.unwrap();
     assert_eq!((cancelled.total, cancelled.items[0].id), (1, first.id));
 }

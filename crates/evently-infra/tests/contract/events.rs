@@ -1,8 +1,7 @@
 use chrono::{TimeZone, Utc};
 use evently_domain::booking::BookingStatus;
 use evently_domain::event::{
-    CancelEventError, Capacity, EventFilter, EventName, EventPatch, EventStatus, SearchText,
-    UpdateEventError, Venue,
+    CancelEventError, Capacity, EventFilter, EventName, EventPatch, EventStatus, SearchText, UpdateEventError, Venue,
 };
 use evently_domain::notification::NotificationKind;
 use evently_domain::waitlist::WaitlistStatus;
@@ -17,27 +16,15 @@ pub async fn events_are_created_found_and_listed_in_order<S: Store>(store: S) {
     assert_eq!(late.available_seats(), 10);
     assert_eq!(late.status, EventStatus::Scheduled);
     assert_eq!(reload(&store, late.id).await, late);
-    let page = store
-        .list_events(EventFilter::default(), PageRequest::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        page.items.iter().map(|e| e.id).collect::<Vec<_>>(),
-        vec![early.id, late.id]
-    );
+    let page = store.list_events(EventFilter::default(), PageRequest::default()).await.unwrap();
+    assert_eq!(page.items.iter().map(|e| e.id).collect::<Vec<_>>(), vec![early.id, late.id]);
     assert_eq!(page.total, 2);
-    let second = store
-        .list_events(EventFilter::default(), PageRequest::new(1, 1).unwrap())
-        .await
-        .unwrap();
+    let second = store.list_events(EventFilter::default(), PageRequest::new(1, 1).unwrap()).await.unwrap();
     assert_eq!((second.items[0].id, second.total), (late.id, 2));
 }
 
 pub async fn listing_filters_by_status_time_and_text<S: Store>(store: S) {
-    let rust = store
-        .create_event(new_event("RustConf 100%", 10, 3))
-        .await
-        .unwrap();
+    let rust = store.create_event(new_event("RustConf 100%", 10, 3)).await.unwrap();
     let mut jazz = new_event("Jazz night", 10, 10);
     jazz.venue = Venue::new("Blue_Note Club").unwrap();
     let jazz = store.create_event(jazz).await.unwrap();
@@ -46,26 +33,14 @@ pub async fn listing_filters_by_status_time_and_text<S: Store>(store: S) {
     let list = |filter: EventFilter| {
         let store = store.clone();
         async move {
-            let page = store
-                .list_events(filter, PageRequest::default())
-                .await
-                .unwrap();
+            let page = store.list_events(filter, PageRequest::default()).await.unwrap();
             page.items.into_iter().map(|e| e.id).collect::<Vec<_>>()
         }
     };
-    let scheduled = EventFilter {
-        status: Some(EventStatus::Scheduled),
-        ..EventFilter::default()
-    };
+    let scheduled = EventFilter { status: Some(EventStatus::Scheduled), ..EventFilter::default() };
     assert_eq!(list(scheduled.clone()).await, vec![rust.id, jazz.id]);
-    assert_eq!(
-        list(EventFilter::default()).await,
-        vec![rust.id, jazz.id, gone.id]
-    );
-    let cancelled = EventFilter {
-        status: Some(EventStatus::Cancelled),
-        ..EventFilter::default()
-    };
+    assert_eq!(list(EventFilter::default()).await, vec![rust.id, jazz.id, gone.id]);
+    let cancelled = EventFilter { status: Some(EventStatus::Cancelled), ..EventFilter::default() };
     assert_eq!(list(cancelled).await, vec![gone.id]);
     let window = EventFilter {
         from: Some(Utc.with_ymd_and_hms(2027, 3, 10, 19, 30, 0).unwrap()),
@@ -73,10 +48,7 @@ pub async fn listing_filters_by_status_time_and_text<S: Store>(store: S) {
         ..EventFilter::default()
     };
     assert_eq!(list(window).await, vec![jazz.id, gone.id]);
-    let text = |q: &str| EventFilter {
-        query: Some(SearchText::new(q).unwrap()),
-        ..scheduled.clone()
-    };
+    let text = |q: &str| EventFilter { query: Some(SearchText::new(q).unwrap()), ..scheduled.clone() };
     assert_eq!(list(text("blue_note")).await, vec![jazz.id]);
     assert_eq!(list(text("JAZZ")).await, vec![jazz.id]);
     assert_eq!(list(text("100%")).await, vec![rust.id]);
@@ -88,16 +60,10 @@ pub async fn capacity_cannot_drop_below_booked_seats<S: Store>(store: S) {
     let users = users(&store, 1).await;
     let id = event(&store, 10).await;
     book(&store, id, users[0], 6).await.unwrap();
-    let lower = EventPatch {
-        capacity: Some(Capacity::new(5).unwrap()),
-        ..EventPatch::default()
-    };
+    let lower = EventPatch { capacity: Some(Capacity::new(5).unwrap()), ..EventPatch::default() };
     assert!(matches!(
         store.update_event(id, lower).await,
-        Err(UpdateEventError::CapacityBelowBooked {
-            capacity: 5,
-            booked: 6
-        })
+        Err(UpdateEventError::CapacityBelowBooked { capacity: 5, booked: 6 })
     ));
     let exact = EventPatch {
         capacity: Some(Capacity::new(6).unwrap()),
@@ -105,14 +71,7 @@ pub async fn capacity_cannot_drop_below_booked_seats<S: Store>(store: S) {
         ..EventPatch::default()
     };
     let updated = store.update_event(id, exact).await.unwrap();
-    assert_eq!(
-        (
-            updated.capacity.get(),
-            updated.available_seats(),
-            updated.name.as_str()
-        ),
-        (6, 0, "Renamed")
-    );
+    assert_eq!((updated.capacity.get(), updated.available_seats(), updated.name.as_str()), (6, 0, "Renamed"));
     assert!(updated.updated_at >= updated.created_at);
 }
 
@@ -123,38 +82,19 @@ pub async fn raising_capacity_promotes_waiting_entries<S: Store>(store: S) {
     store.join_waitlist(id, users[1], seats(3)).await.unwrap();
     store.join_waitlist(id, users[2], seats(1)).await.unwrap();
     store.join_waitlist(id, users[3], seats(2)).await.unwrap();
-    let raise = EventPatch {
-        capacity: Some(Capacity::new(7).unwrap()),
-        ..EventPatch::default()
-    };
+    let raise = EventPatch { capacity: Some(Capacity::new(7).unwrap()), ..EventPatch::default() };
     let raised = store.update_event(id, raise).await.unwrap();
     // 3 fit, then 1 does not... 3 free: the 3-seat entry takes them all.
     assert_eq!((raised.booked_seats, raised.waitlist_length), (7, 2));
-    let promoted = store
-        .list_user_entries(users[1], PageRequest::default())
-        .await
-        .unwrap();
+    let promoted = store.list_user_entries(users[1], PageRequest::default()).await.unwrap();
     assert_eq!(promoted.items[0].status, WaitlistStatus::Promoted);
     let booking = promoted.items[0].booking_id.unwrap();
     let booking = store.find_booking(booking).await.unwrap().unwrap();
-    assert_eq!(
-        (booking.seats.get(), booking.status),
-        (3, BookingStatus::Confirmed)
-    );
-    let raise = EventPatch {
-        capacity: Some(Capacity::new(8).unwrap()),
-        ..EventPatch::default()
-    };
+    assert_eq!((booking.seats.get(), booking.status), (3, BookingStatus::Confirmed));
+    let raise = EventPatch { capacity: Some(Capacity::new(8).unwrap()), ..EventPatch::default() };
     let raised = store.update_event(id, raise).await.unwrap();
-    assert_eq!(
-        (raised.booked_seats, raised.waitlist_length),
-        (8, 1),
-        "first fit: the 1-seat entry"
-    );
-    let inbox = store
-        .list_notifications(users[2], PageRequest::default())
-        .await
-        .unwrap();
+    assert_eq!((raised.booked_seats, raised.waitlist_length), (8, 1), "first fit: the 1-seat entry");
+    let inbox = store.list_notifications(users[2], PageRequest::default()).await.unwrap();
     assert_eq!(inbox.items[0].kind, NotificationKind::WaitlistPromoted);
 }
 
@@ -169,42 +109,17 @@ pub async fn cancelling_an_event_cancels_everything_and_tells_everyone<S: Store>
     let booking = store.find_booking(booking.id).await.unwrap().unwrap();
     assert_eq!(booking.status, BookingStatus::Cancelled);
     assert!(booking.cancelled_at.is_some());
-    let entries = store
-        .list_user_entries(users[1], PageRequest::default())
-        .await
-        .unwrap();
+    let entries = store.list_user_entries(users[1], PageRequest::default()).await.unwrap();
     assert_eq!(entries.items[0].status, WaitlistStatus::Cancelled);
     assert_eq!(entries.items[0].position, None);
     for user in &users[..2] {
-        let inbox = store
-            .list_notifications(*user, PageRequest::default())
-            .await
-            .unwrap();
-        assert_eq!(
-            inbox.items.iter().map(|n| n.kind).collect::<Vec<_>>(),
-            vec![NotificationKind::EventCancelled]
-        );
+        let inbox = store.list_notifications(*user, PageRequest::default()).await.unwrap();
+        assert_eq!(inbox.items.iter().map(|n| n.kind).collect::<Vec<_>>(), vec![NotificationKind::EventCancelled]);
     }
-    assert_eq!(
-        store
-            .list_notifications(users[2], PageRequest::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
-    assert!(matches!(
-        store.cancel_event(id).await,
-        Err(CancelEventError::EventCancelled)
-    ));
-    let edit = EventPatch {
-        name: Some(EventName::new("Back").unwrap()),
-        ..EventPatch::default()
-    };
-    assert!(matches!(
-        store.update_event(id, edit).await,
-        Err(UpdateEventError::EventCancelled)
-    ));
+    assert_eq!(store.list_notifications(users[2], PageRequest::default()).await.unwrap().total, 0);
+    assert!(matches!(store.cancel_event(id).await, Err(CancelEventError::EventCancelled)));
+    let edit = EventPatch { name: Some(EventName::new("Back").unwrap()), ..EventPatch::default() };
+    assert!(matches!(store.update_event(id, edit).await, Err(UpdateEventError::EventCancelled)));
 }
 
 pub async fn details_changes_are_announced<S: Store>(store: S) {
@@ -212,32 +127,14 @@ pub async fn details_changes_are_announced<S: Store>(store: S) {
     let id = event(&store, 1).await;
     book(&store, id, users[0], 1).await.unwrap();
     store.join_waitlist(id, users[1], seats(1)).await.unwrap();
-    let capacity_only = EventPatch {
-        capacity: Some(Capacity::new(1).unwrap()),
-        ..EventPatch::default()
-    };
+    let capacity_only = EventPatch { capacity: Some(Capacity::new(1).unwrap()), ..EventPatch::default() };
     store.update_event(id, capacity_only).await.unwrap();
-    assert_eq!(
-        store
-            .list_notifications(users[0], PageRequest::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
-    let moved = EventPatch {
-        starts_at: Some(Utc.with_ymd_and_hms(2027, 4, 1, 20, 0, 0).unwrap()),
-        ..EventPatch::default()
-    };
+    assert_eq!(store.list_notifications(users[0], PageRequest::default()).await.unwrap().total, 0);
+    let moved =
+        EventPatch { starts_at: Some(Utc.with_ymd_and_hms(2027, 4, 1, 20, 0, 0).unwrap()), ..EventPatch::default() };
     store.update_event(id, moved).await.unwrap();
     for user in users {
-        let inbox = store
-            .list_notifications(user, PageRequest::default())
-            .await
-            .unwrap();
-        assert_eq!(
-            inbox.items.iter().map(|n| n.kind).collect::<Vec<_>>(),
-            vec![NotificationKind::EventChanged]
-        );
+        let inbox = store.list_notifications(user, PageRequest::default()).await.unwrap();
+        assert_eq!(inbox.items.iter().map(|n| n.kind).collect::<Vec<_>>(), vec![NotificationKind::EventChanged]);
     }
 }

@@ -46,11 +46,7 @@ pub fn new_event(name: &str, capacity: i64, day: u32) -> NewEvent {
 }
 
 pub async fn event<S: Store>(store: &S, capacity: i64) -> EventId {
-    store
-        .create_event(new_event("Concert", capacity, 1))
-        .await
-        .unwrap()
-        .id
+    store.create_event(new_event("Concert", capacity, 1)).await.unwrap().id
 }
 
 pub async fn reload<S: Store>(store: &S, id: EventId) -> Event {
@@ -62,26 +58,13 @@ pub fn seats(n: i64) -> Seats {
 }
 
 pub fn request(event: EventId, user: UserId, n: i64) -> BookingRequest {
-    BookingRequest {
-        event_id: event,
-        user_id: user,
-        seats: seats(n),
-        idempotency_key: None,
-    }
+    BookingRequest { event_id: event, user_id: user, seats: seats(n), idempotency_key: None }
 }
 
 pub fn keyed(event: EventId, user: UserId, n: i64, key: &str) -> BookingRequest {
-    BookingRequest {
-        idempotency_key: Some(IdempotencyKey::new(key).unwrap()),
-        ..request(event, user, n)
-    }
+    BookingRequest { idempotency_key: Some(IdempotencyKey::new(key).unwrap()), ..request(event, user, n) }
 }
 
-pub async fn book<S: Store>(
-    store: &S,
-    event: EventId,
-    user: UserId,
-    n: i64,
-) -> Result<BookOutcome, BookError> {
+pub async fn book<S: Store>(store: &S, event: EventId, user: UserId, n: i64) -> Result<BookOutcome, BookError> {
     store.book(request(event, user, n)).await
 }

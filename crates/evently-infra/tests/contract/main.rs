@@ -1,12 +1,10 @@
-#![expect(
-    clippy::unwrap_used,
-    reason = "tests fail loudly on anything unexpected"
-)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on anything unexpected")]
 
 //! One contract suite, written once against the ports and run against every store:
 //! the in-memory store and PostgreSQL (each test on its own fresh database).
 
 mod accounts;
+mod analytics;
 mod bookings;
 mod events;
 mod fixtures;
@@ -40,6 +38,7 @@ macro_rules! contract {
 contract! {
     accounts::emails_are_unique_and_roles_change,
     accounts::users_are_listed_by_id,
+    analytics::figures_match_a_known_fixture,
     events::events_are_created_found_and_listed_in_order,
     events::listing_filters_by_status_time_and_text,
     events::capacity_cannot_drop_below_booked_seats,

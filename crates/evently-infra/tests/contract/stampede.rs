@@ -8,19 +8,8 @@ use crate::fixtures::{book, event, keyed, reload, seats, users};
 async fn confirmed_seats<S: Store>(store: &S, event: EventId, users: &[UserId]) -> u32 {
     let mut sum = 0;
     for user in users {
-        let page = store.list_user_bookings(
-            *user,
-            Some(BookingStatus::Confirmed),
-            PageRequest::new(100, 0).unwrap(),
-        );
-        sum += page
-            .await
-            .unwrap()
-            .items
-            .iter()
-            .filter(|b| b.event_id == event)
-            .map(|b| b.seats.get())
-            .sum::<u32>();
+        let page = store.list_user_bookings(*user, Some(BookingStatus::Confirmed), PageRequest::new(100, 0).unwrap());
+        sum += page.await.unwrap().items.iter().filter(|b| b.event_id == event).map(|b| b.seats.get()).sum::<u32>();
     }
     sum
 }
@@ -93,31 +82,15 @@ pub async fn churn_keeps_every_invariant<S: Store>(store: S) {
                             let _ = store.leave_waitlist(id, user).await;
                         }
                         _ => {
-                            let mine = store.list_user_bookings(
-                                user,
-                                Some(BookingStatus::Confirmed),
-                                PageRequest::default(),
-                            );
-                            if let Some(booking) = mine
-                                .await
-                                .unwrap()
-                                .items
-                                .into_iter()
-                                .find(|b| b.event_id == id)
-                            {
+                            let mine =
+                                store.list_user_bookings(user, Some(BookingStatus::Confirmed), PageRequest::default());
+                            if let Some(booking) = mine.await.unwrap().items.into_iter().find(|b| b.event_id == id) {
                                 let _ = store.cancel_booking(booking.id).await;
                             }
                             if i % 10 == 0 {
-                                let capacity =
-                                    Capacity::new(i64::try_from(15 + round).unwrap()).unwrap();
+                                let capacity = Capacity::new(i64::try_from(15 + round).unwrap()).unwrap();
                                 let _ = store
-                                    .update_event(
-                                        id,
-                                        EventPatch {
-                                            capacity: Some(capacity),
-                                            ..EventPatch::default()
-                                        },
-                                    )
+                                    .update_event(id, EventPatch { capacity: Some(capacity), ..EventPatch::default() })
                                     .await;
                             }
                         }
@@ -131,28 +104,12 @@ pub async fn churn_keeps_every_invariant<S: Store>(store: S) {
     }
     let event = reload(&store, id).await;
     assert!(event.booked_seats <= event.capacity.get());
-    assert_eq!(
-        event.booked_seats,
-        confirmed_seats(&store, id, &users).await
-    );
-    let queue = store
-        .list_queue(id, PageRequest::new(100, 0).unwrap())
-        .await
-        .unwrap();
+    assert_eq!(event.booked_seats, confirmed_seats(&store, id, &users).await);
+    let queue = store.list_queue(id, PageRequest::new(100, 0).unwrap()).await.unwrap();
     assert_eq!(queue.total, u64::from(event.waitlist_length));
     for entry in &queue.items {
-        assert!(
-            entry.seats.get() > event.available_seats(),
-            "a waiting entry fits in the free seats"
-        );
-        let holds = store.list_user_bookings(
-            entry.user_id,
-            Some(BookingStatus::Confirmed),
-            PageRequest::default(),
-        );
-        assert!(
-            holds.await.unwrap().items.iter().all(|b| b.event_id != id),
-            "booked and waiting at once"
-        );
+        assert!(entry.seats.get() > event.available_seats(), "a waiting entry fits in the free seats");
+        let holds = store.list_user_bookings(entry.user_id, Some(BookingStatus::Confirmed), PageRequest::default());
+        assert!(holds.await.unwrap().items.iter().all(|b| b.event_id != id), "booked and waiting at once");
     }
 }

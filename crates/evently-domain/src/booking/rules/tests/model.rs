@@ -130,8 +130,7 @@ impl Ledger {
         self.inventory = released.inventory;
         for promoted in released.promoted {
             self.queue.retain(|q| q.entry != promoted.entry);
-            self.confirmed
-                .insert(promoted.user.get(), promoted.seats.get());
+            self.confirmed.insert(promoted.user.get(), promoted.seats.get());
         }
     }
 
@@ -139,10 +138,7 @@ impl Ledger {
     fn apply(&mut self, op: &Op) -> bool {
         let user_id = |u: i64| UserId::new(u).unwrap();
         match *op {
-            Op::Book { user, seats } => match self
-                .inventory
-                .book(Seats::new(seats).unwrap(), self.holding(user))
-            {
+            Op::Book { user, seats } => match self.inventory.book(Seats::new(seats).unwrap(), self.holding(user)) {
                 Ok(after) => {
                     self.inventory = after;
                     self.confirmed.insert(user, seats as u32);
@@ -155,10 +151,7 @@ impl Ledger {
                     return false;
                 };
                 let seats = Seats::new(i64::from(held)).unwrap();
-                match self
-                    .inventory
-                    .cancel_booking(BookingStatus::Confirmed, seats, &self.queue)
-                {
+                match self.inventory.cancel_booking(BookingStatus::Confirmed, seats, &self.queue) {
                     Ok(released) => {
                         self.confirmed.remove(&user);
                         self.settle(released);
@@ -169,20 +162,12 @@ impl Ledger {
             }
             Op::Join { user, seats } => {
                 let seats = Seats::new(seats).unwrap();
-                if self
-                    .inventory
-                    .join_waitlist(seats, self.holding(user))
-                    .is_err()
-                {
+                if self.inventory.join_waitlist(seats, self.holding(user)).is_err() {
                     return false;
                 }
                 self.next_entry += 1;
                 let entry = WaitlistEntryId::new(self.next_entry).unwrap();
-                self.queue.push(Queued {
-                    entry,
-                    user: user_id(user),
-                    seats,
-                });
+                self.queue.push(Queued { entry, user: user_id(user), seats });
                 true
             }
             Op::Leave { user } => {
@@ -192,10 +177,7 @@ impl Ledger {
             }
             Op::Resize { capacity } => {
                 let capacity = Capacity::new(capacity).unwrap();
-                match self
-                    .inventory
-                    .resize(capacity, Seats::new(4).unwrap(), &self.queue)
-                {
+                match self.inventory.resize(capacity, Seats::new(4).unwrap(), &self.queue) {
                     Ok(released) => {
                         self.settle(released);
                         true
@@ -217,31 +199,15 @@ impl Ledger {
 
     fn check_invariants(&self) {
         let sum: u32 = self.confirmed.values().sum();
-        assert_eq!(
-            self.inventory.booked(),
-            sum,
-            "booked seats equal confirmed seats"
-        );
+        assert_eq!(self.inventory.booked(), sum, "booked seats equal confirmed seats");
+        assert!(self.inventory.booked() <= self.inventory.capacity().get(), "no overselling");
         assert!(
-            self.inventory.booked() <= self.inventory.capacity().get(),
-            "no overselling"
-        );
-        assert!(
-            self.queue
-                .iter()
-                .all(|q| q.seats.get() > self.inventory.available()),
+            self.queue.iter().all(|q| q.seats.get() > self.inventory.available()),
             "no waiting entry fits in the free seats"
         );
         for q in &self.queue {
-            assert!(
-                !self.confirmed.contains_key(&q.user.get()),
-                "never booked and waiting at once"
-            );
-            assert_eq!(
-                self.queue.iter().filter(|o| o.user == q.user).count(),
-                1,
-                "one waiting entry per user"
-            );
+            assert!(!self.confirmed.contains_key(&q.user.get()), "never booked and waiting at once");
+            assert_eq!(self.queue.iter().filter(|o| o.user == q.user).count(), 1, "one waiting entry per user");
         }
     }
 
@@ -250,11 +216,7 @@ impl Ledger {
             capacity: self.inventory.capacity().get(),
             cancelled: self.inventory.status() == EventStatus::Cancelled,
             confirmed: self.confirmed.clone(),
-            waiting: self
-                .queue
-                .iter()
-                .map(|q| (q.user.get(), q.seats.get()))
-                .collect(),
+            waiting: self.queue.iter().map(|q| (q.user.get(), q.seats.get())).collect(),
         }
     }
 }

@@ -1,0 +1,191 @@
+//! Read-through caching of JSON answers, with single flight per key and version.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use actix_web::HttpResponse;
+use actix_web::web::Bytes;
+use evently_domain::cache::{Cache, CacheTag, Lookup, Stamp};
+use prometheus::IntCounter;
+use serde::Serialize;
+use tokio::sync::OnceCell;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// A load in progress; `None` once it failed (waiters then load for themselves).
+type Flight = Arc<OnceCell<Option<Bytes>>>;
+
+/// Serves JSON answers from the cache, loading and storing them on a miss.
+#[derive(Debug)]
+pub struct ResponseCache<C> {
+    cache: C,
+    flights: Mutex<HashMap<(String, Stamp), Flight>>,
+    hits: IntCounter,
+    misses: IntCounter,
+    errors: IntCounter,
+}
+
+impl<C: Cache> ResponseCache<C> {
+    /// Wraps `cache`, counting outcomes in `metrics`.
+    pub fn new(cache: C, metrics: &Metrics) -> Self {
+        let outcomes = metrics.cache_lookups();
+        Self {
+            cache,
+            flights: Mutex::new(HashMap::new()),
+            hits: outcomes.with_label_values(&["hit"]),
+            misses: outcomes.with_label_values(&["miss"]),
+            errors: outcomes.with_label_values(&["error"]),
+        }
+    }
+
+    /// The cache itself.
+    pub fn cache(&self) -> &C {
+        &self.cache
+    }
+
+    /// A `200` JSON answer for `key`: cached if current for `tags`, else loaded once per
+    /// version however many requests miss together, and stored for `ttl_secs`.
+    pub async fn json<T, F, Fut>(
+        &self,
+        key: String,
+        tags: Vec<CacheTag>,
+        ttl_secs: u64,
+        load: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let stamp = match self.cache.lookup(key.clone(), tags).await {
+            Ok(Lookup::Hit(bytes)) => {
+                self.hits.inc();
+                return Ok(respond(Bytes::from(bytes)));
+            }
+            Ok(Lookup::Miss(stamp)) => {
+                self.misses.inc();
+                stamp
+            }
+            Err(_) => {
+                // Without a version to key the flight on, waiters could be handed an answer
+                // older than a write they saw acknowledged: load alone.
+                self.errors.inc();
+                return Ok(respond(serialize(load().await?)?));
+            }
+        };
+        let flight_key = (key, stamp);
+        let flight = self.join(&flight_key);
+        let mut load = Some(load);
+        let mut outcome = None;
+        let shared = flight
+            .get_or_init(|| async {
+                let loaded = match load.take() {
+                    Some(load) => load().await.and_then(serialize),
+                    None => Err(ApiError::Internal(anyhow::anyhow!("a flight ran twice"))),
+                };
+                let shared = loaded.as_ref().ok().cloned();
+                outcome = Some(loaded);
+                shared
+            })
+            .await
+            .clone();
+        self.land(&flight_key, &flight);
+        match (outcome, shared, load) {
+            // This request loaded: store what it got.
+            (Some(loaded), _, _) => {
+                let bytes = loaded?;
+                let (key, stamp) = flight_key;
+                self.cache.store(key, stamp, bytes.to_vec(), ttl_secs).await.ok();
+                Ok(respond(bytes))
+            }
+            (None, Some(bytes), _) => Ok(respond(bytes)),
+            // The load this request waited on failed (a 404, an outage): answer alone.
+            (None, None, Some(load)) => Ok(respond(serialize(load().await?)?)),
+            (None, None, None) => Err(ApiError::Internal(anyhow::anyhow!("a flight lost its loader"))),
+        }
+    }
+
+    fn join(&self, key: &(String, Stamp)) -> Flight {
+        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        flights.entry(key.clone()).or_default().clone()
+    }
+
+    fn land(&self, key: &(String, Stamp), flight: &Flight) {
+        let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if flights.get(key).is_some_and(|f| Arc::ptr_eq(f, flight)) {
+            flights.remove(key);
+        }
+    }
+}
+
+fn serialize<T: Serialize>(value: T) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(&value).map(Bytes::from).map_err(|e| ApiError::Internal(e.into()))
+}
+
+fn respond(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use evently_domain::cache::CacheError;
+
+    use super::*;
+
+    /// Always misses, with one stamp; remembers nothing.
+    struct Forgetful;
+
+    impl Cache for Forgetful {
+        async fn lookup(&self, _: String, _: Vec<CacheTag>) -> Result<Lookup, CacheError> {
+            Ok(Lookup::Miss(Stamp("1".into())))
+        }
+        async fn store(&self, _: String, _: Stamp, _: Vec<u8>, _: u64) -> Result<(), CacheError> {
+            Ok(())
+        }
+        async fn invalidate(&self, _: Vec<CacheTag>) -> Result<(), CacheError> {
+            Ok(())
+        }
+        async fn ping(&self) -> Result<(), CacheError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_misses_loads_once() {
+        let cache = Arc::new(ResponseCache::new(Forgetful, &Metrics::new().unwrap()));
+        let loads = Arc::new(AtomicUsize::new(0));
+        let requests: Vec<_> = (0..50)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                tokio::spawn(async move {
+                    cache
+                        .json("k".into(), vec![CacheTag::EventList], 30, || async {
+                            loads.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            Ok(vec![1, 2, 3])
+                        })
+                        .await
+                        .map(|r| r.status())
+                })
+            })
+            .collect();
+        for request in requests {
+            assert_eq!(request.await.unwrap().unwrap(), actix_web::http::StatusCode::OK);
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_load_is_not_shared() {
+        let cache = Arc::new(ResponseCache::new(Forgetful, &Metrics::new().unwrap()));
+        let first = cache.json("k".into(), vec![], 30, || async { Err::<u8, _>(ApiError::NotFound("no such event")) });
+        assert!(matches!(first.await, Err(ApiError::NotFound(_))));
+        let second = cache.json("k".into(), vec![], 30, || async { Ok(7) }).await.unwrap();
+        assert_eq!(second.status(), actix_web::http::StatusCode::OK);
+    }
+}

@@ -1,0 +1,98 @@
+//! Cache adapters: Redis shared by every instance, or a local in-process cache when no
+//! `REDIS_URL` is set. Both stamp answers with the versions of their tags.
+
+mod local;
+mod redis;
+
+use evently_domain::cache::{Cache, CacheError, CacheTag, Lookup, Stamp};
+pub use local::LocalCache;
+pub use redis::{RedisCache, RedisSettings};
+
+/// The key that holds a tag's version.
+fn version_key(tag: CacheTag) -> String {
+    match tag {
+        CacheTag::Event(id) => format!("v:event:{id}"),
+        CacheTag::EventList => "v:events".to_owned(),
+        CacheTag::Analytics => "v:analytics".to_owned(),
+    }
+}
+
+/// A stamp made of versions, in tag order.
+fn stamp_of(versions: impl IntoIterator<Item = u64>) -> Stamp {
+    Stamp(versions.into_iter().map(|v| v.to_string()).collect::<Vec<_>>().join("."))
+}
+
+/// Splits a stored value into its stamp and answer.
+fn split_stored(stored: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = stored.iter().position(|b| *b == b'\n')?;
+    Some((&stored[..at], &stored[at + 1..]))
+}
+
+/// A stored value: the stamp, a newline, the answer.
+fn join_stored(stamp: &Stamp, value: &[u8]) -> Vec<u8> {
+    let mut stored = Vec::with_capacity(stamp.0.len() + 1 + value.len());
+    stored.extend_from_slice(stamp.0.as_bytes());
+    stored.push(b'\n');
+    stored.extend_from_slice(value);
+    stored
+}
+
+/// A hit when `stored` carries the `current` stamp.
+fn judge(stored: Option<&[u8]>, current: Stamp) -> Lookup {
+    match stored.and_then(split_stored) {
+        Some((stamp, answer)) if stamp == current.0.as_bytes() => Lookup::Hit(answer.to_vec()),
+        _ => Lookup::Miss(current),
+    }
+}
+
+/// Redis or the local cache.
+#[derive(Debug, Clone)]
+pub enum AnyCache {
+    /// Shared by every instance.
+    Redis(RedisCache),
+    /// This process's own.
+    Local(LocalCache),
+}
+
+impl AnyCache {
+    /// Whether this cache is shared (and so worth reporting in readiness).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Redis(_))
+    }
+}
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        $(
+            async fn $name(&self, $($arg: $ty),*) -> $out {
+                match self {
+                    Self::Redis(cache) => cache.$name($($arg),*).await,
+                    Self::Local(cache) => cache.$name($($arg),*).await,
+                }
+            }
+        )*
+    };
+}
+
+impl Cache for AnyCache {
+    delegate! {
+        lookup(key: String, tags: Vec<CacheTag>) -> Result<Lookup, CacheError>;
+        store(key: String, stamp: Stamp, value: Vec<u8>, ttl_secs: u64) -> Result<(), CacheError>;
+        invalidate(tags: Vec<CacheTag>) -> Result<(), CacheError>;
+        ping() -> Result<(), CacheError>;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_are_judged_by_their_stamp() {
+        let stamp = stamp_of([3, 1]);
+        let stored = join_stored(&stamp, b"{\"a\":\n1}");
+        assert_eq!(judge(Some(&stored), stamp_of([3, 1])), Lookup::Hit(b"{\"a\":\n1}".to_vec()));
+        assert_eq!(judge(Some(&stored), stamp_of([3, 2])), Lookup::Miss(stamp_of([3, 2])));
+        assert_eq!(judge(None, stamp_of([0])), Lookup::Miss(stamp_of([0])));
+    }
+}

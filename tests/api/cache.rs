@@ -1,0 +1,163 @@
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use evently_infra::postgres::test_db::TestDatabase;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, settings};
+
+/// A server on a fresh database whose cache is the Redis at `redis_url`, in a namespace
+/// of its own.
+async fn app_with_redis(redis_url: &str, db: Option<TestDatabase>) -> TestApp {
+    let db = match db {
+        Some(db) => db,
+        None => TestDatabase::create().await,
+    };
+    let mut settings = settings(Some(db.url()));
+    settings.redis_url = Some(redis_url.into());
+    settings.cache_namespace = db.url().rsplit('/').next().unwrap().to_owned();
+    TestApp::with(settings, Some(db)).await
+}
+
+/// Cache lookups with `outcome` so far, from `/metrics`.
+async fn lookups(app: &TestApp, outcome: &str) -> u64 {
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let prefix = format!("evently_cache_lookups_total{{outcome=\"{outcome}\"}} ");
+    metrics.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(0, |n| n.parse().unwrap())
+}
+
+async fn booked_seats(app: &TestApp, event: i64) -> u64 {
+    app.event_json(event).await["booked_seats"].as_u64().unwrap()
+}
+
+async fn listed_booked_seats(app: &TestApp) -> u64 {
+    let page: Value = app.get("/api/v1/events", None).await.json().await.unwrap();
+    page["items"][0]["booked_seats"].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_reads_hit_the_cache_and_writes_invalidate_it() {
+    let app = app_with_redis("redis://127.0.0.1:6379", None).await;
+    let event = app.event(10).await;
+    let (_, token) = app.user("ada@example.org").await;
+    assert_eq!(booked_seats(&app, event).await, 0);
+    assert_eq!(listed_booked_seats(&app).await, 0);
+    let hits = lookups(&app, "hit").await;
+    assert_eq!(booked_seats(&app, event).await, 0);
+    assert_eq!(listed_booked_seats(&app).await, 0);
+    assert_eq!(lookups(&app, "hit").await, hits + 2, "both repeats were hits");
+    assert_eq!(app.book(event, &token, 3).await.status(), StatusCode::CREATED);
+    assert_eq!(booked_seats(&app, event).await, 3, "the booking invalidated the event");
+    assert_eq!(listed_booked_seats(&app).await, 3, "and the lists");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_redis_stay_coherent() {
+    let db = TestDatabase::create().await;
+    let url = db.url().to_owned();
+    let a = app_with_redis("redis://127.0.0.1:6379", Some(db)).await;
+    let mut second = settings(Some(&url));
+    second.redis_url = Some("redis://127.0.0.1:6379".into());
+    second.cache_namespace = url.rsplit('/').next().unwrap().to_owned();
+    let b = TestApp::with(second, None).await;
+    let event = a.event(10).await;
+    for round in 1..=5_u64 {
+        let (_, token) = a.user(&format!("fan{round}@example.org")).await;
+        // B caches the event and the list; a booking through A shows on B at once.
+        assert_eq!(booked_seats(&b, event).await, round - 1);
+        assert_eq!(booked_seats(&b, event).await, round - 1);
+        assert_eq!(listed_booked_seats(&b).await, round - 1);
+        let response = a.book(event, &token, 2).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(booked_seats(&b, event).await, round + 1);
+        assert_eq!(listed_booked_seats(&b).await, round + 1);
+        // The token A issued works on B, and B's cancellation shows on A at once.
+        let id = response.json::<Value>().await.unwrap()["id"].clone();
+        let cancel = b.post(&format!("/api/v1/bookings/{id}/cancel"), Some(&token), serde_json::json!({})).await;
+        assert_eq!(cancel.status(), StatusCode::OK);
+        assert_eq!(booked_seats(&a, event).await, round - 1);
+        assert_eq!(listed_booked_seats(&a).await, round - 1);
+        assert_eq!(a.book(event, &token, 1).await.status(), StatusCode::CREATED);
+    }
+    assert!(lookups(&b, "hit").await > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_redis_costs_only_the_cache() {
+    let app = app_with_redis("redis://127.0.0.1:1", None).await;
+    let event = app.event(10).await;
+    let (_, token) = app.user("ada@example.org").await;
+    assert_eq!(app.book(event, &token, 2).await.status(), StatusCode::CREATED);
+    assert_eq!(booked_seats(&app, event).await, 2);
+    assert_eq!(listed_booked_seats(&app).await, 2);
+    let ready = app.get("/ready", None).await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(
+        (ready["status"].as_str(), ready["store"].as_str(), ready["redis"].as_str()),
+        (Some("degraded"), Some("ok"), Some("unavailable"))
+    );
+    assert!(lookups(&app, "error").await >= 2);
+}
+
+/// A private Redis on a free port, stopped on drop.
+struct PrivateRedis {
+    child: Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let redis = Self { child, port };
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return redis;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stopping_and_coming_back_mid_test() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut redis = PrivateRedis::start(port);
+    let app = app_with_redis(&format!("redis://127.0.0.1:{}", redis.port), None).await;
+    let event = app.event(10).await;
+    let (_, token) = app.user("ada@example.org").await;
+    booked_seats(&app, event).await;
+    let hits = lookups(&app, "hit").await;
+    booked_seats(&app, event).await;
+    assert_eq!(lookups(&app, "hit").await, hits + 1);
+
+    redis.stop();
+    assert_eq!(app.book(event, &token, 2).await.status(), StatusCode::CREATED);
+    assert_eq!(booked_seats(&app, event).await, 2, "served from PostgreSQL while Redis is down");
+    assert_eq!(app.get("/ready", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    let _back = PrivateRedis::start(port);
+    tokio::time::sleep(Duration::from_millis(1_200)).await; // past the back-off
+    assert_eq!(app.get("/ready", None).await.status(), StatusCode::OK);
+    assert_eq!(booked_seats(&app, event).await, 2);
+    let hits = lookups(&app, "hit").await;
+    assert_eq!(booked_seats(&app, event).await, 2);
+    assert_eq!(lookups(&app, "hit").await, hits + 1, "caching resumed by itself");
+}
