@@ -21,6 +21,9 @@ pub struct Settings {
     pub cache_namespace: String,
     /// `EVENTLY_DB_POOL_SIZE`: connections per instance.
     pub db_pool_size: usize,
+    /// `EVENTLY_GROUP_COMMIT`: whether concurrent bookings of one event share a
+    /// transaction (`true` by default; `false` runs one transaction per booking).
+    pub group_commit: bool,
     /// `EVENTLY_JWT_SECRET`: required with a database, random per process otherwise.
     pub jwt_secret: Option<SecretString>,
     /// `EVENTLY_ADMIN_EMAIL` and `EVENTLY_ADMIN_PASSWORD`: an admin to ensure at start-up.
@@ -88,6 +91,7 @@ impl Settings {
             redis_url: var("REDIS_URL").map(SecretString::from),
             cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or_else(|| "evently".to_owned()),
             db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
+            group_commit: parsed("EVENTLY_GROUP_COMMIT", true)?,
             jwt_secret,
             admin,
             hash_cost: HashCost {

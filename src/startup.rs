@@ -128,8 +128,9 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     evently_infra::postgres::migrate(url.expose_secret()).await.context("cannot migrate the database")?;
     let mut pg = PgSettings::new(url.expose_secret());
     pg.pool_size = settings.db_pool_size;
+    pg.group_commit = settings.group_commit;
     let store = PgStore::connect(&pg)?;
-    tracing::info!(pool.size = pg.pool_size, "store: PostgreSQL");
+    tracing::info!(pool.size = pg.pool_size, group_commit = pg.group_commit, "store: PostgreSQL");
     let purger = store.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(KEY_PURGE_INTERVAL);

@@ -24,6 +24,7 @@ pub fn settings(database_url: Option<&str>) -> Settings {
         redis_url: None,
         cache_namespace: "evently".to_owned(),
         db_pool_size: 16,
+        group_commit: true,
         jwt_secret: Some(SecretString::from(JWT_SECRET)),
         admin: Some((ADMIN_EMAIL.to_owned(), SecretString::from(ADMIN_PASSWORD))),
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },

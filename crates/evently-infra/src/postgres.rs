@@ -3,6 +3,7 @@
 //! domain rules, and writes the decision before committing.
 
 mod analytics;
+mod batch;
 mod bookings;
 mod error;
 mod events;
@@ -16,6 +17,7 @@ mod tx;
 mod users;
 mod waitlist;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
@@ -35,16 +37,20 @@ pub struct PgSettings {
     pub acquire_timeout: Duration,
     /// The longest any statement may run (and wait for a lock).
     pub statement_timeout: Duration,
+    /// Whether concurrent bookings of one event share a transaction (group commit).
+    pub group_commit: bool,
 }
 
 impl PgSettings {
-    /// Settings with the default pool (16 connections, 2 s to acquire, 5 s per statement).
+    /// Settings with the default pool (16 connections, 2 s to acquire, 5 s per statement)
+    /// and group commit on.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
             pool_size: 16,
             acquire_timeout: Duration::from_secs(2),
             statement_timeout: Duration::from_secs(5),
+            group_commit: true,
         }
     }
 }
@@ -53,6 +59,8 @@ impl PgSettings {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
+    /// Present when group commit is on.
+    batches: Option<Arc<batch::Batches>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -93,7 +101,7 @@ impl PgStore {
             .create_timeout(Some(settings.acquire_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()?;
-        Ok(Self { pool })
+        Ok(Self { pool, batches: settings.group_commit.then(Arc::default) })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {

@@ -89,6 +89,9 @@ async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResu
 impl BookingRepository for PgStore {
     #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
+        if let (Some(batches), None) = (&self.batches, &request.idempotency_key) {
+            return self.book_batched(batches, request).await;
+        }
         self.write(move |conn| {
             Box::pin(async move {
                 if let Some(key) = &request.idempotency_key

@@ -9,8 +9,9 @@ use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
 use evently_domain::{EventId, Store, UserId};
 use evently_infra::{PgSettings, PgStore};
 
-pub fn pg_store(url: &str) -> PgStore {
+pub fn pg_store(url: &str, group_commit: bool) -> PgStore {
     let mut settings = PgSettings::new(url);
+    settings.group_commit = group_commit;
     settings.pool_size = 32;
     settings.acquire_timeout = Duration::from_secs(60);
     PgStore::connect(&settings).unwrap()

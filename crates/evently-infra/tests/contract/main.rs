@@ -1,7 +1,8 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on anything unexpected")]
 
 //! One contract suite, written once against the ports and run against every store:
-//! the in-memory store and PostgreSQL (each test on its own fresh database).
+//! the in-memory store and PostgreSQL with and without group commit (each test on its
+//! own fresh database).
 
 mod accounts;
 mod analytics;
@@ -28,7 +29,18 @@ macro_rules! contract {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let db = evently_infra::postgres::test_db::TestDatabase::create().await;
-                    crate::$module::$case(crate::fixtures::pg_store(db.url())).await;
+                    crate::$module::$case(crate::fixtures::pg_store(db.url(), true)).await;
+                }
+            )*
+        }
+
+        /// PostgreSQL with group commit off: one transaction per booking.
+        mod postgres_one_by_one {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = evently_infra::postgres::test_db::TestDatabase::create().await;
+                    crate::$module::$case(crate::fixtures::pg_store(db.url(), false)).await;
                 }
             )*
         }
@@ -57,5 +69,6 @@ contract! {
     waitlists::waiting_users_cannot_book_directly,
     stampede::a_thousand_concurrent_bookings_never_oversell,
     stampede::concurrent_duplicates_of_one_key_book_once,
+    stampede::concurrent_requests_of_one_user_book_once,
     stampede::churn_keeps_every_invariant,
 }

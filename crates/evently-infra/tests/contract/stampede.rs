@@ -113,3 +113,28 @@ pub async fn churn_keeps_every_invariant<S: Store>(store: S) {
         assert!(holds.await.unwrap().items.iter().all(|b| b.event_id != id), "booked and waiting at once");
     }
 }
+
+pub async fn concurrent_requests_of_one_user_book_once<S: Store>(store: S) {
+    let users = users(&store, 3).await;
+    let id = event(&store, 3).await;
+    book(&store, id, users[2], 3).await.unwrap();
+    store.join_waitlist(id, users[1], seats(1)).await.unwrap();
+    let cancel = store.list_user_bookings(users[2], None, PageRequest::default()).await.unwrap().items[0].id;
+    store.cancel_booking(cancel).await.unwrap(); // users[1] promoted: 2 seats free
+    let attempts: Vec<_> = (0..30)
+        .map(|i| {
+            let (store, user) = (store.clone(), users[i % 2]);
+            tokio::spawn(async move { book(&store, id, user, 1).await })
+        })
+        .collect();
+    let (mut ok, mut already) = (0, 0);
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(BookError::AlreadyBooked) => already += 1,
+            Err(other) => panic!("unexpected answer: {other:?}"),
+        }
+    }
+    assert_eq!((ok, already), (1, 29), "users[1] holds a promoted booking; users[0] books once");
+    assert_eq!(reload(&store, id).await.booked_seats, 2);
+}

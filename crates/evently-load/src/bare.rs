@@ -1,0 +1,18 @@
+//! A bare actix-web handler returning a small constant JSON body: the reference point
+//! for what the framework alone can serve on this machine.
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+pub async fn serve(addr: &str) -> anyhow::Result<()> {
+    println!("bare handler on http://{addr}/");
+    HttpServer::new(|| {
+        App::new().route(
+            "/",
+            web::get().to(|| async { HttpResponse::Ok().content_type("application/json").body(r#"{"status":"ok"}"#) }),
+        )
+    })
+    .bind(addr)?
+    .run()
+    .await?;
+    Ok(())
+}
