@@ -16,6 +16,8 @@ pub struct Settings {
     pub database_url: Option<SecretString>,
     /// `REDIS_URL`: the cache shared by instances; `None` caches in this process only.
     pub redis_url: Option<SecretString>,
+    /// `EVENTLY_CACHE`: `on` (Redis when `REDIS_URL` is set, else in-process) or `off`.
+    pub cache_enabled: bool,
     /// `EVENTLY_CACHE_NAMESPACE`: prefix of every Redis key (deployments sharing a Redis
     /// need different ones).
     pub cache_namespace: String,
@@ -89,6 +91,16 @@ impl Settings {
             addr: parsed("EVENTLY_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             database_url,
             redis_url: var("REDIS_URL").map(SecretString::from),
+            cache_enabled: match var("EVENTLY_CACHE").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(other) => {
+                    return Err(SettingsError::Invalid {
+                        name: "EVENTLY_CACHE",
+                        reason: format!("{other:?} is not on or off"),
+                    });
+                }
+            },
             cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or_else(|| "evently".to_owned()),
             db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
             group_commit: parsed("EVENTLY_GROUP_COMMIT", true)?,

@@ -148,6 +148,10 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
 }
 
 fn open_cache(settings: &Settings) -> anyhow::Result<AnyCache> {
+    if !settings.cache_enabled {
+        tracing::warn!("EVENTLY_CACHE=off: every read goes to the store");
+        return Ok(AnyCache::Off);
+    }
     let Some(url) = &settings.redis_url else {
         tracing::info!("REDIS_URL is not set: caching in this process only");
         return Ok(AnyCache::Local(LocalCache::new()));

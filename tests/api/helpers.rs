@@ -22,6 +22,7 @@ pub fn settings(database_url: Option<&str>) -> Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.map(SecretString::from),
         redis_url: None,
+        cache_enabled: true,
         cache_namespace: "evently".to_owned(),
         db_pool_size: 16,
         group_commit: true,

@@ -45,13 +45,15 @@ fn judge(stored: Option<&[u8]>, current: Stamp) -> Lookup {
     }
 }
 
-/// Redis or the local cache.
+/// Redis, the local cache, or none.
 #[derive(Debug, Clone)]
 pub enum AnyCache {
     /// Shared by every instance.
     Redis(RedisCache),
     /// This process's own.
     Local(LocalCache),
+    /// No caching: every read goes to the store (for comparison).
+    Off,
 }
 
 impl AnyCache {
@@ -68,6 +70,7 @@ macro_rules! delegate {
                 match self {
                     Self::Redis(cache) => cache.$name($($arg),*).await,
                     Self::Local(cache) => cache.$name($($arg),*).await,
+                    Self::Off => Err(CacheError(anyhow::anyhow!("caching is off"))),
                 }
             }
         )*

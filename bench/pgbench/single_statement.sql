@@ -1,0 +1,8 @@
+-- The reference: a booking as one statement (conditional UPDATE, then INSERT).
+WITH u AS (
+    UPDATE events SET booked_seats = booked_seats + 1
+    WHERE id = 1 AND status = 'scheduled' AND booked_seats + 1 <= capacity
+    RETURNING id
+)
+INSERT INTO bookings (event_id, user_id, seats, source)
+SELECT id, nextval('bench_users'), 1, 'direct' FROM u;

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Reads bench/results and writes bench/results/summary.json and SVG charts in bench/charts."""
+import json
+import pathlib
+import re
+
+RESULTS = pathlib.Path(__file__).parent / "results"
+CHARTS = pathlib.Path(__file__).parent / "charts"
+LEVELS = [1, 8, 64]
+
+
+def load(name):
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def pgbench_tps(name):
+    path = RESULTS / name
+    if not path.exists():
+        return None
+    match = re.search(r"tps = ([0-9.]+)", path.read_text())
+    return float(match.group(1)) if match else None
+
+
+def wrk(name):
+    path = RESULTS / name
+    if not path.exists():
+        return None
+    text = path.read_text()
+    rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
+    p99 = re.search(r"99%\s+([0-9.]+)(us|ms|s)", text)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {
+        "requests_per_s": float(rps.group(1)) if rps else None,
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
+    }
+
+
+def svg_chart(title, ylabel, series, path):
+    """A small log-x line chart of {label: [(x, y), ...]}."""
+    width, height, left, bottom, top, right = 640, 360, 70, 40, 40, 190
+    points = [p for values in series.values() for p in values if p[1] is not None]
+    ymax = max((y for _, y in points), default=1) * 1.1 or 1
+    xs = LEVELS
+    def px(x):
+        return left + (xs.index(x)) * (width - left - right) / (len(xs) - 1)
+    def py(y):
+        return height - bottom - y * (height - top - bottom) / ymax
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
+           f'<text x="15" y="{height / 2}" transform="rotate(-90 15 {height / 2})" text-anchor="middle">{ylabel}</text>',
+           f'<text x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">concurrent clients</text>']
+    for x in xs:
+        out.append(f'<text x="{px(x)}" y="{height - bottom + 15}" text-anchor="middle">{x}</text>')
+    for i in range(5):
+        y = ymax * i / 4
+        out.append(f'<text x="{left - 5}" y="{py(y) + 4}" text-anchor="end">{y:.0f}</text>')
+        out.append(f'<line x1="{left}" y1="{py(y)}" x2="{width - right}" y2="{py(y)}" stroke="#eee"/>')
+    for i, (label, values) in enumerate(series.items()):
+        color = colors[i % len(colors)]
+        good = [(x, y) for x, y in values if y is not None]
+        if len(good) > 1:
+            d = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in good)
+            out.append(f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for x, y in good:
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{color}"/>')
+        out.append(f'<rect x="{width - right + 10}" y="{top + i * 20}" width="12" height="12" fill="{color}"/>')
+        out.append(f'<text x="{width - right + 28}" y="{top + i * 20 + 10}">{label}</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n")
+
+
+def main():
+    CHARTS.mkdir(exist_ok=True)
+    hot = {mode: {c: load(f"hot-{mode}-{c}.json") for c in LEVELS} for mode in ("batched", "single")}
+    pg = {script: {c: pgbench_tps(f"pgbench-{script}-{c}.txt") for c in LEVELS}
+          for script in ("single_statement", "evently_transaction")}
+    summary = {
+        "hot": {mode: {c: (r and {"created_per_s": r["created_per_s"], "latency_ms": r["latency_ms"]}) for c, r in runs.items()}
+                for mode, runs in hot.items()},
+        "pgbench_tps": pg,
+        "pgbench_single_statement_spread_64": pgbench_tps("pgbench-single_statement_spread-64.txt"),
+        "stampede": load("stampede.json"),
+        "spread_64": load("spread-64.json"),
+        "mixed_64": load("mixed-64.json"),
+        "rss_hot": load("rss-hot.json"),
+        "wrk": {name: wrk(f"wrk-{name}.txt") for name in ("bare", "read-cached", "read-one-cached", "read-uncached")},
+    }
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    rate = lambda r: r and r["created_per_s"]
+    svg_chart("Bookings per second on one hot event", "bookings / s", {
+        "Evently, group commit": [(c, rate(hot["batched"][c])) for c in LEVELS],
+        "Evently, 1 tx / booking": [(c, rate(hot["single"][c])) for c in LEVELS],
+        "pgbench, 1 statement": [(c, pg["single_statement"][c]) for c in LEVELS],
+        "pgbench, Evently's tx": [(c, pg["evently_transaction"][c]) for c in LEVELS],
+    }, CHARTS / "hot-throughput.svg")
+    p99 = lambda r: r and r["latency_ms"]["p99"]
+    svg_chart("Booking latency p99 on one hot event", "ms", {
+        "Evently, group commit": [(c, p99(hot["batched"][c])) for c in LEVELS],
+        "Evently, 1 tx / booking": [(c, p99(hot["single"][c])) for c in LEVELS],
+    }, CHARTS / "hot-latency-p99.svg")
+    print(json.dumps(summary["wrk"], indent=2))
+    for mode in hot:
+        print(mode, {c: rate(hot[mode][c]) for c in LEVELS})
+    print("pgbench", pg)
+
+
+if __name__ == "__main__":
+    main()
