@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::time::Duration;
 
 use evently_infra::HashCost;
 use secrecy::SecretString;
@@ -23,6 +24,12 @@ pub struct Settings {
     pub cache_namespace: String,
     /// `EVENTLY_DB_POOL_SIZE`: connections per instance.
     pub db_pool_size: usize,
+    /// `EVENTLY_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a pooled connection
+    /// before answering 503.
+    pub db_acquire_timeout: Duration,
+    /// `EVENTLY_DB_STATEMENT_TIMEOUT_MS`: the longest a statement may run or wait for a
+    /// lock before the request answers 503.
+    pub db_statement_timeout: Duration,
     /// `EVENTLY_GROUP_COMMIT`: whether concurrent bookings of one event share a
     /// transaction (`true` by default; `false` runs one transaction per booking).
     pub group_commit: bool,
@@ -104,6 +111,8 @@ impl Settings {
             cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or_else(|| "evently".to_owned()),
             db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
             group_commit: parsed("EVENTLY_GROUP_COMMIT", true)?,
+            db_acquire_timeout: Duration::from_millis(parsed("EVENTLY_DB_ACQUIRE_TIMEOUT_MS", 2_000)?),
+            db_statement_timeout: Duration::from_millis(parsed("EVENTLY_DB_STATEMENT_TIMEOUT_MS", 5_000)?),
             jwt_secret,
             admin,
             hash_cost: HashCost {

@@ -129,6 +129,8 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     let mut pg = PgSettings::new(url.expose_secret());
     pg.pool_size = settings.db_pool_size;
     pg.group_commit = settings.group_commit;
+    pg.acquire_timeout = settings.db_acquire_timeout;
+    pg.statement_timeout = settings.db_statement_timeout;
     let store = PgStore::connect(&pg)?;
     tracing::info!(pool.size = pg.pool_size, group_commit = pg.group_commit, "store: PostgreSQL");
     let purger = store.clone();

@@ -86,47 +86,51 @@ async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResu
         .await
 }
 
+/// One booking in the caller's transaction: claim the idempotency key if any, lock the
+/// event, decide with the rule, write the booking and the seat count.
+pub(super) async fn book_one(
+    conn: &mut AsyncPgConnection,
+    request: BookingRequest,
+) -> Result<BookOutcome, TxError<BookError>> {
+    if let Some(key) = &request.idempotency_key
+        && let Claim::Replay(booking) = claim_key(conn, &request, key).await?
+    {
+        return Ok(BookOutcome { booking, replayed: true });
+    }
+    let locked = lock_event(conn, request.event_id, Some(request.user_id))
+        .await?
+        .ok_or(TxError::Domain(BookError::EventNotFound))?;
+    let after = locked.inventory.book(request.seats, locked.holding).map_err(TxError::Domain)?;
+    let row: BookingRow = diesel::sql_query(format!(
+        "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1) \
+             INSERT INTO bookings (event_id, user_id, seats, source) VALUES ($1, $2, $3, 'direct') \
+             RETURNING {BOOKING_COLUMNS}"
+    ))
+    .bind::<BigInt, _>(request.event_id.get())
+    .bind::<BigInt, _>(request.user_id.get())
+    .bind::<Integer, _>(seat_count(request.seats.get()))
+    .bind::<Integer, _>(seat_count(after.booked()))
+    .get_result(conn)
+    .await?;
+    if let Some(key) = &request.idempotency_key {
+        diesel::sql_query("UPDATE idempotency_keys SET booking_id = $3 WHERE user_id = $1 AND key = $2")
+            .bind::<BigInt, _>(request.user_id.get())
+            .bind::<Text, _>(key.as_str())
+            .bind::<BigInt, _>(row.id)
+            .execute(conn)
+            .await?;
+    }
+    let booking = Booking::try_from(row).map_err(store_failure)?;
+    Ok(BookOutcome { booking, replayed: false })
+}
+
 impl BookingRepository for PgStore {
     #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         if let (Some(batches), None) = (&self.batches, &request.idempotency_key) {
             return self.book_batched(batches, request).await;
         }
-        self.write(move |conn| {
-            Box::pin(async move {
-                if let Some(key) = &request.idempotency_key
-                    && let Claim::Replay(booking) = claim_key(conn, &request, key).await?
-                {
-                    return Ok(BookOutcome { booking, replayed: true });
-                }
-                let locked = lock_event(conn, request.event_id, Some(request.user_id))
-                    .await?
-                    .ok_or(TxError::Domain(BookError::EventNotFound))?;
-                let after = locked.inventory.book(request.seats, locked.holding).map_err(TxError::Domain)?;
-                let row: BookingRow = diesel::sql_query(format!(
-                    "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1) \
-                     INSERT INTO bookings (event_id, user_id, seats, source) VALUES ($1, $2, $3, 'direct') \
-                     RETURNING {BOOKING_COLUMNS}"
-                ))
-                .bind::<BigInt, _>(request.event_id.get())
-                .bind::<BigInt, _>(request.user_id.get())
-                .bind::<Integer, _>(seat_count(request.seats.get()))
-                .bind::<Integer, _>(seat_count(after.booked()))
-                .get_result(conn)
-                .await?;
-                if let Some(key) = &request.idempotency_key {
-                    diesel::sql_query("UPDATE idempotency_keys SET booking_id = $3 WHERE user_id = $1 AND key = $2")
-                        .bind::<BigInt, _>(request.user_id.get())
-                        .bind::<Text, _>(key.as_str())
-                        .bind::<BigInt, _>(row.id)
-                        .execute(conn)
-                        .await?;
-                }
-                let booking = Booking::try_from(row).map_err(store_failure)?;
-                Ok(BookOutcome { booking, replayed: false })
-            })
-        })
-        .await
+        self.write(move |conn| Box::pin(book_one(conn, request))).await
     }
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
