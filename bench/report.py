@@ -88,7 +88,7 @@ def main():
         "spread_64": load("spread-64.json"),
         "mixed_64": load("mixed-64.json"),
         "rss_hot": load("rss-hot.json"),
-        "wrk": {name: wrk(f"wrk-{name}.txt") for name in ("bare", "read-cached", "read-one-cached", "read-uncached")},
+        "wrk": {name: wrk(f"wrk-{name}.txt") for name in ("bare", "read-cached", "read-one-cached", "read-local", "read-uncached")},
     }
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     rate = lambda r: r and r["created_per_s"]

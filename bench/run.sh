@@ -35,16 +35,18 @@ start_server() {
 
 load() { target/release/evently-load "$@" --base "$BASE" --admin-password admin-password; }
 
-peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+# Samples the server's resident memory every 200 ms into $1 until it exits.
+sample_rss() { while kill -0 "$SERVER_PID" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; sleep 0.2; done >"$1" 2>/dev/null; }
 
 echo "== group commit on"
 start_server batched
 load stampede --clients 64 --capacity 100 --users 1000 --json "$OUT/stampede.json"
+sample_rss "$OUT/rss-samples.txt" &
 users_for() { case $1 in 1) echo 8000 ;; 8) echo 30000 ;; *) echo 60000 ;; esac; }
 for c in 1 8 64; do
     load hot --clients "$c" --duration "$SECS" --users "$(users_for "$c")" --json "$OUT/hot-batched-$c.json"
 done
-echo "{\"peak_rss_kib\": $(peak_rss_kib)}" >"$OUT/rss-hot.json"
+echo "{\"peak_rss_kib\": $(sort -n "$OUT/rss-samples.txt" | tail -1), \"vm_hwm_kib\": $(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")}" >"$OUT/rss-hot.json"
 load spread --clients 64 --duration "$SECS" --events 1000 --users 100 --json "$OUT/spread-64.json"
 load mixed --clients 64 --duration "$SECS" --json "$OUT/mixed-64.json"
 for c in 8 64; do
@@ -65,6 +67,12 @@ echo "== reads without a cache"
 start_server uncached EVENTLY_CACHE=off
 load read --clients 8 --duration 1 >/dev/null
 wrk -t2 -c64 -d"${SECS}s" --latency "$BASE/api/v1/events?limit=20" >"$OUT/wrk-read-uncached.txt"
+stop_server
+
+echo "== reads from the in-process cache (no Redis)"
+start_server local REDIS_URL=
+load read --clients 8 --duration 1 >/dev/null
+wrk -t2 -c64 -d"${SECS}s" --latency "$BASE/api/v1/events?limit=20" >"$OUT/wrk-read-local.txt"
 stop_server
 
 echo "== bare actix-web handler"

@@ -1,5 +1,6 @@
 //! Starting servers and talking to them.
 
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use diesel::QueryableByName;
@@ -317,4 +318,64 @@ pub async fn stampede(
         answers.extend(worker.await.unwrap());
     }
     answers
+}
+
+/// A server process of the real binary, killed with SIGKILL on drop.
+pub struct Process(pub Child, pub String);
+
+impl Process {
+    /// Starts the binary on `database_url` and waits until it answers.
+    pub async fn spawn(database_url: &str) -> Self {
+        Self::spawn_with(database_url, &[], Stdio::null()).await
+    }
+
+    /// Like [`Self::spawn`], with more environment and the log (stdout) sent to `log`.
+    #[expect(clippy::zombie_processes, reason = "Process's Drop kills and waits for the child")]
+    pub async fn spawn_with(database_url: &str, env: &[(&str, &str)], log: Stdio) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_evently"))
+            .env("EVENTLY_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", database_url)
+            .env("EVENTLY_JWT_SECRET", JWT_SECRET)
+            .env("EVENTLY_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("EVENTLY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("EVENTLY_ARGON2_MEMORY_KIB", "1024")
+            .env("EVENTLY_ARGON2_ITERATIONS", "1")
+            .env("EVENTLY_AUTH_RATE_PER_MIN", "0")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(log)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = Client::new();
+        for _ in 0..100 {
+            if client.get(format!("{base}/health")).send().await.is_ok_and(|r| r.status() == StatusCode::OK) {
+                return Self(child, base);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Logs in through `base`; returns the token.
+pub async fn login(client: &Client, base: &str, email: &str, password: &str) -> String {
+    let body = json!({"email": email, "password": password});
+    let answer: Value =
+        client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
 }

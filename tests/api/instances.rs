@@ -1,4 +1,3 @@
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -7,8 +6,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, Answer, JWT_SECRET, assert_invariants, count, settings, stampede, start, tokens,
-    try_book,
+    ADMIN_EMAIL, ADMIN_PASSWORD, Answer, Process, assert_invariants, count, settings, stampede, start, tokens, try_book,
 };
 
 async fn admin_token(client: &Client, base: &str) -> String {
@@ -54,50 +52,6 @@ async fn two_instances_on_one_database_never_oversell() {
         50
     );
     assert_invariants(db.url()).await;
-}
-
-/// A server process of the real binary, killed with SIGKILL on drop.
-struct Process(Child, String);
-
-impl Process {
-    #[expect(clippy::zombie_processes, reason = "Process's Drop kills and waits for the child")]
-    async fn spawn(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_evently"))
-            .env("EVENTLY_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", database_url)
-            .env("EVENTLY_JWT_SECRET", JWT_SECRET)
-            .env("EVENTLY_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("EVENTLY_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("EVENTLY_ARGON2_MEMORY_KIB", "1024")
-            .env("EVENTLY_ARGON2_ITERATIONS", "1")
-            .env("EVENTLY_AUTH_RATE_PER_MIN", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let client = Client::new();
-        for _ in 0..100 {
-            if client.get(format!("{base}/health")).send().await.is_ok_and(|r| r.status() == StatusCode::OK) {
-                return Self(child, base);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the server did not start");
-    }
-
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -154,4 +108,87 @@ async fn a_crash_mid_load_loses_no_acknowledged_booking() {
     let mine =
         client.get(format!("{}/api/v1/users/me/bookings", restarted.1)).bearer_auth(&tokens[0]).send().await.unwrap();
     assert_eq!(mine.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_processes_share_one_database_and_redis() {
+    let db = TestDatabase::create().await;
+    let namespace = db.url().rsplit('/').next().unwrap().to_owned();
+    let env = [("REDIS_URL", "redis://127.0.0.1:6379"), ("EVENTLY_CACHE_NAMESPACE", namespace.as_str())];
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(Process::spawn_with(db.url(), &env, std::process::Stdio::null()).await);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.1.clone()).collect();
+    let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let admin = admin_token(&client, &bases[0]).await;
+
+    // A stampede spread over the three.
+    let hot = create_event(&client, &bases[1], &admin, 60).await;
+    let fans = tokens(&client, &bases[2], "fan", 480).await;
+    let answers = stampede(&client, &bases, hot, fans, 64).await;
+    let booked = answers.iter().filter(|x| matches!(x, Answer::Booked(_))).count();
+    assert_eq!(booked, 60);
+    assert_eq!(answers.iter().filter(|x| **x == Answer::Refused("sold_out".into())).count(), 420);
+
+    // Churn: a small event, a queue, cancellations on one instance promoting entries
+    // that were queued through another, reads on the third.
+    let small = create_event(&client, &bases[0], &admin, 6).await;
+    let crowd = tokens(&client, &bases[1], "crowd", 24).await;
+    let mut held = Vec::new();
+    for (i, token) in crowd.iter().enumerate() {
+        let base = &bases[i % 3];
+        match try_book(&client, base, small, token).await {
+            Answer::Booked(id) => held.push((id, token.clone())),
+            Answer::Refused(code) => {
+                assert_eq!(code, "sold_out");
+                let join = client
+                    .post(format!("{base}/api/v1/events/{small}/waitlist"))
+                    .bearer_auth(token)
+                    .json(&json!({"seats": 1 + i % 2}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(join.status(), StatusCode::CREATED);
+            }
+            Answer::Failed => panic!("request failed"),
+        }
+    }
+    let cancels: Vec<_> = held
+        .iter()
+        .enumerate()
+        .map(|(i, (id, token))| {
+            let (client, base, token, id) = (client.clone(), bases[(i + 1) % 3].clone(), token.clone(), *id);
+            tokio::spawn(async move {
+                client
+                    .post(format!("{base}/api/v1/bookings/{id}/cancel"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for cancel in cancels {
+        assert_eq!(cancel.await.unwrap(), StatusCode::OK);
+    }
+    // Every instance shows the same, current event at once.
+    let sql_booked = count(db.url(), &format!("SELECT booked_seats::bigint AS n FROM events WHERE id = {small}")).await;
+    for base in &bases {
+        let event: Value =
+            client.get(format!("{base}/api/v1/events/{small}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(event["booked_seats"].as_i64(), Some(sql_booked), "{base} is coherent");
+    }
+    assert_eq!(sql_booked, 6, "the queue refilled every freed seat");
+    // Promotions happened exactly once each.
+    let promoted = count(db.url(), "SELECT count(*) AS n FROM waitlist_entries WHERE status = 'promoted'").await;
+    let from_waitlist = count(db.url(), "SELECT count(*) AS n FROM bookings WHERE source = 'waitlist'").await;
+    let distinct =
+        count(db.url(), "SELECT count(DISTINCT booking_id) AS n FROM waitlist_entries WHERE status = 'promoted'").await;
+    assert!(promoted > 0);
+    assert_eq!((from_waitlist, distinct), (promoted, promoted));
+    let notified = count(db.url(), "SELECT count(*) AS n FROM notifications WHERE kind = 'waitlist_promoted'").await;
+    assert_eq!(notified, promoted);
+    assert_invariants(db.url()).await;
 }

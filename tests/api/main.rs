@@ -8,6 +8,7 @@ mod bookings;
 mod cache;
 mod errors;
 mod events;
+mod faults;
 mod helpers;
 mod instances;
 mod operations;

@@ -33,6 +33,10 @@ struct LockedRow {
     max_seats_per_booking: i32,
     #[diesel(sql_type = Text)]
     status: String,
+}
+
+#[derive(QueryableByName)]
+struct HoldingRow {
     #[diesel(sql_type = Bool)]
     booked: bool,
     #[diesel(sql_type = Bool)]
@@ -52,13 +56,9 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     user: Option<UserId>,
 ) -> Result<Option<Locked>, TxError<E>> {
     let row: Option<LockedRow> = diesel::sql_query(
-        "SELECT e.name, e.capacity, e.booked_seats, e.max_seats_per_booking, e.status, \
-           EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = e.id AND b.user_id = $2 AND b.status = 'confirmed') AS booked, \
-           EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.event_id = e.id AND w.user_id = $2 AND w.status = 'waiting') AS waiting \
-         FROM events e WHERE e.id = $1 FOR UPDATE OF e",
+        "SELECT name, capacity, booked_seats, max_seats_per_booking, status FROM events WHERE id = $1 FOR UPDATE",
     )
     .bind::<BigInt, _>(event.get())
-    .bind::<BigInt, _>(user.map_or(0, UserId::get))
     .get_result(conn)
     .await
     .map(Some)
@@ -71,12 +71,35 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     let booked = unsigned(row.booked_seats).map_err(store_failure)?;
     let max = seats(row.max_seats_per_booking).map_err(store_failure)?;
     let inventory = Inventory::new(capacity, booked, max, status).map_err(|e| corrupt(&e.to_string()))?;
-    let holding = match (row.booked, row.waiting) {
+    let holding = match user {
+        Some(user) => holding_of(conn, event, user).await?,
+        None => Holding::Nothing,
+    };
+    Ok(Some(Locked { name: row.name, inventory, holding }))
+}
+
+/// What `user` holds for `event`. A statement of its own, after the lock: a statement
+/// that waited for the lock still reads from the snapshot it started with, and would
+/// miss what the lock's previous holder committed.
+async fn holding_of<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    user: UserId,
+) -> Result<Holding, TxError<E>> {
+    let row: HoldingRow = diesel::sql_query(
+        "SELECT \
+           EXISTS (SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2 AND status = 'confirmed') AS booked, \
+           EXISTS (SELECT 1 FROM waitlist_entries WHERE event_id = $1 AND user_id = $2 AND status = 'waiting') AS waiting",
+    )
+    .bind::<BigInt, _>(event.get())
+    .bind::<BigInt, _>(user.get())
+    .get_result(conn)
+    .await?;
+    Ok(match (row.booked, row.waiting) {
         (true, _) => Holding::Booked,
         (false, true) => Holding::Waiting,
         (false, false) => Holding::Nothing,
-    };
-    Ok(Some(Locked { name: row.name, inventory, holding }))
+    })
 }
 
 #[derive(QueryableByName)]

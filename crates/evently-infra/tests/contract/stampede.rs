@@ -138,3 +138,35 @@ pub async fn concurrent_requests_of_one_user_book_once<S: Store>(store: S) {
     assert_eq!((ok, already), (1, 29), "users[1] holds a promoted booking; users[0] books once");
     assert_eq!(reload(&store, id).await.booked_seats, 2);
 }
+
+/// The same user racing to join, book and join again: one waiting entry or one booking,
+/// never both, never an error.
+pub async fn racing_joins_and_bookings_of_one_user_hold_one_place<S: Store>(store: S) {
+    let users = users(&store, 2).await;
+    let id = event(&store, 2).await;
+    book(&store, id, users[1], 2).await.unwrap();
+    let attempts: Vec<_> = (0..30)
+        .map(|i| {
+            let (store, user) = (store.clone(), users[0]);
+            tokio::spawn(async move {
+                if i % 3 == 0 {
+                    book(&store, id, user, 1).await.map(drop).map_err(|e| format!("{e:?}"))
+                } else {
+                    store.join_waitlist(id, user, seats(1)).await.map(drop).map_err(|e| format!("{e:?}"))
+                }
+            })
+        })
+        .collect();
+    let mut joined = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(()) => joined += 1,
+            Err(refusal) => assert!(
+                ["AlreadyWaitlisted", "SoldOut { available: 0 }"].contains(&refusal.as_str()),
+                "unexpected answer: {refusal}"
+            ),
+        }
+    }
+    assert_eq!(joined, 1, "one waiting entry");
+    assert_eq!(store.list_queue(id, PageRequest::default()).await.unwrap().total, 1);
+}

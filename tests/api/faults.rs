@@ -1,0 +1,222 @@
+//! Faults driven from the tests: database connections killed mid-load, pool
+//! exhaustion, locks held elsewhere, graceful shutdown, and what reaches the logs.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
+use evently_infra::postgres::test_db::TestDatabase;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ADMIN_PASSWORD, Answer, JWT_SECRET, Process, TestApp, assert_invariants, count, execute, problem, settings, tokens,
+    try_book,
+};
+
+const ADMIN_DB: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn db_name(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_killed_mid_load_lose_nothing_acknowledged() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    let event = app.event(10_000).await;
+    let tokens = tokens(&app.client, &app.base, "fan", 400).await;
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = tokens
+        .chunks(400 / 32)
+        .map(|share| {
+            let (client, base, share, answers) =
+                (app.client.clone(), app.base.clone(), share.to_vec(), answers.clone());
+            tokio::spawn(async move {
+                for token in share {
+                    let started = Instant::now();
+                    let answer = try_book(&client, &base, event, &token).await;
+                    answers.lock().unwrap().push((answer, started.elapsed()));
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+        })
+        .collect();
+    let name = db_name(&url);
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        execute(ADMIN_DB, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            .await;
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let answers = answers.lock().unwrap().clone();
+    let booked: Vec<i64> =
+        answers.iter().filter_map(|(a, _)| if let Answer::Booked(id) = a { Some(*id) } else { None }).collect();
+    let unavailable = answers.iter().filter(|(a, _)| *a == Answer::Refused("unavailable".into())).count();
+    assert_eq!(booked.len() + unavailable, answers.len(), "only 201 or 503: {answers:?}");
+    assert!(answers.iter().all(|(_, took)| *took < Duration::from_secs(5)), "no request hung");
+    eprintln!("killed connections 4 times: {} booked, {unavailable} answered 503", booked.len());
+    // Every acknowledged booking is there, once; nothing else broke a rule.
+    let ids = booked.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let kept =
+        count(&url, &format!("SELECT count(*) AS n FROM bookings WHERE status = 'confirmed' AND id IN ({ids})")).await;
+    assert_eq!(kept, i64::try_from(booked.len()).unwrap());
+    assert_invariants(&url).await;
+    // Healed without a restart.
+    assert_eq!(app.get("/ready", None).await.status(), StatusCode::OK);
+    let (_, late) = app.user("late@example.org").await;
+    assert_eq!(app.book(event, &late, 1).await.status(), StatusCode::CREATED);
+}
+
+/// Holds `FOR UPDATE` locks on events from a connection of the test's own.
+async fn hold_locks(url: &str, events: &[i64]) -> AsyncPgConnection {
+    let mut conn = AsyncPgConnection::establish(url).await.unwrap();
+    let ids = events.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    conn.batch_execute(&format!("BEGIN; SELECT id FROM events WHERE id IN ({ids}) FOR UPDATE")).await.unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lock_held_elsewhere_times_out_as_503_and_spares_its_holder() {
+    let db = TestDatabase::create().await;
+    let url = db.url().to_owned();
+    let mut tight = settings(Some(&url));
+    tight.db_statement_timeout = Duration::from_millis(500);
+    let app = TestApp::with(tight, Some(db)).await;
+    let event = app.event(10).await;
+    let (_, token) = app.user("ada@example.org").await;
+    let mut holder = hold_locks(&url, &[event]).await;
+    let started = Instant::now();
+    problem(app.book(event, &token, 1).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    assert!(started.elapsed() < Duration::from_secs(3), "bounded by the lock timeout");
+    holder.batch_execute(&format!("UPDATE events SET name = 'Renamed' WHERE id = {event}; COMMIT")).await.unwrap();
+    assert_eq!(app.event_json(event).await["booked_seats"], 0);
+    assert_eq!(
+        count(&url, &format!("SELECT count(*) AS n FROM events WHERE id = {event} AND name = 'Renamed'")).await,
+        1
+    );
+    assert_eq!(app.book(event, &token, 1).await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pool_exhaustion_queues_briefly_then_503_while_health_answers() {
+    let db = TestDatabase::create().await;
+    let url = db.url().to_owned();
+    let mut small = settings(Some(&url));
+    small.db_pool_size = 2;
+    small.db_acquire_timeout = Duration::from_millis(300);
+    small.db_statement_timeout = Duration::from_secs(3);
+    let app = TestApp::with(small, Some(db)).await;
+    let (a, b) = (app.event(10).await, app.event(10).await);
+    let tokens = tokens(&app.client, &app.base, "fan", 40).await;
+    let (_, reader) = app.user("reader@example.org").await;
+    let mut holder = hold_locks(&url, &[a, b]).await;
+    // Both pooled connections end up waiting on the held rows...
+    let bookings: Vec<_> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let (client, base, token) = (app.client.clone(), app.base.clone(), token.clone());
+            let event = if i % 2 == 0 { a } else { b };
+            tokio::spawn(async move {
+                let started = Instant::now();
+                (try_book(&client, &base, event, &token).await, started.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...so other requests wait at most the acquire timeout, then answer 503.
+    let started = Instant::now();
+    problem(app.get("/api/v1/users/me/bookings", Some(&reader)).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let health = Instant::now();
+    assert_eq!(app.get("/health", None).await.status(), StatusCode::OK);
+    assert!(health.elapsed() < Duration::from_millis(500), "the server stays responsive");
+    for booking in bookings {
+        let (answer, took) = booking.await.unwrap();
+        assert_eq!(answer, Answer::Refused("unavailable".into()));
+        assert!(took < Duration::from_secs(8), "no hang: {took:?}");
+    }
+    holder.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(app.book(a, &tokens[0], 1).await.status(), StatusCode::CREATED);
+    assert_invariants(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
+    let db = TestDatabase::create().await;
+    let mut server = Process::spawn(db.url()).await;
+    let client = Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let base = server.1.clone();
+    let admin = crate::helpers::login(&client, &base, crate::helpers::ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let body = json!({"name": "Gig", "venue": "Club", "starts_at": "2027-01-01T20:00:00Z", "capacity": 10});
+    let event: Value = client
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let event = event["id"].as_i64().unwrap();
+    let tokens = tokens(&client, &base, "fan", 2).await;
+    let Answer::Booked(before) = try_book(&client, &base, event, &tokens[0]).await else { panic!("booking failed") };
+
+    // A booking stuck behind a lock is in flight when SIGTERM arrives.
+    let mut holder = hold_locks(db.url(), &[event]).await;
+    let in_flight = {
+        let (client, base, token) = (client.clone(), base.clone(), tokens[1].clone());
+        tokio::spawn(async move { try_book(&client, &base, event, &token).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = server.0.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    holder.batch_execute("COMMIT").await.unwrap();
+    let Answer::Booked(during) = in_flight.await.unwrap() else { panic!("the in-flight booking was not finished") };
+    let status = tokio::task::spawn_blocking(move || {
+        let status = server.0.wait().unwrap();
+        (server, status)
+    });
+    let (server, status) = tokio::time::timeout(Duration::from_secs(15), status).await.unwrap().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(client.get(format!("{base}/health")).send().await.is_err(), "no longer accepting");
+    drop(server);
+
+    let restarted = Process::spawn(db.url()).await;
+    for id in [before, during] {
+        let found =
+            client.get(format!("{}/api/v1/bookings/{id}", restarted.1)).bearer_auth(&admin).send().await.unwrap();
+        assert_eq!(found.status(), StatusCode::OK, "booking {id} survived the restart");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn secrets_never_reach_the_logs() {
+    let db = TestDatabase::create().await;
+    let log_path = std::env::temp_dir().join(format!("evently-log-{}.txt", std::process::id()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Process::spawn_with(db.url(), &[("RUST_LOG", "trace")], Stdio::from(log)).await;
+    let client = Client::new();
+    let base = server.1.clone();
+    let password = "correct horse battery";
+    let body = json!({"name": "Ada", "email": "ada@example.org", "password": password});
+    client.post(format!("{base}/api/v1/auth/register")).json(&body).send().await.unwrap();
+    let token = crate::helpers::login(&client, &base, "ada@example.org", password).await;
+    client.get(format!("{base}/api/v1/users/me")).bearer_auth(&token).send().await.unwrap();
+    let wrong = json!({"email": "ada@example.org", "password": "wrong password!"});
+    client.post(format!("{base}/api/v1/auth/login")).json(&wrong).send().await.unwrap();
+    server.kill();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).ok();
+    assert!(!logs.is_empty(), "the server logged something");
+    for secret in [password, "wrong password!", ADMIN_PASSWORD, JWT_SECRET, token.as_str(), "$argon2"] {
+        assert!(!logs.contains(secret), "{secret:?} appeared in the log");
+    }
+}
