@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use super::PgStore;
 use super::bookings::book_one;
 use super::error::TxError;
-use super::inventory::{lock_event, seat_count, store_failure};
+use super::inventory::{LockedRow, into_locked, lock_query, seat_count, store_failure};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
 
 /// The most requests one transaction decides.
@@ -122,19 +122,22 @@ async fn decide(
     event: EventId,
     requests: Vec<BookingRequest>,
 ) -> Result<Vec<Result<BookOutcome, BookError>>, TxError<StoreError>> {
-    let Some(locked) = lock_event(conn, event, None).await? else {
-        return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
-    };
     let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
-    let held: Vec<Held> = diesel::sql_query(
+    let held_query = diesel::sql_query(
         "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \
          UNION ALL \
          SELECT user_id, 1 AS waiting FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' AND user_id = ANY($2)",
     )
+    .into_boxed()
     .bind::<BigInt, _>(event.get())
-    .bind::<Array<BigInt>, _>(&users)
-    .load(conn)
-    .await?;
+    .bind::<Array<BigInt>, _>(users);
+    // Pipelined: the server reads the holdings after granting the lock, in one round trip.
+    let (row, held) =
+        tokio::join!(lock_query(event).get_result::<LockedRow>(&mut &*conn), held_query.load::<Held>(&mut &*conn));
+    let Some(locked) = into_locked(row, Holding::Nothing)? else {
+        return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
+    };
+    let held = held?;
     let mut holdings: HashMap<i64, Holding> = held
         .into_iter()
         .map(|h| (h.user_id, if h.waiting == 1 { Holding::Waiting } else { Holding::Booked }))

@@ -2,6 +2,8 @@
 //! queue, write promotions.
 
 use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{Holding, Inventory, Queued};
@@ -22,7 +24,7 @@ pub(super) struct Locked {
 }
 
 #[derive(QueryableByName)]
-struct LockedRow {
+pub(super) struct LockedRow {
     #[diesel(sql_type = Text)]
     name: String,
     #[diesel(sql_type = Integer)]
@@ -55,51 +57,69 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     event: EventId,
     user: Option<UserId>,
 ) -> Result<Option<Locked>, TxError<E>> {
-    let row: Option<LockedRow> = diesel::sql_query(
+    let Some(user) = user else {
+        let row = lock_query(event).get_result(conn).await;
+        return into_locked(row, Holding::Nothing);
+    };
+    // Pipelined: one round trip, and the server runs the holdings query after the lock
+    // is granted, so it sees what the lock's previous holder committed.
+    let (row, held) = tokio::join!(
+        lock_query(event).get_result::<LockedRow>(&mut &*conn),
+        holding_query(event, user).get_result::<HoldingRow>(&mut &*conn),
+    );
+    let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
+    let holding = match (row.is_some(), held) {
+        (false, _) => Holding::Nothing,
+        (true, held) => holding_from(held?),
+    };
+    into_locked(row.ok_or(diesel::result::Error::NotFound), holding)
+}
+
+/// `SELECT ... FOR UPDATE` of an event's row.
+pub(super) fn lock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query(
         "SELECT name, capacity, booked_seats, max_seats_per_booking, status FROM events WHERE id = $1 FOR UPDATE",
     )
+    .into_boxed()
     .bind::<BigInt, _>(event.get())
-    .get_result(conn)
-    .await
-    .map(Some)
-    .or_else(not_found_as_none)
-    .map_err(store_failure)?;
-    let Some(row) = row else { return Ok(None) };
+}
+
+/// The row [`lock_query`] returned, as the rules see it; `Ok(None)` when there is no
+/// such event.
+pub(super) fn into_locked<E: From<StoreError>>(
+    row: diesel::QueryResult<LockedRow>,
+    holding: Holding,
+) -> Result<Option<Locked>, TxError<E>> {
+    let Some(row) = row.map(Some).or_else(not_found_as_none).map_err(store_failure)? else { return Ok(None) };
     let corrupt = |what: &str| store_failure(StoreError::Unknown(anyhow::anyhow!("corrupt event row: {what}")));
     let capacity = Capacity::new(i64::from(row.capacity)).map_err(|_| corrupt("capacity"))?;
     let status = EventStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     let booked = unsigned(row.booked_seats).map_err(store_failure)?;
     let max = seats(row.max_seats_per_booking).map_err(store_failure)?;
     let inventory = Inventory::new(capacity, booked, max, status).map_err(|e| corrupt(&e.to_string()))?;
-    let holding = match user {
-        Some(user) => holding_of(conn, event, user).await?,
-        None => Holding::Nothing,
-    };
     Ok(Some(Locked { name: row.name, inventory, holding }))
 }
 
-/// What `user` holds for `event`. A statement of its own, after the lock: a statement
-/// that waited for the lock still reads from the snapshot it started with, and would
-/// miss what the lock's previous holder committed.
-async fn holding_of<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-    user: UserId,
-) -> Result<Holding, TxError<E>> {
-    let row: HoldingRow = diesel::sql_query(
+/// What `user` holds for `event`. It must run as a statement of its own after the lock
+/// is granted: a statement that waited for the lock still reads from the snapshot it
+/// started with, and would miss what the lock's previous holder committed.
+fn holding_query(event: EventId, user: UserId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query(
         "SELECT \
            EXISTS (SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2 AND status = 'confirmed') AS booked, \
            EXISTS (SELECT 1 FROM waitlist_entries WHERE event_id = $1 AND user_id = $2 AND status = 'waiting') AS waiting",
     )
+    .into_boxed()
     .bind::<BigInt, _>(event.get())
     .bind::<BigInt, _>(user.get())
-    .get_result(conn)
-    .await?;
-    Ok(match (row.booked, row.waiting) {
+}
+
+fn holding_from(row: HoldingRow) -> Holding {
+    match (row.booked, row.waiting) {
         (true, _) => Holding::Booked,
         (false, true) => Holding::Waiting,
         (false, false) => Holding::Nothing,
-    })
+    }
 }
 
 #[derive(QueryableByName)]
