@@ -24,6 +24,9 @@ pub struct Settings {
     pub cache_namespace: String,
     /// `EVENTLY_DB_POOL_SIZE`: connections per instance.
     pub db_pool_size: usize,
+    /// `EVENTLY_DB_PGBOUNCER`: connections go through PgBouncer (1.21 or later in
+    /// transaction mode): no session settings, no migrations at start-up.
+    pub db_pgbouncer: bool,
     /// `EVENTLY_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a pooled connection
     /// before answering 503.
     pub db_acquire_timeout: Duration,
@@ -111,6 +114,7 @@ impl Settings {
             cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or_else(|| "evently".to_owned()),
             db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
             group_commit: parsed("EVENTLY_GROUP_COMMIT", true)?,
+            db_pgbouncer: parsed("EVENTLY_DB_PGBOUNCER", false)?,
             db_acquire_timeout: Duration::from_millis(parsed("EVENTLY_DB_ACQUIRE_TIMEOUT_MS", 2_000)?),
             db_statement_timeout: Duration::from_millis(parsed("EVENTLY_DB_STATEMENT_TIMEOUT_MS", 5_000)?),
             jwt_secret,

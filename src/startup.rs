@@ -128,10 +128,16 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
         );
         return Ok(AnyStore::Memory(MemoryStore::new()));
     };
-    evently_infra::postgres::migrate(url.expose_secret()).await.context("cannot migrate the database")?;
+    if settings.db_pgbouncer {
+        // Migrations take a session-level advisory lock, which transaction pooling breaks.
+        tracing::info!("EVENTLY_DB_PGBOUNCER is set: run `evently migrate` against PostgreSQL directly");
+    } else {
+        evently_infra::postgres::migrate(url.expose_secret()).await.context("cannot migrate the database")?;
+    }
     let mut pg = PgSettings::new(url.expose_secret());
     pg.pool_size = settings.db_pool_size;
     pg.group_commit = settings.group_commit;
+    pg.pooled_by_pgbouncer = settings.db_pgbouncer;
     pg.acquire_timeout = settings.db_acquire_timeout;
     pg.statement_timeout = settings.db_statement_timeout;
     let store = PgStore::connect(&pg)?;

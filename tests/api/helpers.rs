@@ -27,6 +27,7 @@ pub fn settings(database_url: Option<&str>) -> Settings {
         cache_namespace: "evently".to_owned(),
         db_pool_size: 16,
         group_commit: true,
+        db_pgbouncer: false,
         db_acquire_timeout: Duration::from_secs(2),
         db_statement_timeout: Duration::from_secs(5),
         jwt_secret: Some(SecretString::from(JWT_SECRET)),

@@ -39,6 +39,10 @@ pub struct PgSettings {
     pub statement_timeout: Duration,
     /// Whether concurrent bookings of one event share a transaction (group commit).
     pub group_commit: bool,
+    /// Whether connections go through a pooler (PgBouncer) that may lend each transaction
+    /// another server connection: no session settings are made then (set the timeouts on
+    /// the database role instead: `ALTER ROLE ... SET statement_timeout = ...`).
+    pub pooled_by_pgbouncer: bool,
 }
 
 impl PgSettings {
@@ -51,6 +55,7 @@ impl PgSettings {
             acquire_timeout: Duration::from_secs(2),
             statement_timeout: Duration::from_secs(5),
             group_commit: true,
+            pooled_by_pgbouncer: false,
         }
     }
 }
@@ -78,6 +83,7 @@ impl PgStore {
     /// When the pool cannot be configured.
     pub fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
         let statement_timeout_ms = settings.statement_timeout.as_millis();
+        let session_settings = !settings.pooled_by_pgbouncer;
         let mut config = ManagerConfig::<AsyncPgConnection>::default();
         config.recycling_method = RecyclingMethod::Fast;
         config.custom_setup = Box::new(move |url| {
@@ -85,6 +91,9 @@ impl PgStore {
             Box::pin(async move {
                 use diesel_async::AsyncConnection as _;
                 let mut conn = AsyncPgConnection::establish(&url).await?;
+                if !session_settings {
+                    return Ok(conn);
+                }
                 let setup = format!(
                     "SET statement_timeout = {statement_timeout_ms}; SET lock_timeout = {statement_timeout_ms}; \
                      SET idle_in_transaction_session_timeout = {}",
