@@ -111,3 +111,21 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def markdown():
+    """The tables of BENCHMARKS.md, from summary.json."""
+    s = json.loads((RESULTS / "summary.json").read_text())
+    hot, pg = s["hot"], s["pgbench_tps"]
+    lines = ["| clients | Evently, group commit | p50 / p99 ms | Evently, 1 tx per booking | p50 / p99 ms | pgbench, 1 statement | pgbench, Evently's tx |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in map(str, LEVELS):
+        b, o = hot["batched"][c], hot["single"][c]
+        lines.append(f"| {c} | {b['created_per_s']:.0f} | {b['latency_ms']['p50']:.1f} / {b['latency_ms']['p99']:.1f} | "
+                     f"{o['created_per_s']:.0f} | {o['latency_ms']['p50']:.1f} / {o['latency_ms']['p99']:.1f} | "
+                     f"{pg['single_statement'][c]:.0f} | {pg['evently_transaction'][c]:.0f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__" and len(__import__("sys").argv) > 1 and __import__("sys").argv[1] == "--markdown":
+    print(markdown())
