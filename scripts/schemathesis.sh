@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the HTTP API from its own OpenAPI document: every response
 # must be documented (status, content type, schema) and none may be a 5xx.
+# positive_data_acceptance is left out: the API validates more than JSON Schema can say
+# (trimmed non-empty text without control characters, plausible emails, seats within the
+# event's own limit, offsets the stores can page to), so some schema-valid requests are
+# rightly refused with 422.
 # Installs schemathesis from PyPI into a private virtualenv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +31,7 @@ curl -fsS -X POST "$BASE/api/v1/events" -H "Authorization: Bearer $TOKEN" -H 'co
 "$TOOLS/bin/st" run "$BASE/openapi.json" \
     --header "Authorization: Bearer $TOKEN" \
     --checks all \
+    --exclude-checks positive_data_acceptance \
     --max-examples "$EXAMPLES" \
     --seed 20261124 \
     --request-timeout 10

@@ -13,6 +13,9 @@ async fn framework_failures_are_problem_documents() {
     let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(100 * 1024));
     let too_large = app.request(Method::POST, "/api/v1/events", token).body(huge).send().await.unwrap();
     problem(too_large, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let wrong_method = app.request(Method::PUT, "/api/v1/events", token).send().await.unwrap();
+    assert_eq!(wrong_method.headers().get("allow").unwrap(), "GET, POST");
+    problem(wrong_method, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
     let list = app.get("/api/v1/events", None).await;
     assert_eq!(list.status(), StatusCode::OK, "the server still answers");
 }

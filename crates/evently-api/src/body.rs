@@ -45,7 +45,10 @@ pub struct Integer(pub Option<i64>);
 impl<'de> Deserialize<'de> for Integer {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let number = serde_json::Number::deserialize(deserializer)?;
-        Ok(Self(number.as_i64()))
+        // JSON Schema counts 3.0 as an integer; so do we.
+        let whole = number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15);
+        #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53")]
+        Ok(Self(number.as_i64().or(whole.map(|f| f as i64))))
     }
 }
 

@@ -8,9 +8,9 @@ pub mod pages;
 mod users;
 mod waitlist;
 
-pub use analytics::{EventStatsDto, OverviewDto, StatsQuery};
-pub use bookings::{BookingDto, BookingsQuery, SeatsBody};
-pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody};
+pub use analytics::{EventStatsDto, OverviewDto, SortParam, StatsQuery};
+pub use bookings::{BookingDto, BookingStatusFilter, BookingsQuery, SeatsBody};
+pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody, StatusFilter};
 pub use ops::{Health, Readiness};
 pub use pages::{PageDto, PageQuery};
 pub use users::{LoginBody, RegisterBody, RoleBody, TokenDto, UserDto};

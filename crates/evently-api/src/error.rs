@@ -50,9 +50,9 @@ pub enum ApiError {
     /// No such resource (or not yours).
     #[error("{0}")]
     NotFound(&'static str),
-    /// The route exists but not with this method.
-    #[error("method not allowed on this resource")]
-    MethodNotAllowed,
+    /// The route exists but not with this method; the methods it allows.
+    #[error("method not allowed on this resource; allowed: {0}")]
+    MethodNotAllowed(&'static str),
     /// A conflict with the current state; `code` names it.
     #[error("{detail}")]
     Conflict {
@@ -96,7 +96,7 @@ impl ApiError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::IdempotencyMismatch => "idempotency_mismatch",
@@ -117,7 +117,7 @@ impl ApiError {
     fn from_status(status: StatusCode) -> Self {
         match status {
             StatusCode::NOT_FOUND => Self::NotFound("no such resource"),
-            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::METHOD_NOT_ALLOWED => Self::Other(status, "method_not_allowed"),
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
             StatusCode::BAD_REQUEST => Self::BadRequest("the request could not be parsed".into()),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::Other(status, "unsupported_media_type"),
@@ -160,7 +160,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Validation(_) | Self::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -184,6 +184,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed(allow) => {
+                response.insert_header((header::ALLOW, *allow));
             }
             Self::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

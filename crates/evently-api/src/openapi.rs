@@ -20,6 +20,11 @@ use crate::routes;
         routes::waitlist::join, routes::waitlist::standing, routes::waitlist::leave, routes::waitlist::queue,
         routes::ops::health, routes::ops::ready, routes::ops::metrics,
     ),
+    components(schemas(
+        crate::dto::StatusFilter,
+        crate::dto::BookingStatusFilter,
+        crate::dto::SortParam,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Registration and login"),

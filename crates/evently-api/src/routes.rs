@@ -27,34 +27,52 @@ type State<B> = web::Data<AppState<B>>;
 pub fn configure<B: Backend>(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("no such resource").into()))
-        .route("/health", web::get().to(ops::health))
-        .route("/ready", web::get().to(ops::ready::<B>))
-        .route("/metrics", web::get().to(ops::metrics))
+        .service(resource("/health", "GET").route(web::get().to(ops::health)))
+        .service(resource("/ready", "GET").route(web::get().to(ops::ready::<B>)))
+        .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
         .service(
             web::scope("/api/v1")
-                .route("/auth/register", web::post().to(accounts::register::<B>))
-                .route("/auth/login", web::post().to(accounts::login::<B>))
-                .route("/users/me", web::get().to(me::profile::<B>))
-                .route("/users/me/bookings", web::get().to(me::bookings::<B>))
-                .route("/users/me/waitlist", web::get().to(me::waitlist::<B>))
-                .route("/users/me/notifications", web::get().to(me::notifications::<B>))
-                .route("/admin/users", web::get().to(admin::list_users::<B>))
-                .route("/admin/users/{id}", web::patch().to(admin::set_role::<B>))
-                .route("/admin/analytics", web::get().to(analytics::overview::<B>))
-                .route("/admin/analytics/events", web::get().to(analytics::events::<B>))
-                .route("/events", web::get().to(events::list::<B>))
-                .route("/events", web::post().to(events::create::<B>))
-                .route("/events/{id}", web::get().to(events::get::<B>))
-                .route("/events/{id}", web::patch().to(events::update::<B>))
-                .route("/events/{id}", web::delete().to(events::cancel::<B>))
-                .route("/events/{id}/bookings", web::post().to(bookings::book::<B>))
-                .route("/bookings/{id}", web::get().to(bookings::get::<B>))
-                .route("/bookings/{id}/cancel", web::post().to(bookings::cancel::<B>))
-                .route("/events/{id}/waitlist", web::post().to(waitlist::join::<B>))
-                .route("/events/{id}/waitlist", web::get().to(waitlist::queue::<B>))
-                .route("/events/{id}/waitlist/me", web::get().to(waitlist::standing::<B>))
-                .route("/events/{id}/waitlist/me", web::delete().to(waitlist::leave::<B>)),
+                .service(resource("/auth/register", "POST").route(web::post().to(accounts::register::<B>)))
+                .service(resource("/auth/login", "POST").route(web::post().to(accounts::login::<B>)))
+                .service(resource("/users/me", "GET").route(web::get().to(me::profile::<B>)))
+                .service(resource("/users/me/bookings", "GET").route(web::get().to(me::bookings::<B>)))
+                .service(resource("/users/me/waitlist", "GET").route(web::get().to(me::waitlist::<B>)))
+                .service(resource("/users/me/notifications", "GET").route(web::get().to(me::notifications::<B>)))
+                .service(resource("/admin/users", "GET").route(web::get().to(admin::list_users::<B>)))
+                .service(resource("/admin/users/{id}", "PATCH").route(web::patch().to(admin::set_role::<B>)))
+                .service(resource("/admin/analytics", "GET").route(web::get().to(analytics::overview::<B>)))
+                .service(resource("/admin/analytics/events", "GET").route(web::get().to(analytics::events::<B>)))
+                .service(
+                    resource("/events", "GET, POST")
+                        .route(web::get().to(events::list::<B>))
+                        .route(web::post().to(events::create::<B>)),
+                )
+                .service(
+                    resource("/events/{id}", "GET, PATCH, DELETE")
+                        .route(web::get().to(events::get::<B>))
+                        .route(web::patch().to(events::update::<B>))
+                        .route(web::delete().to(events::cancel::<B>)),
+                )
+                .service(resource("/events/{id}/bookings", "POST").route(web::post().to(bookings::book::<B>)))
+                .service(resource("/bookings/{id}", "GET").route(web::get().to(bookings::get::<B>)))
+                .service(resource("/bookings/{id}/cancel", "POST").route(web::post().to(bookings::cancel::<B>)))
+                .service(
+                    resource("/events/{id}/waitlist", "GET, POST")
+                        .route(web::post().to(waitlist::join::<B>))
+                        .route(web::get().to(waitlist::queue::<B>)),
+                )
+                .service(
+                    resource("/events/{id}/waitlist/me", "GET, DELETE")
+                        .route(web::get().to(waitlist::standing::<B>))
+                        .route(web::delete().to(waitlist::leave::<B>)),
+                ),
         );
+}
+
+/// A path whose other methods answer `405 method_not_allowed` with `Allow: allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path)
+        .default_service(web::to(move || async move { Err::<&str, _>(ApiError::MethodNotAllowed(allow)) }))
 }
 
 /// Ids in paths: anything not positive names no resource.

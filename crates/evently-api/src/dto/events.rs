@@ -184,7 +184,7 @@ pub struct EventsQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// Items to skip.
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 2_147_483_647, default = 0)]
     pub offset: Option<i64>,
 }
 

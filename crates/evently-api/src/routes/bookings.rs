@@ -45,12 +45,12 @@ pub async fn book<B: Backend>(
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<i64>,
-    JsonBody(body): JsonBody<SeatsBody>,
+    JsonBody(body): JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let request = BookingRequest {
         event_id: event_id(id.into_inner())?,
         user_id: auth.user_id,
-        seats: body.seats()?,
+        seats: body.unwrap_or_default().seats()?,
         idempotency_key: idempotency_key(&req)?,
     };
     let outcome = state.bookings.book(request).await?;

@@ -78,7 +78,7 @@ pub async fn create<B: Backend>(
 /// changing name, venue, description or start tells every holder (`event_changed`).
 #[utoipa::path(patch, path = "/api/v1/events/{id}", tag = "events", operation_id = "update_event",
     security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
-    request_body = PatchEventBody,
+    request_body(content = Option<PatchEventBody>, description = "The fields to change; none changes nothing"),
     responses(
         (status = 200, description = "The updated event", body = EventDto),
         (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),

@@ -25,9 +25,10 @@ pub async fn join<B: Backend>(
     state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
-    JsonBody(body): JsonBody<SeatsBody>,
+    JsonBody(body): JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
-    let entry = state.waitlists.join(event_id(id.into_inner())?, auth.user_id, body.seats()?).await?;
+    let entry =
+        state.waitlists.join(event_id(id.into_inner())?, auth.user_id, body.unwrap_or_default().seats()?).await?;
     Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
 }
 
