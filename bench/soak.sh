@@ -21,7 +21,8 @@ until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
 : >"$OUT/rss.txt"
 for minute in $(seq 1 "$MINUTES"); do
     target/release/evently-load mixed --base "$BASE" --admin-password admin-password --clients 32 \
-        --duration 60 --events 20 --users 200 --json "$OUT/minute-$minute.json" | head -2
+        --duration 60 --events 20 --users 200 --json "$OUT/minute-$minute.json" >"$OUT/minute-$minute.txt"
+    head -2 "$OUT/minute-$minute.txt"
     echo "$minute $(awk '/VmRSS/ {print $2}' /proc/$PID/status)" >>"$OUT/rss.txt"
 done
 python3 - "$OUT" <<'PY'

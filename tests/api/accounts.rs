@@ -135,3 +135,17 @@ async fn register_and_login_are_rate_limited_per_ip() {
     assert!((1..=60).contains(&retry_after));
     problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_of_deleted_accounts_stop_working() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    let event = app.event(5).await;
+    let (id, token) = app.user("gone@example.org").await;
+    crate::helpers::execute(&url, &format!("DELETE FROM users WHERE id = {id}")).await;
+    problem(app.get("/api/v1/users/me", Some(&token)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    problem(app.book(event, &token, 1).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let join = app.post(&format!("/api/v1/events/{event}/waitlist"), Some(&token), json!({})).await;
+    problem(join, StatusCode::CONFLICT, "event_not_full").await;
+    assert_eq!(app.event_json(event).await["booked_seats"], 0);
+}

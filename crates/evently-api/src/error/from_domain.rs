@@ -73,6 +73,7 @@ impl From<BookError> for ApiError {
             e @ BookError::AlreadyWaitlisted => Self::conflict("already_waitlisted", e.to_string()),
             e @ BookError::SoldOut { .. } => Self::conflict("sold_out", e.to_string()),
             BookError::IdempotencyMismatch => Self::IdempotencyMismatch,
+            BookError::UnknownUser => Self::Unauthorized,
             BookError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }
@@ -109,6 +110,7 @@ impl From<JoinWaitlistError> for ApiError {
             e @ JoinWaitlistError::AlreadyBooked => Self::conflict("already_booked", e.to_string()),
             e @ JoinWaitlistError::AlreadyWaitlisted => Self::conflict("already_waitlisted", e.to_string()),
             e @ JoinWaitlistError::EventNotFull { .. } => Self::conflict("event_not_full", e.to_string()),
+            JoinWaitlistError::UnknownUser => Self::Unauthorized,
             JoinWaitlistError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }

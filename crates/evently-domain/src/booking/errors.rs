@@ -31,6 +31,9 @@ pub enum BookError {
         /// Seats free now.
         available: u32,
     },
+    /// The booking user's account no longer exists.
+    #[error("the account no longer exists")]
+    UnknownUser,
     /// The idempotency key was used with a different request.
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,

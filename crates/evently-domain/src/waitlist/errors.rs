@@ -25,6 +25,9 @@ pub enum JoinWaitlistError {
     /// The user is already waiting.
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
+    /// The joining user's account no longer exists.
+    #[error("the account no longer exists")]
+    UnknownUser,
     /// The seats asked for are free: book instead.
     #[error("{available} seats are available: book instead")]
     EventNotFull {

@@ -29,6 +29,9 @@ impl BookingRepository for MemoryStore {
             return Ok(BookOutcome { booking: booking.as_first_confirmed(), replayed: true });
         }
         let event = state.event(request.event_id).ok_or(BookError::EventNotFound)?;
+        if state.accounts.get(index(request.user_id.get())).is_none() {
+            return Err(BookError::UnknownUser);
+        }
         let holding = state.holding(request.event_id, request.user_id);
         let after = state.inventory(&event)?.book(request.seats, holding)?;
         let booking = state.insert_booking(request.event_id, request.user_id, request.seats, BookingSource::Direct)?;

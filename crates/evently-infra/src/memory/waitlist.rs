@@ -16,6 +16,9 @@ impl WaitlistRepository for MemoryStore {
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
         let mut state = self.lock()?;
         let found = state.event(event).ok_or(JoinWaitlistError::EventNotFound)?;
+        if state.accounts.get(super::state::index(user.get())).is_none() {
+            return Err(JoinWaitlistError::UnknownUser);
+        }
         state.inventory(&found)?.join_waitlist(seats, state.holding(event, user))?;
         let entry = WaitlistEntry {
             id: state.next_entry_id()?,

@@ -3,7 +3,7 @@
 //! decides the whole queue in arrival order with the same rule, one answer per request.
 //! A lone request is a batch of one, so nothing waits when there is no contention.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use diesel::QueryableByName;
@@ -126,7 +126,9 @@ async fn decide(
     let held_query = diesel::sql_query(
         "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \
          UNION ALL \
-         SELECT user_id, 1 AS waiting FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' AND user_id = ANY($2)",
+         SELECT user_id, 1 AS waiting FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' AND user_id = ANY($2) \
+         UNION ALL \
+         SELECT id, 2 AS waiting FROM users WHERE id = ANY($2)",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
@@ -138,15 +140,22 @@ async fn decide(
         return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
     };
     let held = held?;
+    // Rows of kind 2 only say the account exists; 0 and 1 are what it holds.
+    let existing: HashSet<i64> = held.iter().filter(|h| h.waiting == 2).map(|h| h.user_id).collect();
     let mut holdings: HashMap<i64, Holding> = held
         .into_iter()
+        .filter(|h| h.waiting != 2)
         .map(|h| (h.user_id, if h.waiting == 1 { Holding::Waiting } else { Holding::Booked }))
         .collect();
     let mut inventory = locked.inventory;
     let mut decisions = Vec::with_capacity(requests.len());
     for request in &requests {
         let holding = holdings.get(&request.user_id.get()).copied().unwrap_or(Holding::Nothing);
-        let decision = inventory.book(request.seats, holding);
+        let decision = if existing.contains(&request.user_id.get()) {
+            inventory.book(request.seats, holding)
+        } else {
+            Err(BookError::UnknownUser)
+        };
         if let Ok(after) = &decision {
             inventory = *after;
             holdings.insert(request.user_id.get(), Holding::Booked);

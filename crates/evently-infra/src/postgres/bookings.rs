@@ -55,10 +55,7 @@ async fn claim_key(
     .bind::<Integer, _>(seat_count(request.seats.get()))
     .execute(conn)
     .await
-    .map_err(|e| match e {
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TxError::Domain(BookError::EventNotFound),
-        e => TxError::Db(e),
-    })?;
+    .map_err(missing_parent)?;
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
@@ -86,6 +83,20 @@ async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResu
         .await
 }
 
+/// A foreign key that failed: the user's account is gone, or the event is.
+fn missing_parent(error: Error) -> TxError<BookError> {
+    match &error {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+            if info.constraint_name().is_some_and(|c| c.contains("user_id")) {
+                TxError::Domain(BookError::UnknownUser)
+            } else {
+                TxError::Domain(BookError::EventNotFound)
+            }
+        }
+        _ => TxError::Db(error),
+    }
+}
+
 /// One booking in the caller's transaction: claim the idempotency key if any, lock the
 /// event, decide with the rule, write the booking and the seat count.
 pub(super) async fn book_one(
@@ -111,7 +122,8 @@ pub(super) async fn book_one(
     .bind::<Integer, _>(seat_count(request.seats.get()))
     .bind::<Integer, _>(seat_count(after.booked()))
     .get_result(conn)
-    .await?;
+    .await
+    .map_err(missing_parent)?;
     if let Some(key) = &request.idempotency_key {
         diesel::sql_query("UPDATE idempotency_keys SET booking_id = $3 WHERE user_id = $1 AND key = $2")
             .bind::<BigInt, _>(request.user_id.get())

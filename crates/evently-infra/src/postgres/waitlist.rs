@@ -45,7 +45,13 @@ impl WaitlistRepository for PgStore {
                 .bind::<BigInt, _>(user.get())
                 .bind::<Integer, _>(seat_count(seats.get()))
                 .get_result(conn)
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
+                        TxError::Domain(JoinWaitlistError::UnknownUser)
+                    }
+                    e => TxError::Db(e),
+                })?;
                 WaitlistEntry::try_from(row).map_err(store_failure)
             })
         })

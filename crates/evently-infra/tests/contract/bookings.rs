@@ -96,3 +96,15 @@ pub async fn user_bookings_are_listed_newest_first<S: Store>(store: S) {
         store.list_user_bookings(users[0], Some(BookingStatus::Cancelled), PageRequest::default()).await.unwrap();
     assert_eq!((cancelled.total, cancelled.items[0].id), (1, first.id));
 }
+
+pub async fn accounts_that_vanished_cannot_book_or_wait<S: Store>(store: S) {
+    let users = users(&store, 1).await;
+    let id = event(&store, 1).await;
+    let ghost = evently_domain::UserId::new(9_999).unwrap();
+    assert!(matches!(book(&store, id, ghost, 1).await, Err(BookError::UnknownUser)));
+    assert!(matches!(store.book(keyed(id, ghost, 1, "ghost-key")).await, Err(BookError::UnknownUser)));
+    book(&store, id, users[0], 1).await.unwrap();
+    let joined = store.join_waitlist(id, ghost, crate::fixtures::seats(1)).await;
+    assert!(matches!(joined, Err(evently_domain::waitlist::JoinWaitlistError::UnknownUser)));
+    assert_eq!(reload(&store, id).await.booked_seats, 1);
+}
