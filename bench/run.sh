@@ -28,12 +28,12 @@ start_server() {
         EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_JWT_SECRET=bench EVENTLY_DB_POOL_SIZE=32 \
         EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
         EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn \
-        "$@" target/release/evently >"$OUT/server-$name.log" 2>&1 &
+        "$@" "${CARGO_TARGET_DIR:-target}"/release/evently >"$OUT/server-$name.log" 2>&1 &
     SERVER_PID=$!
     until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
 }
 
-load() { target/release/evently-load "$@" --base "$BASE" --admin-password admin-password; }
+load() { "${CARGO_TARGET_DIR:-target}"/release/evently-load "$@" --base "$BASE" --admin-password admin-password; }
 
 # Samples the server's resident memory every 200 ms into $1 until it exits.
 sample_rss() { while kill -0 "$SERVER_PID" 2>/dev/null; do awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; sleep 0.2; done >"$1" 2>/dev/null; }
@@ -76,7 +76,7 @@ wrk -t2 -c64 -d"${SECS}s" --latency "$BASE/api/v1/events?limit=20" >"$OUT/wrk-re
 stop_server
 
 echo "== bare actix-web handler"
-target/release/evently-load bare --addr 127.0.0.1:18090 >/dev/null &
+"${CARGO_TARGET_DIR:-target}"/release/evently-load bare --addr 127.0.0.1:18090 >/dev/null &
 BARE=$!
 sleep 0.5
 wrk -t2 -c64 -d"${SECS}s" --latency http://127.0.0.1:18090/ >"$OUT/wrk-bare.txt"
@@ -84,7 +84,7 @@ kill $BARE; wait $BARE 2>/dev/null || true
 
 echo "== pgbench: the database ceiling"
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_pgbench WITH (FORCE)" -c "CREATE DATABASE evently_pgbench"
-DATABASE_URL="$PG/evently_pgbench" target/release/evently migrate
+DATABASE_URL="$PG/evently_pgbench" "${CARGO_TARGET_DIR:-target}"/release/evently migrate
 psql "$PG/evently_pgbench" -q -f bench/pgbench/setup.sql
 for c in 1 8 64; do
     for script in single_statement evently_transaction; do

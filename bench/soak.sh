@@ -17,13 +17,13 @@ psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_soak WITH (FORCE)" -c "
 DATABASE_URL="$PG/evently_soak" REDIS_URL=redis://127.0.0.1:6379 EVENTLY_CACHE_NAMESPACE="soak-$$" \
     EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_JWT_SECRET=soak EVENTLY_ADMIN_EMAIL=admin@example.org \
     EVENTLY_ADMIN_PASSWORD=admin-password EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 \
-    EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn target/release/evently >"$OUT/server.log" 2>&1 &
+    EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn "${CARGO_TARGET_DIR:-target}"/release/evently >"$OUT/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null' EXIT
 until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
 : >"$OUT/rss.txt"
 for minute in $(seq 1 "$MINUTES"); do
-    target/release/evently-load mixed --base "$BASE" --admin-password admin-password --clients 32 \
+    "${CARGO_TARGET_DIR:-target}"/release/evently-load mixed --base "$BASE" --admin-password admin-password --clients 32 \
         --duration 60 --events 20 --users 200 --json "$OUT/minute-$minute.json" >"$OUT/minute-$minute.txt"
     head -2 "$OUT/minute-$minute.txt"
     echo "$minute $(awk '/VmRSS/ {print $2}' /proc/$PID/status)" >>"$OUT/rss.txt"

@@ -19,10 +19,14 @@ PORT=18181
 BASE=http://127.0.0.1:$PORT
 EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=fuzz-admin-password \
     EVENTLY_AUTH_RATE_PER_MIN=0 EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 RUST_LOG=warn \
-    target/debug/evently &
+    "${CARGO_TARGET_DIR:-target}/debug/evently" &
 PID=$!
 trap 'kill $PID 2>/dev/null' EXIT
-until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
+for _ in $(seq 1 100); do
+    curl -fsS "$BASE/health" >/dev/null 2>&1 && break
+    kill -0 "$PID" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
+    sleep 0.2
+done
 TOKEN=$(curl -fsS -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
     -d '{"email":"admin@example.org","password":"fuzz-admin-password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 # Something for id-based operations to find.
