@@ -152,19 +152,8 @@ async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
     let mut server = Process::spawn(db.url()).await;
     let client = Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let base = server.1.clone();
-    let admin = crate::helpers::login(&client, &base, crate::helpers::ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let body = json!({"name": "Gig", "venue": "Club", "starts_at": "2027-01-01T20:00:00Z", "capacity": 10});
-    let event: Value = client
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let event = event["id"].as_i64().unwrap();
+    let admin = crate::helpers::admin_token(&client, &base).await;
+    let event = crate::helpers::create_event(&client, &base, &admin, 10).await;
     let tokens = tokens(&client, &base, "fan", 2).await;
     let Answer::Booked(before) = try_book(&client, &base, event, &tokens[0]).await else { panic!("booking failed") };
 

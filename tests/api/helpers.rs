@@ -380,3 +380,27 @@ pub async fn login(client: &Client, base: &str, email: &str, password: &str) -> 
         client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
     answer["access_token"].as_str().unwrap().to_owned()
 }
+
+/// Logs in as the bootstrap admin through `base`.
+pub async fn admin_token(client: &Client, base: &str) -> String {
+    let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+    let token: Value =
+        client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Creates an event through `base`; returns its id.
+pub async fn create_event(client: &Client, base: &str, token: &str, capacity: i64) -> i64 {
+    let body = json!({"name": "Hot show", "venue": "Arena", "starts_at": "2027-06-01T20:00:00Z", "capacity": capacity});
+    let event: Value = client
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    event["id"].as_i64().unwrap()
+}

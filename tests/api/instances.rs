@@ -9,35 +9,13 @@ use crate::helpers::{
     ADMIN_EMAIL, ADMIN_PASSWORD, Answer, Process, assert_invariants, count, settings, stampede, start, tokens, try_book,
 };
 
-async fn admin_token(client: &Client, base: &str) -> String {
-    let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
-    let token: Value =
-        client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
-    token["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn create_event(client: &Client, base: &str, token: &str, capacity: i64) -> i64 {
-    let body = json!({"name": "Hot show", "venue": "Arena", "starts_at": "2027-06-01T20:00:00Z", "capacity": capacity});
-    let event: Value = client
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    event["id"].as_i64().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_database_never_oversell() {
     let db = TestDatabase::create().await;
     let (a, client) = start(settings(Some(db.url()))).await;
     let (b, _) = start(settings(Some(db.url()))).await;
-    let token = admin_token(&client, &a).await;
-    let event = create_event(&client, &b, &token, 50).await;
+    let token = crate::helpers::admin_token(&client, &a).await;
+    let event = crate::helpers::create_event(&client, &b, &token, 50).await;
     let tokens = tokens(&client, &a, "fan", 400).await;
     let answers = stampede(&client, &[a.clone(), b.clone()], event, tokens, 64).await;
     let booked = answers.iter().filter(|x| matches!(x, Answer::Booked(_))).count();
@@ -59,8 +37,8 @@ async fn a_crash_mid_load_loses_no_acknowledged_booking() {
     let db = TestDatabase::create().await;
     let mut server = Process::spawn(db.url()).await;
     let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-    let token = admin_token(&client, &server.1).await;
-    let event = create_event(&client, &server.1, &token, 1_000).await;
+    let token = crate::helpers::admin_token(&client, &server.1).await;
+    let event = crate::helpers::create_event(&client, &server.1, &token, 1_000).await;
     let tokens = tokens(&client, &server.1, "fan", 600).await;
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let workers: Vec<_> = tokens
@@ -121,10 +99,10 @@ async fn three_processes_share_one_database_and_redis() {
     }
     let bases: Vec<String> = servers.iter().map(|s| s.1.clone()).collect();
     let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-    let admin = admin_token(&client, &bases[0]).await;
+    let admin = crate::helpers::admin_token(&client, &bases[0]).await;
 
     // A stampede spread over the three.
-    let hot = create_event(&client, &bases[1], &admin, 60).await;
+    let hot = crate::helpers::create_event(&client, &bases[1], &admin, 60).await;
     let fans = tokens(&client, &bases[2], "fan", 480).await;
     let answers = stampede(&client, &bases, hot, fans, 64).await;
     let booked = answers.iter().filter(|x| matches!(x, Answer::Booked(_))).count();
@@ -133,7 +111,7 @@ async fn three_processes_share_one_database_and_redis() {
 
     // Churn: a small event, a queue, cancellations on one instance promoting entries
     // that were queued through another, reads on the third.
-    let small = create_event(&client, &bases[0], &admin, 6).await;
+    let small = crate::helpers::create_event(&client, &bases[0], &admin, 6).await;
     let crowd = tokens(&client, &bases[1], "crowd", 24).await;
     let mut held = Vec::new();
     for (i, token) in crowd.iter().enumerate() {
