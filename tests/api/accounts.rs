@@ -129,7 +129,9 @@ async fn register_and_login_are_rate_limited_per_ip() {
     limited.auth_rate_per_min = 3;
     let app = TestApp::with(limited, None).await; // the admin's login is the first attempt
     app.register("gina@example.org").await;
-    app.login("gina@example.org", "password123").await;
+    // A malformed body is an attempt too: the limit is checked before the body is read.
+    let malformed = app.request(Method::POST, "/api/v1/auth/login", None).body("{\"email\": ").send().await.unwrap();
+    problem(malformed, StatusCode::BAD_REQUEST, "bad_request").await;
     let response = app.post("/api/v1/auth/login", None, json!({"email": ADMIN_EMAIL, "password": "x"})).await;
     let retry_after: u64 = response.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));

@@ -115,7 +115,9 @@ async fn events_are_edited_and_cancelled(app: TestApp) {
     let event = app.event(10).await;
     let path = format!("/api/v1/events/{event}");
     let (_, user) = app.user("holder@example.org").await;
-    assert_eq!(app.book(event, &user, 4).await.status(), StatusCode::CREATED);
+    let booking = app.book(event, &user, 4).await;
+    assert_eq!(booking.status(), StatusCode::CREATED);
+    let booking = booking.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let edited =
         app.send(Method::PATCH, &path, token, json!({"name": "Renamed", "capacity": 6, "description": ""})).await;
     assert_eq!(edited.status(), StatusCode::OK);
@@ -151,6 +153,9 @@ async fn events_are_edited_and_cancelled(app: TestApp) {
     )
     .await;
     problem(app.book(event, &user, 1).await, StatusCode::CONFLICT, "event_cancelled").await;
+    // Its bookings went with it; the event's state is the answer that wins.
+    let cancel = app.post(&format!("/api/v1/bookings/{booking}/cancel"), Some(&user), json!({})).await;
+    problem(cancel, StatusCode::CONFLICT, "event_cancelled").await;
     let bookings: Value = app.get("/api/v1/users/me/bookings", Some(&user)).await.json().await.unwrap();
     assert_eq!(bookings["items"][0]["status"], "cancelled");
     let inbox: Value = app.get("/api/v1/users/me/notifications", Some(&user)).await.json().await.unwrap();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
 use evently_infra::postgres::test_db::TestDatabase;
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{
     ADMIN_PASSWORD, Answer, JWT_SECRET, Process, TestApp, assert_invariants, count, execute, problem, settings, tokens,

@@ -5,9 +5,7 @@ use evently_infra::postgres::test_db::TestDatabase;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, Answer, Process, assert_invariants, count, settings, stampede, start, tokens, try_book,
-};
+use crate::helpers::{Answer, Process, assert_invariants, count, settings, stampede, start, tokens, try_book};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_database_never_oversell() {

@@ -2,6 +2,7 @@
 //! failures mapped to the contract's codes.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -12,13 +13,29 @@ use serde::de::{DeserializeOwned, Deserializer};
 
 use crate::error::ApiError;
 
-/// A JSON body of type `T`. An empty body reads as `{}` (so bodies whose fields are all
-/// optional may be left out); anything unparsable is `400 bad_request`; a body over
-/// [`crate::BODY_LIMIT`] is `413`.
+/// A JSON body of type `T`, read at once (a body over [`crate::BODY_LIMIT`] is `413`)
+/// but parsed only when the handler asks, so that the checks a handler makes first
+/// (admin rights, rate limits) answer before a malformed body does. An empty body reads
+/// as `{}` (so bodies whose fields are all optional may be left out); anything
+/// unparsable is `400 bad_request`.
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T> {
+    bytes: Bytes,
+    shape: PhantomData<fn() -> T>,
+}
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// The parsed body.
+    ///
+    /// # Errors
+    /// [`ApiError::BadRequest`] when it is not JSON of the expected shape.
+    pub fn parse(&self) -> Result<T, ApiError> {
+        let text: &[u8] = if self.bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &self.bytes };
+        serde_json::from_slice(text).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    }
+}
+
+impl<T: 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -29,10 +46,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 413 => ApiError::PayloadTooLarge,
                 _ => ApiError::BadRequest(format!("cannot read the body: {e}")),
             })?;
-            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-            serde_json::from_slice(text)
-                .map(JsonBody)
-                .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+            Ok(Self { bytes, shape: PhantomData })
         })
     }
 }

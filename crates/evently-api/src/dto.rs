@@ -5,6 +5,7 @@ mod bookings;
 mod events;
 mod ops;
 pub mod pages;
+mod query;
 mod users;
 mod waitlist;
 

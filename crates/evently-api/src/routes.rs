@@ -75,6 +75,14 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
         .default_service(web::to(move || async move { Err::<&str, _>(ApiError::MethodNotAllowed(allow)) }))
 }
 
+/// Runs a change to completion on its own task: a client that hangs up drops its
+/// handler, but neither the change nor the cache invalidation that follows its commit.
+async fn detached<T: 'static>(change: impl Future<Output = Result<T, ApiError>> + 'static) -> Result<T, ApiError> {
+    actix_web::rt::spawn(change)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("the task of a change failed: {e}")))?
+}
+
 /// Ids in paths: anything not positive names no resource.
 fn event_id(raw: i64) -> Result<EventId, ApiError> {
     EventId::new(raw).ok_or(ApiError::NotFound("no such event"))

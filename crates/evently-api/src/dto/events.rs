@@ -174,17 +174,21 @@ pub struct EventsQuery {
     /// `scheduled` (default), `cancelled` or `all`.
     pub status: Option<StatusFilter>,
     /// Only events starting at or after this instant (RFC 3339).
+    #[serde(default, deserialize_with = "super::query::instant")]
     pub from: Option<DateTime<Utc>>,
     /// Only events starting at or before this instant (RFC 3339).
+    #[serde(default, deserialize_with = "super::query::instant")]
     pub to: Option<DateTime<Utc>>,
     /// Case-insensitive text matched in names and venues.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Page size, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
+    #[serde(default, deserialize_with = "super::query::parsed")]
     pub limit: Option<i64>,
     /// Items to skip.
     #[param(minimum = 0, maximum = 2_147_483_647, default = 0)]
+    #[serde(default, deserialize_with = "super::query::parsed")]
     pub offset: Option<i64>,
 }
 

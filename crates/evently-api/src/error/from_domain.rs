@@ -84,6 +84,7 @@ impl From<CancelBookingError> for ApiError {
     fn from(error: CancelBookingError) -> Self {
         match error {
             CancelBookingError::NotFound => Self::NotFound("no such booking"),
+            e @ CancelBookingError::EventCancelled => Self::conflict("event_cancelled", e.to_string()),
             e @ CancelBookingError::AlreadyCancelled => Self::conflict("already_cancelled", e.to_string()),
             CancelBookingError::Store(e) => e.into(),
             other => Self::Internal(other.into()),

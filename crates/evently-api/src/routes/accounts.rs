@@ -22,10 +22,10 @@ use crate::error::{ApiError, Problem};
 pub async fn register<B: Backend>(
     state: State<B>,
     req: HttpRequest,
-    JsonBody(body): JsonBody<RegisterBody>,
+    body: JsonBody<RegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.auth_rate.check(req.peer_addr().map(|a| a.ip()))?;
-    let (name, email, password) = body.validate()?;
+    let (name, email, password) = body.parse()?.validate()?;
     let user = state.accounts.register(name, email, password).await?;
     Ok(HttpResponse::Created().json(UserDto::from(user)))
 }
@@ -45,10 +45,10 @@ pub async fn register<B: Backend>(
 pub async fn login<B: Backend>(
     state: State<B>,
     req: HttpRequest,
-    JsonBody(body): JsonBody<LoginBody>,
+    body: JsonBody<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.auth_rate.check(req.peer_addr().map(|a| a.ip()))?;
-    let (email, password) = body.credentials().ok_or(ApiError::InvalidCredentials)?;
+    let (email, password) = body.parse()?.credentials().ok_or(ApiError::InvalidCredentials)?;
     let user = state.accounts.login(email, password).await?;
     let token =
         TokenDto { access_token: state.tokens.issue(&user)?, token_type: "Bearer", expires_in: TOKEN_TTL.as_secs() };

@@ -45,10 +45,10 @@ pub async fn set_role<B: Backend>(
     state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
-    JsonBody(body): JsonBody<RoleBody>,
+    body: JsonBody<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
     let id = user_id(id.into_inner())?;
-    let user = state.accounts.set_role(id, body.role()?).await?;
+    let user = state.accounts.set_role(id, body.parse()?.role()?).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(user)))
 }

@@ -2,7 +2,7 @@ use crate::Backend;
 use actix_web::{HttpRequest, HttpResponse, web};
 use evently_domain::booking::{BookingRequest, IdempotencyKey};
 
-use super::{State, booking_id, event_id};
+use super::{State, booking_id, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{BookingDto, SeatsBody};
@@ -45,15 +45,15 @@ pub async fn book<B: Backend>(
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<i64>,
-    JsonBody(body): JsonBody<Option<SeatsBody>>,
+    body: JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let request = BookingRequest {
         event_id: event_id(id.into_inner())?,
         user_id: auth.user_id,
-        seats: body.unwrap_or_default().seats()?,
+        seats: body.parse()?.unwrap_or_default().seats()?,
         idempotency_key: idempotency_key(&req)?,
     };
-    let outcome = state.bookings.book(request).await?;
+    let outcome = detached(async move { Ok(state.bookings.book(request).await?) }).await?;
     Ok(HttpResponse::Created().json(BookingDto::from(outcome.booking)))
 }
 
@@ -93,6 +93,7 @@ pub async fn cancel<B: Backend>(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.actor(&auth).await?;
-    let booking = state.bookings.cancel(actor, booking_id(id.into_inner())?).await?;
+    let id = booking_id(id.into_inner())?;
+    let booking = detached(async move { Ok(state.bookings.cancel(actor, id).await?) }).await?;
     Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
 }

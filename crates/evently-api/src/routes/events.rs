@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 
 use evently_domain::cache::CacheTag;
 
-use super::{State, event_id};
+use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody};
@@ -67,10 +67,11 @@ pub async fn get<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Http
 pub async fn create<B: Backend>(
     state: State<B>,
     auth: Authenticated,
-    JsonBody(body): JsonBody<CreateEventBody>,
+    body: JsonBody<CreateEventBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
-    let event = state.events.create(body.validate()?).await?;
+    let event = body.parse()?.validate()?;
+    let event = detached(async move { Ok(state.events.create(event).await?) }).await?;
     Ok(HttpResponse::Created().json(EventDto::from(event)))
 }
 
@@ -93,11 +94,12 @@ pub async fn update<B: Backend>(
     state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
-    JsonBody(body): JsonBody<PatchEventBody>,
+    body: JsonBody<PatchEventBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
-    let event = state.events.update(id, body.validate()?).await?;
+    let patch = body.parse()?.validate()?;
+    let event = detached(async move { Ok(state.events.update(id, patch).await?) }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }
 
@@ -120,6 +122,7 @@ pub async fn cancel<B: Backend>(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
-    let event = state.events.cancel(event_id(id.into_inner())?).await?;
+    let id = event_id(id.into_inner())?;
+    let event = detached(async move { Ok(state.events.cancel(id).await?) }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }

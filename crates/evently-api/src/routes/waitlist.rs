@@ -1,7 +1,7 @@
 use crate::Backend;
 use actix_web::{HttpResponse, web};
 
-use super::{State, event_id};
+use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{PageDto, PageQuery, SeatsBody, StandingDto, WaitlistEntryDto};
@@ -25,10 +25,10 @@ pub async fn join<B: Backend>(
     state: State<B>,
     auth: Authenticated,
     id: web::Path<i64>,
-    JsonBody(body): JsonBody<Option<SeatsBody>>,
+    body: JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
-    let entry =
-        state.waitlists.join(event_id(id.into_inner())?, auth.user_id, body.unwrap_or_default().seats()?).await?;
+    let (id, seats) = (event_id(id.into_inner())?, body.parse()?.unwrap_or_default().seats()?);
+    let entry = detached(async move { Ok(state.waitlists.join(id, auth.user_id, seats).await?) }).await?;
     Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
 }
 
@@ -68,7 +68,8 @@ pub async fn leave<B: Backend>(
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    state.waitlists.leave(event_id(id.into_inner())?, auth.user_id).await?;
+    let id = event_id(id.into_inner())?;
+    detached(async move { Ok(state.waitlists.leave(id, auth.user_id).await?) }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

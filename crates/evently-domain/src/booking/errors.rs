@@ -49,6 +49,9 @@ pub enum CancelBookingError {
     /// No such booking, or it is someone else's.
     #[error("no such booking")]
     NotFound,
+    /// The booking's event is cancelled (and the booking with it).
+    #[error("the event is cancelled")]
+    EventCancelled,
     /// The booking is already cancelled.
     #[error("the booking is already cancelled")]
     AlreadyCancelled,

@@ -26,7 +26,8 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// notifications owed, all in one atomic operation.
     ///
     /// # Errors
-    /// [`CancelBookingError::NotFound`], [`CancelBookingError::AlreadyCancelled`].
+    /// [`CancelBookingError::NotFound`], [`CancelBookingError::EventCancelled`],
+    /// [`CancelBookingError::AlreadyCancelled`].
     fn cancel_booking(&self, id: BookingId) -> impl Future<Output = Result<Booking, CancelBookingError>> + Send;
 
     /// A user's bookings, newest first, optionally of one status.

@@ -150,6 +150,8 @@ impl Inventory {
     /// Cancels a booking of `seats` in state `status` and promotes from `queue`.
     ///
     /// # Errors
+    /// [`CancelBookingError::EventCancelled`] when the event is cancelled (it wins over
+    /// every other conflict; its bookings were all cancelled with it),
     /// [`CancelBookingError::AlreadyCancelled`] for a cancelled booking.
     pub fn cancel_booking(
         self,
@@ -157,6 +159,9 @@ impl Inventory {
         seats: Seats,
         queue: &[Queued],
     ) -> Result<Released, CancelBookingError> {
+        if self.status == EventStatus::Cancelled {
+            return Err(CancelBookingError::EventCancelled);
+        }
         if status == BookingStatus::Cancelled {
             return Err(CancelBookingError::AlreadyCancelled);
         }

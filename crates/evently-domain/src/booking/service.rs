@@ -50,7 +50,7 @@ impl<R: BookingRepository, C: Cache> BookingService<R, C> {
     ///
     /// # Errors
     /// [`CancelBookingError::NotFound`] when it does not exist or `actor` may not touch
-    /// it; [`CancelBookingError::AlreadyCancelled`].
+    /// it; [`CancelBookingError::EventCancelled`], [`CancelBookingError::AlreadyCancelled`].
     pub async fn cancel(&self, actor: Actor, id: BookingId) -> Result<Booking, CancelBookingError> {
         // Ownership never changes, so checking it before the atomic cancel is safe.
         match self.bookings.find_booking(id).await? {

@@ -1,5 +1,5 @@
 use chrono::{TimeZone, Utc};
-use evently_domain::booking::BookingStatus;
+use evently_domain::booking::{BookingStatus, CancelBookingError};
 use evently_domain::event::{
     CancelEventError, Capacity, EventFilter, EventName, EventPatch, EventStatus, SearchText, UpdateEventError, Venue,
 };
@@ -120,6 +120,7 @@ pub async fn cancelling_an_event_cancels_everything_and_tells_everyone<S: Store>
     assert!(matches!(store.cancel_event(id).await, Err(CancelEventError::EventCancelled)));
     let edit = EventPatch { name: Some(EventName::new("Back").unwrap()), ..EventPatch::default() };
     assert!(matches!(store.update_event(id, edit).await, Err(UpdateEventError::EventCancelled)));
+    assert!(matches!(store.cancel_booking(booking.id).await, Err(CancelBookingError::EventCancelled)));
 }
 
 pub async fn details_changes_are_announced<S: Store>(store: S) {

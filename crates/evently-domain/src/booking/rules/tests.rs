@@ -83,6 +83,13 @@ fn cancelling_twice_is_refused() {
 }
 
 #[test]
+fn cancelling_a_booking_of_a_cancelled_event_names_the_event() {
+    let cancelled = inventory(10, 5).cancel_event().unwrap();
+    let result = cancelled.cancel_booking(BookingStatus::Cancelled, seats(1), &[]);
+    assert!(matches!(result, Err(CancelBookingError::EventCancelled)));
+}
+
+#[test]
 fn raising_capacity_promotes_and_lowering_below_booked_is_refused() {
     let queue = [queued(1, 2), queued(2, 1)];
     let raised = inventory(10, 10).resize(Capacity::new(12).unwrap(), seats(4), &queue).unwrap();
