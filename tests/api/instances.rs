@@ -89,31 +89,47 @@ async fn a_crash_mid_load_loses_no_acknowledged_booking() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_processes_share_one_database_and_redis() {
     let db = TestDatabase::create().await;
-    let namespace = db.url().rsplit('/').next().unwrap().to_owned();
-    let env = [("REDIS_URL", "redis://127.0.0.1:6379"), ("EVENTLY_CACHE_NAMESPACE", namespace.as_str())];
+    let namespace = cache_namespace(&db);
+    let env = [("REDIS_URL", REDIS_URL), ("EVENTLY_CACHE_NAMESPACE", namespace)];
     let mut servers = Vec::new();
     for _ in 0..3 {
         servers.push(Process::spawn_with(db.url(), &env, std::process::Stdio::null()).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.1.clone()).collect();
+    stampede_and_churn(&bases, db.url()).await;
+}
+
+/// The Redis that instances share.
+pub const REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// A Redis key namespace of `db`'s own (its name), so parallel tests never meet.
+pub fn cache_namespace(db: &TestDatabase) -> &str {
+    db.url().rsplit('/').next().unwrap()
+}
+
+/// Spreads a stampede and a churn load over the instances at `bases`, then checks: no
+/// oversell, promotions exactly once, every instance coherent with the database right
+/// after writes made on the others (their caches warmed first), tokens issued by one
+/// accepted by all, and the invariants in SQL (`database_url`).
+pub async fn stampede_and_churn(bases: &[String], database_url: &str) {
     let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let admin = crate::helpers::admin_token(&client, &bases[0]).await;
 
-    // A stampede spread over the three.
-    let hot = crate::helpers::create_event(&client, &bases[1], &admin, 60).await;
-    let fans = tokens(&client, &bases[2], "fan", 480).await;
-    let answers = stampede(&client, &bases, hot, fans, 64).await;
+    // A stampede spread over every instance.
+    let hot = crate::helpers::create_event(&client, &bases[1 % bases.len()], &admin, 60).await;
+    let fans = tokens(&client, &bases[bases.len() - 1], "fan", 480).await;
+    let answers = stampede(&client, bases, hot, fans, 64).await;
     let booked = answers.iter().filter(|x| matches!(x, Answer::Booked(_))).count();
     assert_eq!(booked, 60);
     assert_eq!(answers.iter().filter(|x| **x == Answer::Refused("sold_out".into())).count(), 420);
 
     // Churn: a small event, a queue, cancellations on one instance promoting entries
-    // that were queued through another, reads on the third.
+    // that were queued through another.
     let small = crate::helpers::create_event(&client, &bases[0], &admin, 6).await;
-    let crowd = tokens(&client, &bases[1], "crowd", 24).await;
+    let crowd = tokens(&client, &bases[1 % bases.len()], "crowd", 24).await;
     let mut held = Vec::new();
     for (i, token) in crowd.iter().enumerate() {
-        let base = &bases[i % 3];
+        let base = &bases[i % bases.len()];
         match try_book(&client, base, small, token).await {
             Answer::Booked(id) => held.push((id, token.clone())),
             Answer::Refused(code) => {
@@ -130,11 +146,18 @@ async fn three_processes_share_one_database_and_redis() {
             Answer::Failed => panic!("request failed"),
         }
     }
+    // Every instance caches the full event before the cancellations.
+    for base in bases {
+        for _ in 0..2 {
+            let event = event_seen(&client, base, small).await;
+            assert_eq!(event["available_seats"].as_i64(), Some(0), "{base} before the cancellations");
+        }
+    }
     let cancels: Vec<_> = held
         .iter()
         .enumerate()
         .map(|(i, (id, token))| {
-            let (client, base, token, id) = (client.clone(), bases[(i + 1) % 3].clone(), token.clone(), *id);
+            let (client, base, token, id) = (client.clone(), bases[(i + 1) % bases.len()].clone(), token.clone(), *id);
             tokio::spawn(async move {
                 client
                     .post(format!("{base}/api/v1/bookings/{id}/cancel"))
@@ -150,21 +173,30 @@ async fn three_processes_share_one_database_and_redis() {
         assert_eq!(cancel.await.unwrap(), StatusCode::OK);
     }
     // Every instance shows the same, current event at once.
-    let sql_booked = count(db.url(), &format!("SELECT booked_seats::bigint AS n FROM events WHERE id = {small}")).await;
-    for base in &bases {
-        let event: Value =
-            client.get(format!("{base}/api/v1/events/{small}")).send().await.unwrap().json().await.unwrap();
+    let sql_booked =
+        count(database_url, &format!("SELECT booked_seats::bigint AS n FROM events WHERE id = {small}")).await;
+    let waiting = format!("SELECT count(*) AS n FROM waitlist_entries WHERE event_id = {small} AND status = 'waiting'");
+    let sql_waiting = count(database_url, &waiting).await;
+    for base in bases {
+        let event = event_seen(&client, base, small).await;
         assert_eq!(event["booked_seats"].as_i64(), Some(sql_booked), "{base} is coherent");
+        assert_eq!(event["waitlist_length"].as_i64(), Some(sql_waiting), "{base} is coherent");
     }
     assert_eq!(sql_booked, 6, "the queue refilled every freed seat");
     // Promotions happened exactly once each.
-    let promoted = count(db.url(), "SELECT count(*) AS n FROM waitlist_entries WHERE status = 'promoted'").await;
-    let from_waitlist = count(db.url(), "SELECT count(*) AS n FROM bookings WHERE source = 'waitlist'").await;
+    let promoted = count(database_url, "SELECT count(*) AS n FROM waitlist_entries WHERE status = 'promoted'").await;
+    let from_waitlist = count(database_url, "SELECT count(*) AS n FROM bookings WHERE source = 'waitlist'").await;
     let distinct =
-        count(db.url(), "SELECT count(DISTINCT booking_id) AS n FROM waitlist_entries WHERE status = 'promoted'").await;
+        count(database_url, "SELECT count(DISTINCT booking_id) AS n FROM waitlist_entries WHERE status = 'promoted'")
+            .await;
     assert!(promoted > 0);
     assert_eq!((from_waitlist, distinct), (promoted, promoted));
-    let notified = count(db.url(), "SELECT count(*) AS n FROM notifications WHERE kind = 'waitlist_promoted'").await;
+    let notified =
+        count(database_url, "SELECT count(*) AS n FROM notifications WHERE kind = 'waitlist_promoted'").await;
     assert_eq!(notified, promoted);
-    assert_invariants(db.url()).await;
+    assert_invariants(database_url).await;
+}
+
+async fn event_seen(client: &Client, base: &str, event: i64) -> Value {
+    client.get(format!("{base}/api/v1/events/{event}")).send().await.unwrap().json().await.unwrap()
 }

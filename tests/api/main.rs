@@ -12,5 +12,6 @@ mod faults;
 mod helpers;
 mod instances;
 mod operations;
+mod pgbouncer;
 mod stampede;
 mod waitlist;
