@@ -12,6 +12,7 @@ use evently_api::{
     ApiError, AppState, AuthRateLimit, BODY_LIMIT, Backend, Metrics, Parts, TokenKeys, configure, docs,
     problem_handlers,
 };
+use evently_domain::booking::BookingRepository as _;
 use evently_domain::user::{Email, Password, UserName};
 use evently_infra::{
     AnyCache, AnyStore, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings,
@@ -54,6 +55,7 @@ impl Application {
     /// the address cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = open_store(&settings).await?;
+        tokio::spawn(purge_idempotency_keys(store.clone()));
         let hasher = Argon2Hasher::new(settings.hash_cost)?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
@@ -142,20 +144,19 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     pg.statement_timeout = settings.db_statement_timeout;
     let store = PgStore::connect(&pg)?;
     tracing::info!(pool.size = pg.pool_size, group_commit = pg.group_commit, "store: PostgreSQL");
-    let purger = store.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(KEY_PURGE_INTERVAL);
-        loop {
-            every.tick().await;
-            match purger.purge_expired_idempotency_keys().await {
-                Ok(purged) => {
-                    tracing::debug!(keys.purged = purged, "expired idempotency keys purged")
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot purge expired idempotency keys"),
-            }
-        }
-    });
     Ok(AnyStore::Postgres(store))
+}
+
+/// Forgets expired idempotency keys now and then, for as long as the process runs.
+async fn purge_idempotency_keys(store: AnyStore) {
+    let mut every = tokio::time::interval(KEY_PURGE_INTERVAL);
+    loop {
+        every.tick().await;
+        match store.purge_idempotency_keys(chrono::Utc::now()).await {
+            Ok(purged) => tracing::debug!(keys.purged = purged, "expired idempotency keys purged"),
+            Err(e) => tracing::warn!(error = %e, "cannot purge expired idempotency keys"),
+        }
+    }
 }
 
 fn open_cache(settings: &Settings) -> anyhow::Result<AnyCache> {

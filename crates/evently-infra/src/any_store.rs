@@ -66,6 +66,7 @@ impl BookingRepository for AnyStore {
         book(request: BookingRequest) -> Result<BookOutcome, BookError>;
         find_booking(id: BookingId) -> Result<Option<Booking>, StoreError>;
         cancel_booking(id: BookingId) -> Result<Booking, CancelBookingError>;
+        purge_idempotency_keys(now: DateTime<Utc>) -> Result<u64, StoreError>;
         list_user_bookings(user: UserId, status: Option<BookingStatus>, page: PageRequest) -> Result<Page<Booking>, StoreError>;
     }
 }

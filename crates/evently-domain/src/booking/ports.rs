@@ -1,5 +1,7 @@
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use super::{BookError, BookOutcome, Booking, BookingRequest, BookingStatus, CancelBookingError};
 use crate::{BookingId, Page, PageRequest, StoreError, UserId};
 
@@ -29,6 +31,13 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// [`CancelBookingError::NotFound`], [`CancelBookingError::EventCancelled`],
     /// [`CancelBookingError::AlreadyCancelled`].
     fn cancel_booking(&self, id: BookingId) -> impl Future<Output = Result<Booking, CancelBookingError>> + Send;
+
+    /// Forgets the idempotency keys expired by `now` (stored more than 24 hours before
+    /// it); returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// A user's bookings, newest first, optionally of one status.
     ///

@@ -1,4 +1,4 @@
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use evently_domain::booking::{
     BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource, BookingStatus,
     CancelBookingError,
@@ -63,6 +63,13 @@ impl BookingRepository for MemoryStore {
         let notice = Notice::booking_cancelled(cancelled.user_id, event.id, event.name.as_str(), id);
         state.settle(event.id, released.inventory, &released.promoted, vec![notice])?;
         Ok(cancelled)
+    }
+
+    async fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.lock()?;
+        let before = state.keys.len();
+        state.keys.retain(|_, key| now - key.created_at < KEY_TTL);
+        Ok(u64::try_from(before - state.keys.len()).unwrap_or(u64::MAX))
     }
 
     async fn list_user_bookings(

@@ -1,6 +1,7 @@
+use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{
     BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
@@ -183,6 +184,18 @@ impl BookingRepository for PgStore {
         .await
     }
 
+    async fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let purged = diesel::sql_query(format!(
+            "DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '{KEY_TTL}'"
+        ))
+        .bind::<Timestamptz, _>(now)
+        .execute(&mut conn)
+        .await
+        .map_err(classify)?;
+        Ok(u64::try_from(purged).unwrap_or(u64::MAX))
+    }
+
     async fn list_user_bookings(
         &self,
         user: UserId,
@@ -211,19 +224,5 @@ impl BookingRepository for PgStore {
         .await
         .map_err(classify)?;
         Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
-    }
-}
-
-impl PgStore {
-    /// Deletes idempotency keys past their 24 hours; returns how many.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the database fails.
-    pub async fn purge_expired_idempotency_keys(&self) -> Result<usize, StoreError> {
-        let mut conn = self.conn().await?;
-        diesel::sql_query(format!("DELETE FROM idempotency_keys WHERE created_at < now() - interval '{KEY_TTL}'"))
-            .execute(&mut conn)
-            .await
-            .map_err(classify)
     }
 }

@@ -1,3 +1,4 @@
+use chrono::{TimeDelta, Utc};
 use evently_domain::booking::{BookError, BookingSource, BookingStatus, CancelBookingError};
 use evently_domain::event::EventPatch;
 use evently_domain::notification::NotificationKind;
@@ -82,6 +83,20 @@ pub async fn idempotent_requests_book_once<S: Store>(store: S) {
     let full = event(&store, 1).await;
     book(&store, full, users[1], 1).await.unwrap();
     assert!(matches!(store.book(keyed(full, users[0], 1, "k-2")).await, Err(BookError::SoldOut { .. })));
+}
+
+pub async fn idempotency_keys_are_forgotten_after_a_day<S: Store>(store: S) {
+    let users = users(&store, 1).await;
+    let id = event(&store, 10).await;
+    store.book(keyed(id, users[0], 1, "k-day")).await.unwrap();
+    let now = Utc::now();
+    assert_eq!(store.purge_idempotency_keys(now).await.unwrap(), 0);
+    assert_eq!(store.purge_idempotency_keys(now + TimeDelta::hours(23)).await.unwrap(), 0);
+    assert!(store.book(keyed(id, users[0], 1, "k-day")).await.unwrap().replayed);
+    assert_eq!(store.purge_idempotency_keys(now + TimeDelta::hours(25)).await.unwrap(), 1);
+    // Forgotten: the key is free for a new request, here on another event.
+    let other = event(&store, 10).await;
+    assert!(!store.book(keyed(other, users[0], 1, "k-day")).await.unwrap().replayed);
 }
 
 pub async fn user_bookings_are_listed_newest_first<S: Store>(store: S) {

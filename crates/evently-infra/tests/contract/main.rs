@@ -58,6 +58,7 @@ contract! {
     events::cancelling_an_event_cancels_everything_and_tells_everyone,
     events::details_changes_are_announced,
     bookings::booking_takes_seats_until_sold_out,
+    bookings::idempotency_keys_are_forgotten_after_a_day,
     bookings::one_confirmed_booking_per_user_and_event,
     bookings::bookings_respect_the_event_limit_and_status,
     bookings::cancelling_frees_seats_once,
