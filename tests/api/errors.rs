@@ -21,6 +21,22 @@ async fn framework_failures_are_problem_documents() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_request_heads_are_refused_and_the_server_keeps_serving() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = TestApp::memory().await;
+    let long_header = app.request(Method::GET, "/api/v1/events", None).header("x-long", "x".repeat(40_000));
+    assert_eq!(long_header.send().await.unwrap().status(), StatusCode::OK, "a 40 KB header is within limits");
+    // More than 96 header fields: refused by the HTTP layer itself, before routing.
+    let fields: String = (0..100).map(|i| format!("x-field-{i}: v\r\n")).collect();
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(format!("GET /api/v1/events HTTP/1.1\r\nhost: test\r\n{fields}\r\n").as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 431"), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(app.get("/api/v1/events", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_rights_are_checked_before_the_body_is_read() {
     let app = TestApp::memory().await;
     let (_, user) = app.user("nobody@example.org").await;

@@ -133,6 +133,18 @@ mod tests {
     }
 
     #[test]
+    fn expiry_allows_a_few_seconds_of_clock_skew_and_no_more() {
+        let keys = keys();
+        let token = |exp: i64| {
+            let claims = Claims { sub: "7".into(), role: "user".into(), iat: exp - 60, exp };
+            encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap()
+        };
+        let now = Utc::now().timestamp();
+        assert!(keys.verify(&token(now - 2)).is_ok());
+        assert!(matches!(keys.verify(&token(now - 10)), Err(ApiError::Unauthorized)));
+    }
+
+    #[test]
     fn other_secrets_algorithms_and_expired_tokens_are_refused() {
         let keys = keys();
         let other = TokenKeys::new(&SecretString::from("another secret"));

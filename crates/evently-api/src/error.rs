@@ -121,7 +121,6 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
             StatusCode::BAD_REQUEST => Self::BadRequest("the request could not be parsed".into()),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::Other(status, "unsupported_media_type"),
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Self::Other(status, "headers_too_large"),
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(anyhow::anyhow!("service unavailable")),
             s if s.is_server_error() => Self::Internal(anyhow::anyhow!("framework error {s}")),
             s => Self::Other(s, "client_error"),

@@ -1,11 +1,7 @@
 //! `evently-load` drives a running Evently server over HTTP and reports throughput,
 //! latency percentiles, errors and whether the booking invariants held.
 //!
-//! ```text
-//! evently-load <stampede|hot|spread|read|mixed|bare> [--base URL] [--clients N]
-//!     [--duration SECS] [--capacity C] [--users U] [--events E] [--json FILE]
-//!     [--admin-email E] [--admin-password P] [--path P] [--addr A]
-//! ```
+//! Usage: `evently-load --help` (the text is in `usage.txt`).
 
 mod api;
 mod args;
@@ -17,7 +13,12 @@ use args::Args;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse(std::env::args().skip(1))?;
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.is_empty() || raw.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{}", include_str!("usage.txt"));
+        return Ok(());
+    }
+    let args = Args::parse(raw.into_iter())?;
     if args.scenario == "bare" {
         return bare::serve(&args.text("addr", "127.0.0.1:8090")).await;
     }
