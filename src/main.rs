@@ -3,6 +3,11 @@
 use anyhow::Context as _;
 use evently::{Application, Settings, telemetry};
 
+/// mimalloc hands freed memory back to the system: with glibc's allocator the argon2
+/// blocks of a burst of logins stayed resident (85 MiB after 20,000 logins against 17 MiB).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();

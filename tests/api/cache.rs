@@ -2,10 +2,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use evently_infra::postgres::test_db::TestDatabase;
-use reqwest::StatusCode;
+use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, settings};
+use crate::helpers::{Answer, Process, TestApp, settings, tokens, try_book};
 
 /// A server on a fresh database whose cache is the Redis at `redis_url`, in a namespace
 /// of its own.
@@ -160,4 +160,43 @@ async fn redis_stopping_and_coming_back_mid_test() {
     let hits = lookups(&app, "hit").await;
     assert_eq!(booked_seats(&app, event).await, 2);
     assert_eq!(lookups(&app, "hit").await, hits + 1, "caching resumed by itself");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_redis_is_logged_once_and_stalls_no_request() {
+    // A "Redis" that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redis_url = format!("redis://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let db = TestDatabase::create().await;
+    let log_path = std::env::temp_dir().join(format!("evently-silent-redis-{}.txt", std::process::id()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let env = [("REDIS_URL", redis_url.as_str()), ("RUST_LOG", "warn")];
+    let mut server = Process::spawn_with(db.url(), &env, Stdio::from(log)).await;
+    let base = server.1.clone();
+    // Each request gets the client's usual patience, no more: a stalled cache would fail it.
+    let client = Client::builder().timeout(Duration::from_secs(3)).build().unwrap();
+    let admin = crate::helpers::admin_token(&client, &base).await;
+    let event = crate::helpers::create_event(&client, &base, &admin, 10).await;
+    let fans = tokens(&client, &base, "fan", 3).await;
+    for (round, token) in fans.iter().enumerate() {
+        assert!(matches!(try_book(&client, &base, event, token).await, Answer::Booked(_)));
+        for _ in 0..10 {
+            let seen: Value =
+                client.get(format!("{base}/api/v1/events/{event}")).send().await.unwrap().json().await.unwrap();
+            assert_eq!(seen["booked_seats"].as_u64(), Some(round as u64 + 1));
+            let list = client.get(format!("{base}/api/v1/events")).send().await.unwrap();
+            assert_eq!(list.status(), StatusCode::OK);
+        }
+        tokio::time::sleep(Duration::from_millis(1_100)).await; // past the back-off: Redis is tried again
+    }
+    server.kill();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).ok();
+    assert_eq!(logs.matches("redis is unavailable").count(), 1, "logged once per outage:\n{logs}");
 }
