@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak: the `mixed` scenario for a long time against one server, sampling its memory and
-# each minute's latency, then checking the invariants. Usage: bench/soak.sh [minutes]
+# each minute's latency, then checking the invariants in SQL (bench/invariants.sql).
+# Usage: bench/soak.sh [minutes]
 # Every booking rewrites its event's row, so the hot rows leave dead versions behind
 # that autovacuum clears in a normal installation. Where autovacuum is off (as on the
 # machine these figures come from), the script vacuums once a minute in its place.
@@ -31,6 +32,9 @@ for minute in $(seq 1 "$MINUTES"); do
         psql "$PG/evently_soak" -qc "VACUUM (ANALYZE) events, bookings, waitlist_entries"
     fi
 done
+echo "invariants in SQL (violations per rule):"
+psql "$PG/evently_soak" -AtF ': ' -f bench/invariants.sql | tee "$OUT/invariants.txt"
+if grep -qv ': 0$' "$OUT/invariants.txt"; then echo "INVARIANTS VIOLATED" >&2; exit 1; fi
 python3 - "$OUT" <<'PY'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])

@@ -87,6 +87,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(evently_api::read_whole_body))
                 .wrap(problem_handlers())
                 .wrap(from_fn(evently_api::metrics::record))
                 .app_data(state.clone())

@@ -79,3 +79,63 @@ async fn unicode_is_kept_and_control_characters_refused() {
         serde_json::json!({"name": "Bell\u{7}", "venue": "V", "starts_at": "2027-01-01T00:00:00Z", "capacity": 5});
     problem(app.post("/api/v1/events", token, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
+
+/// One HTTP/1.1 exchange on `stream`: the status line and whether the server said it
+/// will close the connection.
+async fn exchange(stream: &mut tokio::net::TcpStream, head: &str, body: &[u8]) -> (String, bool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let request =
+        format!("{head}\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut received = Vec::new();
+    let end_of_head = loop {
+        let mut chunk = [0_u8; 4096];
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the server closed the connection after {head}");
+        received.extend_from_slice(&chunk[..n]);
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let response_head = String::from_utf8_lossy(&received[..end_of_head]).to_lowercase();
+    let length: usize =
+        response_head.lines().find_map(|l| l.strip_prefix("content-length: ")).map_or(0, |n| n.trim().parse().unwrap());
+    while received.len() < end_of_head + length {
+        let mut chunk = [0_u8; 4096];
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the server closed the connection mid-answer to {head}");
+        received.extend_from_slice(&chunk[..n]);
+    }
+    let status = response_head.lines().next().unwrap().to_owned();
+    (status, response_head.contains("connection: close"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_answers_keep_the_connection_open() {
+    let mut limited = crate::helpers::settings(None);
+    limited.auth_rate_per_min = 3;
+    let app = TestApp::with(limited, None).await; // the admin's login is the first attempt
+    let token = app.admin_token.clone();
+    let event = app.event(1).await;
+    let (_, fan) = app.user("fan@example.org").await; // register and login: attempts 2 and 3
+    assert_eq!(app.book(event, &fan, 1).await.status(), StatusCode::CREATED);
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    let book = format!("POST /api/v1/events/{event}/bookings HTTP/1.1");
+    let with_token = |line: &str, token: &str| format!("{line}\r\nauthorization: Bearer {token}");
+    let oversized = format!("{{\"name\": \"{}\"}}", "x".repeat(100 * 1024));
+    let cases: [(String, &[u8], &str); 7] = [
+        (book.clone(), br#"{"seats": 1}"#, "401"),
+        (with_token("GET /api/v1/bookings/999999 HTTP/1.1", &fan), b"", "404"),
+        (with_token("POST /api/v1/events/999999/bookings HTTP/1.1", &fan), br#"{"seats": 1}"#, "404"),
+        (with_token(&book, &fan), br#"{"seats": 1}"#, "409"),
+        (with_token("POST /api/v1/events HTTP/1.1", &token), oversized.as_bytes(), "413"),
+        ("POST /api/v1/auth/login HTTP/1.1".to_owned(), br#"{"email": "x@example.org", "password": "x"}"#, "429"),
+        ("GET /api/v1/events HTTP/1.1".to_owned(), b"", "200"),
+    ];
+    for (head, body, expected) in cases {
+        let (status, closing) = exchange(&mut stream, &head, body).await;
+        assert!(status.starts_with(&format!("http/1.1 {expected}")), "{head}: {status}");
+        assert!(!closing, "{head} answered {status} and closed the connection");
+    }
+}

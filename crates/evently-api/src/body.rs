@@ -5,13 +5,59 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::web::Bytes;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, ResponseError as _};
+use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
 use crate::error::ApiError;
+
+/// Bytes past [`crate::BODY_LIMIT`] read and thrown away so that a `413` can keep the
+/// connection; a longer body is answered `413` and the connection closed.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Middleware that reads each request's body in full before routing (up to
+/// [`crate::BODY_LIMIT`]; beyond it `413`, after reading and discarding up to 1 MiB
+/// more). A request refused before its handler reads the body (`401`, `403`, `404`,
+/// `429`...) then leaves no unread bytes on the connection, and the client keeps it:
+/// actix-web closes a connection whose request body was left unread.
+///
+/// # Errors
+/// Those of the services it wraps.
+pub async fn read_whole_body(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    let mut excess = 0_usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                let problem = ApiError::BadRequest(format!("cannot read the body: {e}")).error_response();
+                return Ok(req.into_response(problem).map_into_right_body());
+            }
+        };
+        if excess == 0 && body.len() + chunk.len() <= crate::BODY_LIMIT {
+            body.extend_from_slice(&chunk);
+        } else {
+            excess += chunk.len();
+            if excess > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    if excess > 0 {
+        return Ok(req.into_response(ApiError::PayloadTooLarge.error_response()).map_into_right_body());
+    }
+    req.set_payload(Payload::from(body.freeze()));
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
 
 /// A JSON body of type `T`, read at once (a body over [`crate::BODY_LIMIT`] is `413`)
 /// but parsed only when the handler asks, so that the checks a handler makes first

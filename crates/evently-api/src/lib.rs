@@ -16,6 +16,7 @@ mod state;
 
 pub use auth::{TOKEN_TTL, TokenKeys};
 pub use backend::Backend;
+pub use body::read_whole_body;
 pub use error::{ApiError, problem_handlers};
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
