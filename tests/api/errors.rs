@@ -47,18 +47,19 @@ async fn admin_rights_are_checked_before_the_body_is_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_strings_parse_strictly_and_blank_values_are_absent() {
+async fn query_strings_parse_strictly() {
     // PostgreSQL: instants beyond its range must never reach it.
     let app = TestApp::postgres().await;
     app.event(5).await;
-    for query in ["from=-5000-01-01T00:00:00Z", "to=%2B275760-01-01T00:00:00Z", "from=tomorrow", "limit=ten"] {
+    for query in ["from=-5000-01-01T00:00:00Z", "to=%2B275760-01-01T00:00:00Z", "from=tomorrow", "to=", "limit=ten"] {
         problem(app.get(&format!("/api/v1/events?{query}"), None).await, StatusCode::BAD_REQUEST, "bad_request").await;
     }
-    let blank: serde_json::Value =
-        app.get("/api/v1/events?status=scheduled&from=&to=&q=&limit=&offset=", None).await.json().await.unwrap();
-    assert_eq!((blank["total"].as_u64(), blank["limit"].as_u64()), (Some(1), Some(20)));
-    let bounded: serde_json::Value =
-        app.get("/api/v1/events?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", None).await.json().await.unwrap();
+    let bounded: serde_json::Value = app
+        .get("/api/v1/events?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z&q=", None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bounded["total"].as_u64(), Some(1));
     let huge_id = app.get("/api/v1/events/99999999999999999999", None).await;
     problem(huge_id, StatusCode::NOT_FOUND, "not_found").await;

@@ -70,11 +70,9 @@ pub struct BookingsQuery {
     pub status: Option<BookingStatusFilter>,
     /// Page size, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
-    #[serde(default, deserialize_with = "super::query::parsed")]
     pub limit: Option<i64>,
     /// Items to skip.
     #[param(minimum = 0, maximum = 2_147_483_647, default = 0)]
-    #[serde(default, deserialize_with = "super::query::parsed")]
     pub offset: Option<i64>,
 }
 
