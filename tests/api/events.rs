@@ -50,6 +50,9 @@ async fn invalid_events_are_refused_and_nothing_is_created(app: TestApp) {
         concert("X", "2027-01-01T00:00:00Z", 10_000_000),
         concert("X", "not a date", 10),
         concert(&"n".repeat(201), "2027-01-01T00:00:00Z", 10),
+        json!({"name": "X", "venue": "v".repeat(201), "starts_at": "2027-01-01T00:00:00Z", "capacity": 10}),
+        json!({"name": "X", "venue": "V", "description": "d".repeat(5_001), "starts_at": "2027-01-01T00:00:00Z",
+            "capacity": 10}),
         json!({"name": "X", "venue": "V", "starts_at": "2027-01-01T00:00:00Z", "capacity": 2.5}),
         json!({"name": "X", "venue": "V", "starts_at": "2027-01-01T00:00:00Z", "capacity": 10, "max_seats_per_booking": 0}),
     ] {
