@@ -240,17 +240,7 @@ pub async fn tokens(client: &Client, base: &str, prefix: &str, count: usize) -> 
                 let body = json!({"name": "Fan", "email": email, "password": "password123"});
                 let registered = client.post(format!("{base}/api/v1/auth/register")).json(&body).send().await.unwrap();
                 assert_eq!(registered.status(), StatusCode::CREATED);
-                let login = json!({"email": email, "password": "password123"});
-                let token: Value = client
-                    .post(format!("{base}/api/v1/auth/login"))
-                    .json(&login)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                token["access_token"].as_str().unwrap_or_else(|| panic!("login answered {token}")).to_owned()
+                login(&client, &base, &email, "password123").await
             })
         })
         .collect();
@@ -382,15 +372,12 @@ pub async fn login(client: &Client, base: &str, email: &str, password: &str) -> 
     let body = json!({"email": email, "password": password});
     let answer: Value =
         client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
+    answer["access_token"].as_str().unwrap_or_else(|| panic!("login answered {answer}")).to_owned()
 }
 
 /// Logs in as the bootstrap admin through `base`.
 pub async fn admin_token(client: &Client, base: &str) -> String {
-    let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
-    let token: Value =
-        client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
-    token["access_token"].as_str().unwrap().to_owned()
+    login(client, base, ADMIN_EMAIL, ADMIN_PASSWORD).await
 }
 
 /// Creates an event through `base`; returns its id.
