@@ -36,6 +36,15 @@ pub async fn figures_match_a_known_fixture<S: Store>(store: S) {
     assert_eq!((today.date, today.bookings, today.cancellations), (now.date_naive(), 6, 3));
     assert!(overview.daily[..29].iter().all(|d| d.bookings == 0 && d.cancellations == 0));
     assert_eq!(overview.daily[0].date, (now - Duration::days(29)).date_naive());
+    // Seen from three days later, today's figures sit in the bucket of their own UTC date;
+    // from thirty days later they have left the window.
+    let later = store.overview(now + Duration::days(3)).await.unwrap();
+    let day = later.daily.iter().position(|d| d.date == now.date_naive()).unwrap();
+    assert_eq!((day, later.daily[day].bookings, later.daily[day].cancellations), (26, 6, 3));
+    assert_eq!(later.daily.iter().map(|d| d.bookings).sum::<u64>(), 6);
+    let month_later = store.overview(now + Duration::days(30)).await.unwrap();
+    assert!(month_later.daily.iter().all(|d| d.bookings == 0 && d.cancellations == 0));
+    assert_eq!(month_later.total_bookings, 3, "totals are not windowed");
 
     let by = |sort| {
         let store = store.clone();
