@@ -22,7 +22,9 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
 
 /// Books seats. With an `Idempotency-Key` (kept 24 hours per user), a repeat of the
 /// same request answers the first booking again and books nothing more; the same key
-/// with another event or seat count is `422 idempotency_mismatch`.
+/// with another event or seat count is `422 idempotency_mismatch`. Only bookings are
+/// remembered: a refused request (`409`, `404`, `422`) changed nothing and stores nothing,
+/// so a retry under its key is judged afresh.
 #[utoipa::path(post, path = "/api/v1/events/{id}/bookings", tag = "bookings", operation_id = "create_booking",
     security(("bearer" = [])),
     params(
