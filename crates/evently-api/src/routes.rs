@@ -77,10 +77,15 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 
 /// Runs a change to completion on its own task: a client that hangs up drops its
 /// handler, but neither the change nor the cache invalidation that follows its commit.
-async fn detached<T: 'static>(change: impl Future<Output = Result<T, ApiError>> + 'static) -> Result<T, ApiError> {
+async fn detached<T, E>(change: impl Future<Output = Result<T, E>> + 'static) -> Result<T, ApiError>
+where
+    T: 'static,
+    E: Into<ApiError> + 'static,
+{
     actix_web::rt::spawn(change)
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("the task of a change failed: {e}")))?
+        .map_err(Into::into)
 }
 
 /// Ids in paths: anything not positive names no resource.

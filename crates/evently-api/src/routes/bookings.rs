@@ -55,7 +55,7 @@ pub async fn book<B: Backend>(
         seats: body.parse()?.unwrap_or_default().seats()?,
         idempotency_key: idempotency_key(&req)?,
     };
-    let outcome = detached(async move { Ok(state.bookings.book(request).await?) }).await?;
+    let outcome = detached(async move { state.bookings.book(request).await }).await?;
     Ok(HttpResponse::Created().json(BookingDto::from(outcome.booking)))
 }
 
@@ -96,6 +96,6 @@ pub async fn cancel<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.actor(&auth).await?;
     let id = booking_id(id.into_inner())?;
-    let booking = detached(async move { Ok(state.bookings.cancel(actor, id).await?) }).await?;
+    let booking = detached(async move { state.bookings.cancel(actor, id).await }).await?;
     Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
 }

@@ -71,7 +71,7 @@ pub async fn create<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
     let event = body.parse()?.validate()?;
-    let event = detached(async move { Ok(state.events.create(event).await?) }).await?;
+    let event = detached(async move { state.events.create(event).await }).await?;
     Ok(HttpResponse::Created().json(EventDto::from(event)))
 }
 
@@ -99,7 +99,7 @@ pub async fn update<B: Backend>(
     state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
     let patch = body.parse()?.validate()?;
-    let event = detached(async move { Ok(state.events.update(id, patch).await?) }).await?;
+    let event = detached(async move { state.events.update(id, patch).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }
 
@@ -123,6 +123,6 @@ pub async fn cancel<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
-    let event = detached(async move { Ok(state.events.cancel(id).await?) }).await?;
+    let event = detached(async move { state.events.cancel(id).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }

@@ -28,7 +28,7 @@ pub async fn join<B: Backend>(
     body: JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, seats) = (event_id(id.into_inner())?, body.parse()?.unwrap_or_default().seats()?);
-    let entry = detached(async move { Ok(state.waitlists.join(id, auth.user_id, seats).await?) }).await?;
+    let entry = detached(async move { state.waitlists.join(id, auth.user_id, seats).await }).await?;
     Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
 }
 
@@ -69,7 +69,7 @@ pub async fn leave<B: Backend>(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
-    detached(async move { Ok(state.waitlists.leave(id, auth.user_id).await?) }).await?;
+    detached(async move { state.waitlists.leave(id, auth.user_id).await }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
