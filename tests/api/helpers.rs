@@ -4,7 +4,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use diesel::QueryableByName;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use evently::{Application, Settings};
 use evently_infra::HashCost;
@@ -157,42 +157,23 @@ pub async fn count(database_url: &str, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(&mut conn).await.unwrap().n
 }
 
-/// Checks the booking rules of the contract on every event, in SQL.
+#[derive(QueryableByName)]
+struct Violations {
+    #[diesel(sql_type = Text)]
+    rule: String,
+    #[diesel(sql_type = BigInt)]
+    violations: i64,
+}
+
+/// Checks the booking rules of the contract on every event, in SQL (`bench/invariants.sql`,
+/// the same checks the soak run makes).
 pub async fn assert_invariants(database_url: &str) {
-    let checks = [
-        (
-            "booked_seats equals the confirmed seats and stays within capacity",
-            "SELECT count(*) AS n FROM events e WHERE e.booked_seats > e.capacity OR e.booked_seats <> \
-             COALESCE((SELECT sum(b.seats) FROM bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'), 0)",
-        ),
-        (
-            "one confirmed booking per user and event",
-            "SELECT count(*) AS n FROM (SELECT 1 FROM bookings WHERE status = 'confirmed' \
-             GROUP BY event_id, user_id HAVING count(*) > 1) d",
-        ),
-        (
-            "one waiting entry per user and event",
-            "SELECT count(*) AS n FROM (SELECT 1 FROM waitlist_entries WHERE status = 'waiting' \
-             GROUP BY event_id, user_id HAVING count(*) > 1) d",
-        ),
-        (
-            "never booked and waiting at once",
-            "SELECT count(*) AS n FROM bookings b JOIN waitlist_entries w ON w.event_id = b.event_id \
-             AND w.user_id = b.user_id WHERE b.status = 'confirmed' AND w.status = 'waiting'",
-        ),
-        (
-            "no waiting entry fits in the free seats",
-            "SELECT count(*) AS n FROM waitlist_entries w JOIN events e ON e.id = w.event_id \
-             WHERE w.status = 'waiting' AND w.seats <= e.capacity - e.booked_seats",
-        ),
-        (
-            "seats within the event's limit",
-            "SELECT count(*) AS n FROM bookings b JOIN events e ON e.id = b.event_id \
-             WHERE b.seats < 1 OR b.seats > 100",
-        ),
-    ];
-    for (rule, sql) in checks {
-        assert_eq!(count(database_url, sql).await, 0, "violated: {rule}");
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    let rules: Vec<Violations> =
+        diesel::sql_query(include_str!("../../bench/invariants.sql")).load(&mut conn).await.unwrap();
+    assert_eq!(rules.len(), 6, "every rule was checked");
+    for Violations { rule, violations } in rules {
+        assert_eq!(violations, 0, "violated: {rule}");
     }
 }
 
