@@ -16,7 +16,7 @@ async fn app_with_redis(redis_url: &str, db: Option<TestDatabase>) -> TestApp {
     };
     let mut settings = settings(Some(db.url()));
     settings.redis_url = Some(redis_url.into());
-    settings.cache_namespace = db.url().rsplit('/').next().unwrap().to_owned();
+    settings.cache_namespace = crate::instances::cache_namespace(&db).to_owned();
     TestApp::with(settings, Some(db)).await
 }
 

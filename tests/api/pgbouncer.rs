@@ -17,6 +17,8 @@ const SERVER_CONNECTIONS: u32 = 4;
 struct PgBouncer {
     child: Child,
     port: u16,
+    /// The database's URL through this PgBouncer.
+    url: String,
     _dir: TempDir,
 }
 
@@ -39,7 +41,7 @@ impl PgBouncer {
             .unwrap();
         assert!(binary.status.success(), "scripts/pgbouncer.sh found or built no PgBouncer");
         let binary = String::from_utf8(binary.stdout).unwrap().trim().to_owned();
-        let (rest, _) = database_url.rsplit_once('/').unwrap();
+        let (rest, name) = database_url.rsplit_once('/').unwrap();
         let (user, upstream) = rest.trim_start_matches("postgres://").split_once('@').unwrap();
         let (host, upstream_port) = upstream.split_once(':').unwrap_or((upstream, "5432"));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -65,18 +67,12 @@ impl PgBouncer {
             command.arg(dir.0.join("pgbouncer.ini")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { child, port, _dir: dir };
+                let url = format!("postgres://{user}@127.0.0.1:{port}/{name}");
+                return Self { child, port, url, _dir: dir };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("PgBouncer did not start");
-    }
-
-    /// The URL of `database_url`'s database through this PgBouncer.
-    fn url(&self, database_url: &str) -> String {
-        let (rest, name) = database_url.rsplit_once('/').unwrap();
-        let user = rest.trim_start_matches("postgres://").split_once('@').unwrap().0;
-        format!("postgres://{user}@127.0.0.1:{}/{name}", self.port)
     }
 
     /// One column of a `SHOW` command of PgBouncer's admin console, for `database`.
@@ -110,7 +106,6 @@ impl Drop for PgBouncer {
 async fn instances_work_behind_pgbouncer_in_transaction_mode() {
     let db = TestDatabase::create().await;
     let bouncer = PgBouncer::start(db.url()).await;
-    let through_bouncer = bouncer.url(db.url());
     let name = cache_namespace(&db);
     let env = [
         ("REDIS_URL", REDIS_URL),
@@ -120,7 +115,7 @@ async fn instances_work_behind_pgbouncer_in_transaction_mode() {
     ];
     let mut servers = Vec::new();
     for _ in 0..2 {
-        servers.push(Process::spawn_with(&through_bouncer, &env, Stdio::null()).await);
+        servers.push(Process::spawn_with(&bouncer.url, &env, Stdio::null()).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.1.clone()).collect();
     stampede_and_churn(&bases, db.url()).await;
