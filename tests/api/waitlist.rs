@@ -79,3 +79,46 @@ async fn capacity_raises_promote_at_once(app: TestApp) {
     let mine: Value = app.get("/api/v1/users/me/bookings", Some(&waiting)).await.json().await.unwrap();
     assert_eq!((mine["items"][0]["source"].as_str(), mine["items"][0]["seats"].as_u64()), (Some("waitlist"), Some(2)));
 }
+
+/// A cancellation that has loaded the queue, and a leave of the entry at its head while
+/// it runs (a trigger stretches the cancellation to make the race certain): the leave
+/// waits for the event's lock and then finds the entry promoted, or it left first and
+/// nobody is promoted. A `204` leave is never followed by a promotion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_who_left_is_never_promoted() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    crate::helpers::execute(
+        &url,
+        "CREATE FUNCTION slow_cancel() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$",
+    )
+    .await;
+    crate::helpers::execute(
+        &url,
+        "CREATE TRIGGER slow_cancel BEFORE UPDATE OF status ON bookings FOR EACH ROW \
+         WHEN (NEW.status = 'cancelled') EXECUTE FUNCTION slow_cancel()",
+    )
+    .await;
+    let event = app.event(1).await;
+    let (_, holder) = app.user("holder@example.org").await;
+    let (waiter_id, waiter) = app.user("waiter@example.org").await;
+    let held: Value = app.book(event, &holder, 1).await.json().await.unwrap();
+    let joined = app.post(&format!("/api/v1/events/{event}/waitlist"), Some(&waiter), json!({})).await;
+    assert_eq!(joined.status(), StatusCode::CREATED);
+    let cancel = {
+        let (client, url) = (app.client.clone(), format!("{}/api/v1/bookings/{}/cancel", app.base, held["id"]));
+        tokio::spawn(async move { client.post(url).bearer_auth(holder).send().await.unwrap().status() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let leave = app.request(Method::DELETE, &format!("/api/v1/events/{event}/waitlist/me"), Some(&waiter));
+    let left = leave.send().await.unwrap().status();
+    assert_eq!(cancel.await.unwrap(), StatusCode::OK);
+    let promoted = crate::helpers::count(
+        &url,
+        &format!("SELECT count(*) AS n FROM waitlist_entries WHERE user_id = {waiter_id} AND status = 'promoted'"),
+    )
+    .await;
+    assert_eq!((left, promoted), (StatusCode::NOT_FOUND, 1), "the leave answered {left}, yet promotions: {promoted}");
+    crate::helpers::assert_invariants(&url).await;
+}

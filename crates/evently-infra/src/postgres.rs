@@ -5,9 +5,11 @@
 mod analytics;
 mod batch;
 mod bookings;
+mod direct;
 mod error;
 mod events;
 mod inventory;
+mod keys;
 mod migrate;
 mod notifications;
 mod rows;

@@ -1,81 +1,20 @@
 use chrono::{DateTime, Utc};
-use diesel::QueryableByName;
-use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::result::Error;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{
     BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
-    IdempotencyKey,
 };
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
+use super::direct::decide;
 use super::error::{TxError, classify};
-use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure};
-use super::rows::{BOOKING_COLUMNS, BookingRow, Total, convert, id, seats};
+use super::inventory::{load_queue, lock_event, settle, store_failure};
+use super::keys::KEY_TTL;
+use super::rows::{BOOKING_COLUMNS, BookingRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
-
-/// How long an idempotency key answers replays.
-const KEY_TTL: &str = "24 hours";
-
-#[derive(QueryableByName)]
-struct StoredKey {
-    #[diesel(sql_type = BigInt)]
-    event_id: i64,
-    #[diesel(sql_type = Integer)]
-    seats: i32,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    booking_id: Option<i64>,
-}
-
-/// What claiming an idempotency key found.
-enum Claim {
-    /// The key is ours: go on and book.
-    Fresh,
-    /// An earlier request with the same key booked this.
-    Replay(Booking),
-}
-
-/// Claims `key` for this request. A concurrent request holding the same key makes this
-/// wait until it commits or rolls back, so duplicates never book twice.
-async fn claim_key(
-    conn: &mut AsyncPgConnection,
-    request: &BookingRequest,
-    key: &IdempotencyKey,
-) -> Result<Claim, TxError<BookError>> {
-    let inserted = diesel::sql_query(format!(
-        "INSERT INTO idempotency_keys (user_id, key, event_id, seats) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (user_id, key) DO UPDATE \
-           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, booking_id = NULL, created_at = now() \
-           WHERE idempotency_keys.created_at < now() - interval '{KEY_TTL}'"
-    ))
-    .bind::<BigInt, _>(request.user_id.get())
-    .bind::<Text, _>(key.as_str())
-    .bind::<BigInt, _>(request.event_id.get())
-    .bind::<Integer, _>(seat_count(request.seats.get()))
-    .execute(conn)
-    .await
-    .map_err(missing_parent)?;
-    if inserted == 1 {
-        return Ok(Claim::Fresh);
-    }
-    let stored: StoredKey =
-        diesel::sql_query("SELECT event_id, seats, booking_id FROM idempotency_keys WHERE user_id = $1 AND key = $2")
-            .bind::<BigInt, _>(request.user_id.get())
-            .bind::<Text, _>(key.as_str())
-            .get_result(conn)
-            .await?;
-    if stored.event_id != request.event_id.get() || seats(stored.seats).ok() != Some(request.seats) {
-        return Err(TxError::Domain(BookError::IdempotencyMismatch));
-    }
-    let booking = stored.booking_id.ok_or_else(|| {
-        store_failure(StoreError::Unknown(anyhow::anyhow!("committed idempotency key without booking")))
-    })?;
-    let row = fetch(conn, id(booking, BookingId::new).map_err(store_failure)?).await?;
-    let booking = Booking::try_from(row).map_err(store_failure)?;
-    Ok(Claim::Replay(booking.as_first_confirmed()))
-}
 
 async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
     diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
@@ -84,66 +23,17 @@ async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResu
         .await
 }
 
-/// A foreign key that failed: the user's account is gone, or the event is.
-fn missing_parent(error: Error) -> TxError<BookError> {
-    match &error {
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
-            if info.constraint_name().is_some_and(|c| c.contains("user_id")) {
-                TxError::Domain(BookError::UnknownUser)
-            } else {
-                TxError::Domain(BookError::EventNotFound)
-            }
-        }
-        _ => TxError::Db(error),
-    }
-}
-
-/// One booking in the caller's transaction: claim the idempotency key if any, lock the
-/// event, decide with the rule, write the booking and the seat count.
-pub(super) async fn book_one(
-    conn: &mut AsyncPgConnection,
-    request: BookingRequest,
-) -> Result<BookOutcome, TxError<BookError>> {
-    if let Some(key) = &request.idempotency_key
-        && let Claim::Replay(booking) = claim_key(conn, &request, key).await?
-    {
-        return Ok(BookOutcome { booking, replayed: true });
-    }
-    let locked = lock_event(conn, request.event_id, Some(request.user_id))
-        .await?
-        .ok_or(TxError::Domain(BookError::EventNotFound))?;
-    let after = locked.inventory.book(request.seats, locked.holding).map_err(TxError::Domain)?;
-    let row: BookingRow = diesel::sql_query(format!(
-        "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1) \
-             INSERT INTO bookings (event_id, user_id, seats, source) VALUES ($1, $2, $3, 'direct') \
-             RETURNING {BOOKING_COLUMNS}"
-    ))
-    .bind::<BigInt, _>(request.event_id.get())
-    .bind::<BigInt, _>(request.user_id.get())
-    .bind::<Integer, _>(seat_count(request.seats.get()))
-    .bind::<Integer, _>(seat_count(after.booked()))
-    .get_result(conn)
-    .await
-    .map_err(missing_parent)?;
-    if let Some(key) = &request.idempotency_key {
-        diesel::sql_query("UPDATE idempotency_keys SET booking_id = $3 WHERE user_id = $1 AND key = $2")
-            .bind::<BigInt, _>(request.user_id.get())
-            .bind::<Text, _>(key.as_str())
-            .bind::<BigInt, _>(row.id)
-            .execute(conn)
-            .await?;
-    }
-    let booking = Booking::try_from(row).map_err(store_failure)?;
-    Ok(BookOutcome { booking, replayed: false })
-}
-
 impl BookingRepository for PgStore {
     #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
-        if let (Some(batches), None) = (&self.batches, &request.idempotency_key) {
+        if let Some(batches) = &self.batches {
             return self.book_batched(batches, request).await;
         }
-        self.write(move |conn| Box::pin(book_one(conn, request))).await
+        let event = request.event_id;
+        let answers = self.write(move |conn| Box::pin(decide(conn, event, vec![request]))).await?;
+        answers.into_iter().next().unwrap_or_else(|| {
+            Err(BookError::Store(StoreError::Unknown(anyhow::anyhow!("a booking transaction gave no answer"))))
+        })
     }
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {

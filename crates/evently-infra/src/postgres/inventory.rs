@@ -16,7 +16,7 @@ use super::notifications::write_notices;
 use super::rows::{id, seats, unsigned};
 use super::users::not_found_as_none;
 
-/// An event row held under `FOR UPDATE`, as the rules see it.
+/// An event row held under its row lock, as the rules see it.
 pub(super) struct Locked {
     pub name: String,
     pub inventory: Inventory,
@@ -75,10 +75,12 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     into_locked(row.ok_or(diesel::result::Error::NotFound), holding)
 }
 
-/// `SELECT ... FOR UPDATE` of an event's row.
+/// `SELECT ... FOR NO KEY UPDATE` of an event's row: seat-changing transactions of one
+/// event take turns, while rows that merely reference the event (bookings, keys) can be
+/// inserted without waiting for it.
 pub(super) fn lock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
     diesel::sql_query(
-        "SELECT name, capacity, booked_seats, max_seats_per_booking, status FROM events WHERE id = $1 FOR UPDATE",
+        "SELECT name, capacity, booked_seats, max_seats_per_booking, status FROM events WHERE id = $1 FOR NO KEY UPDATE",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
@@ -175,7 +177,8 @@ pub(super) async fn settle<E: From<StoreError>>(
     for entry in promoted {
         let booking: NewId = diesel::sql_query(
             "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source) VALUES ($1, $2, $3, 'waitlist') RETURNING id) \
-             UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) WHERE id = $4 RETURNING booking_id AS id",
+             UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) \
+             WHERE id = $4 AND status = 'waiting' RETURNING booking_id AS id",
         )
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(entry.user.get())

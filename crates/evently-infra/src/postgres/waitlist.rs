@@ -60,21 +60,26 @@ impl WaitlistRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(event.id = %event))]
     async fn leave_waitlist(&self, event: EventId, user: UserId) -> Result<(), LeaveWaitlistError> {
-        // No event lock needed: leaving frees no seats, and a promotion racing with this
-        // holds the entry's row lock, after which the status no longer matches.
-        let mut conn = self.conn().await?;
-        let left = diesel::sql_query(
-            "UPDATE waitlist_entries SET status = 'left' WHERE event_id = $1 AND user_id = $2 AND status = 'waiting'",
-        )
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(user.get())
-        .execute(&mut conn)
+        // Under the event's lock, like every promotion: once this commits, no transaction
+        // that freed seats can still be holding the entry in the queue it loaded.
+        self.write(move |conn| {
+            Box::pin(async move {
+                lock_event(conn, event, None).await?.ok_or(TxError::Domain(LeaveWaitlistError::NotWaiting))?;
+                let left = diesel::sql_query(
+                    "UPDATE waitlist_entries SET status = 'left' \
+                     WHERE event_id = $1 AND user_id = $2 AND status = 'waiting'",
+                )
+                .bind::<BigInt, _>(event.get())
+                .bind::<BigInt, _>(user.get())
+                .execute(conn)
+                .await?;
+                if left == 0 {
+                    return Err(TxError::Domain(LeaveWaitlistError::NotWaiting));
+                }
+                Ok(())
+            })
+        })
         .await
-        .map_err(classify)?;
-        if left == 0 {
-            return Err(LeaveWaitlistError::NotWaiting);
-        }
-        Ok(())
     }
 
     async fn find_standing(&self, event: EventId, user: UserId) -> Result<Option<QueueStanding>, StoreError> {

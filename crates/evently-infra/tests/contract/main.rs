@@ -71,6 +71,7 @@ contract! {
     waitlists::waiting_users_cannot_book_directly,
     stampede::a_thousand_concurrent_bookings_never_oversell,
     stampede::concurrent_duplicates_of_one_key_book_once,
+    stampede::keyed_and_repeated_bookings_of_a_hot_event_book_once,
     stampede::concurrent_requests_of_one_user_book_once,
     stampede::racing_joins_and_bookings_of_one_user_hold_one_place,
     stampede::churn_keeps_every_invariant,

@@ -170,3 +170,35 @@ pub async fn racing_joins_and_bookings_of_one_user_hold_one_place<S: Store>(stor
     assert_eq!(joined, 1, "one waiting entry");
     assert_eq!(store.list_queue(id, PageRequest::default()).await.unwrap().total, 1);
 }
+
+/// A hot event booked by clients that send an `Idempotency-Key` with every request and
+/// repeat each request at once (as a client retrying after a timeout does): no deadlock
+/// or store error, no oversell, one booking per key, duplicates answered alike.
+pub async fn keyed_and_repeated_bookings_of_a_hot_event_book_once<S: Store>(store: S) {
+    let users = users(&store, 400).await;
+    let id = event(&store, 100).await;
+    let attempts: Vec<_> = users
+        .iter()
+        .flat_map(|user| [*user, *user])
+        .map(|user| {
+            let store = store.clone();
+            tokio::spawn(async move { (user, store.book(keyed(id, user, 1, &format!("key-{user}"))).await) })
+        })
+        .collect();
+    let mut answers: std::collections::HashMap<UserId, Vec<Option<i64>>> = std::collections::HashMap::new();
+    for attempt in attempts {
+        let (user, answer) = attempt.await.unwrap();
+        let booked = match answer {
+            Ok(outcome) => Some(outcome.booking.id.get()),
+            Err(BookError::SoldOut { available: 0 }) => None,
+            Err(other) => panic!("unexpected answer: {other:?}"),
+        };
+        answers.entry(user).or_default().push(booked);
+    }
+    for (user, pair) in &answers {
+        assert_eq!(pair[0], pair[1], "the two copies of {user}'s request were answered differently");
+    }
+    assert_eq!(answers.values().filter(|pair| pair[0].is_some()).count(), 100);
+    assert_eq!(reload(&store, id).await.booked_seats, 100);
+    assert_eq!(confirmed_seats(&store, id, &users).await, 100);
+}

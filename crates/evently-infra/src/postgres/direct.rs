@@ -1,0 +1,148 @@
+//! The direct-booking transaction: lock the event, read what the requesting users hold,
+//! claim their idempotency keys, apply the rule to each request in arrival order and
+//! write every accepted booking at once. A lone request is a batch of one.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, Holding};
+use evently_domain::{EventId, StoreError};
+
+use super::error::TxError;
+use super::inventory::{LockedRow, into_locked, lock_query, seat_count, store_failure};
+use super::keys::{self, Claim};
+use super::rows::{BOOKING_COLUMNS, BookingRow};
+
+/// One answer per request of a batch.
+pub(super) type Answers = Vec<Result<BookOutcome, BookError>>;
+
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Integer)]
+    waiting: i32,
+}
+
+/// Decides `requests` for `event` in one transaction on `conn`. Their idempotency keys
+/// must be distinct (the batch queue defers a duplicate to the next transaction).
+pub(super) async fn decide(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    requests: Vec<BookingRequest>,
+) -> Result<Answers, TxError<StoreError>> {
+    let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
+    let held_query = diesel::sql_query(
+        "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \
+         UNION ALL \
+         SELECT user_id, 1 AS waiting FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' AND user_id = ANY($2) \
+         UNION ALL \
+         SELECT id, 2 AS waiting FROM users WHERE id = ANY($2)",
+    )
+    .into_boxed()
+    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(users);
+    // Pipelined: the server reads the holdings after granting the lock, in one round trip.
+    let (row, held) =
+        tokio::join!(lock_query(event).get_result::<LockedRow>(&mut &*conn), held_query.load::<Held>(&mut &*conn));
+    let Some(locked) = into_locked(row, Holding::Nothing)? else {
+        return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
+    };
+    let held = held?;
+    // Rows of kind 2 only say the account exists; 0 and 1 are what it holds.
+    let existing: HashSet<i64> = held.iter().filter(|h| h.waiting == 2).map(|h| h.user_id).collect();
+    let mut holdings: HashMap<i64, Holding> = held
+        .into_iter()
+        .filter(|h| h.waiting != 2)
+        .map(|h| (h.user_id, if h.waiting == 1 { Holding::Waiting } else { Holding::Booked }))
+        .collect();
+    let known: Vec<&BookingRequest> = requests.iter().filter(|r| existing.contains(&r.user_id.get())).collect();
+    let mut claims = keys::claim(conn, event, &known).await?.into_iter();
+    let mut inventory = locked.inventory;
+    // `None`: accepted, the booking still to be written.
+    let mut decisions: Vec<Option<Result<BookOutcome, BookError>>> = Vec::with_capacity(requests.len());
+    // Keys claimed for requests the rule refused: a refusal is not remembered.
+    let mut refused_keys: Vec<(i64, &str)> = Vec::new();
+    for request in &requests {
+        if !existing.contains(&request.user_id.get()) {
+            decisions.push(Some(Err(BookError::UnknownUser)));
+            continue;
+        }
+        if let Some(Claim::Answered(answer)) = claims.next() {
+            decisions.push(Some(answer));
+            continue;
+        }
+        let key = request.idempotency_key.as_ref().map(|k| (request.user_id.get(), k.as_str()));
+        let holding = holdings.get(&request.user_id.get()).copied().unwrap_or(Holding::Nothing);
+        match inventory.book(request.seats, holding) {
+            Ok(after) => {
+                inventory = after;
+                holdings.insert(request.user_id.get(), Holding::Booked);
+                decisions.push(None);
+            }
+            Err(refused) => {
+                refused_keys.extend(key);
+                decisions.push(Some(Err(refused)));
+            }
+        }
+    }
+    let accepted: Vec<&BookingRequest> =
+        requests.iter().zip(&decisions).filter(|(_, d)| d.is_none()).map(|(r, _)| r).collect();
+    let mut made: HashMap<i64, Booking> = HashMap::new();
+    if !accepted.is_empty() || !refused_keys.is_empty() {
+        for row in write(conn, event, inventory.booked(), &accepted, &refused_keys).await? {
+            let booking = Booking::try_from(row).map_err(store_failure)?;
+            made.insert(booking.user_id.get(), booking);
+        }
+    }
+    Ok(requests
+        .iter()
+        .zip(decisions)
+        .map(|(request, decision)| match decision {
+            Some(answer) => answer,
+            None => {
+                made.remove(&request.user_id.get()).map(|booking| BookOutcome { booking, replayed: false }).ok_or_else(
+                    || BookError::Store(StoreError::Unknown(anyhow::anyhow!("accepted booking was not inserted"))),
+                )
+            }
+        })
+        .collect())
+}
+
+/// One statement: the event's new seat count, the accepted bookings (one per user), each
+/// linked to its request's idempotency key, and the keys of refused requests forgotten.
+async fn write(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    booked: u32,
+    accepted: &[&BookingRequest],
+    refused_keys: &[(i64, &str)],
+) -> diesel::QueryResult<Vec<BookingRow>> {
+    let users: Vec<i64> = accepted.iter().map(|r| r.user_id.get()).collect();
+    let seats: Vec<i32> = accepted.iter().map(|r| seat_count(r.seats.get())).collect();
+    let keys: Vec<Option<&str>> = accepted.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
+    let (forget_users, forget_keys): (Vec<i64>, Vec<&str>) = refused_keys.iter().copied().unzip();
+    diesel::sql_query(format!(
+        "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1 AND booked_seats <> $4), \
+         b AS (INSERT INTO bookings (event_id, user_id, seats, source) \
+               SELECT $1, u, s, 'direct' FROM unnest($2::bigint[], $3::int[]) AS t(u, s) \
+               RETURNING {BOOKING_COLUMNS}), \
+         k AS (UPDATE idempotency_keys i SET booking_id = b.id \
+               FROM b JOIN unnest($2::bigint[], $5::text[]) AS t(u, key) ON t.u = b.user_id \
+               WHERE i.user_id = t.u AND i.key = t.key), \
+         f AS (DELETE FROM idempotency_keys \
+               WHERE (user_id, key) IN (SELECT * FROM unnest($6::bigint[], $7::text[]))) \
+         SELECT {BOOKING_COLUMNS} FROM b"
+    ))
+    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(&users)
+    .bind::<Array<Integer>, _>(&seats)
+    .bind::<Integer, _>(seat_count(booked))
+    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Array<BigInt>, _>(&forget_users)
+    .bind::<Array<Text>, _>(&forget_keys)
+    .load(conn)
+    .await
+}

@@ -1,0 +1,114 @@
+//! Idempotency keys of booking requests. A key is claimed inside the booking's own
+//! transaction, after the event's row lock: keyed bookings queue on that lock like any
+//! other (and share its group commit), so two of them can never deadlock on the key row.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest};
+use evently_domain::{EventId, StoreError};
+
+use super::error::TxError;
+use super::inventory::{seat_count, store_failure};
+use super::rows::{BookingRow, seats};
+
+/// How long an idempotency key answers replays.
+pub(super) const KEY_TTL: &str = "24 hours";
+
+/// What claiming a request's key decided.
+pub(super) enum Claim {
+    /// No key, or a key seen for the first time: the rules decide the request.
+    Decide,
+    /// The key answered already: the first booking replayed, or a mismatch.
+    Answered(Result<BookOutcome, BookError>),
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Text)]
+    key: String,
+}
+
+#[derive(QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = BigInt)]
+    key_user_id: i64,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    key_event_id: i64,
+    #[diesel(sql_type = Integer)]
+    key_seats: i32,
+    #[diesel(embed)]
+    booking: BookingRow,
+}
+
+/// Claims the keys of `requests` for `event`, whose row the caller has locked. Keys must
+/// be distinct and their users must exist. A fresh key is inserted (in key order, so
+/// that transactions claiming overlapping keys of one user cannot deadlock); a key that
+/// answered within [`KEY_TTL`] replays its booking or refuses a different request. One
+/// round trip when every key is fresh, two otherwise.
+pub(super) async fn claim<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    requests: &[&BookingRequest],
+) -> Result<Vec<Claim>, TxError<E>> {
+    let keyed: Vec<(i64, &str, i32)> = requests
+        .iter()
+        .filter_map(|r| r.idempotency_key.as_ref().map(|k| (r.user_id.get(), k.as_str(), seat_count(r.seats.get()))))
+        .collect();
+    if keyed.is_empty() {
+        return Ok(requests.iter().map(|_| Claim::Decide).collect());
+    }
+    let users: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+    let keys: Vec<&str> = keyed.iter().map(|k| k.1).collect();
+    let counts: Vec<i32> = keyed.iter().map(|k| k.2).collect();
+    let fresh: Vec<Claimed> = diesel::sql_query(format!(
+        "INSERT INTO idempotency_keys (user_id, key, event_id, seats) \
+         SELECT u, k, $3, s FROM unnest($1::bigint[], $2::text[], $4::int[]) AS t(u, k, s) ORDER BY u, k \
+         ON CONFLICT (user_id, key) DO UPDATE \
+           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, booking_id = NULL, created_at = now() \
+           WHERE idempotency_keys.created_at < now() - interval '{KEY_TTL}' \
+         RETURNING user_id, key"
+    ))
+    .bind::<Array<BigInt>, _>(&users)
+    .bind::<Array<Text>, _>(&keys)
+    .bind::<BigInt, _>(event.get())
+    .bind::<Array<Integer>, _>(&counts)
+    .load(conn)
+    .await?;
+    let mut stored: Vec<Stored> = Vec::new();
+    if fresh.len() < keyed.len() {
+        stored = diesel::sql_query(
+            "SELECT k.user_id AS key_user_id, k.key, k.event_id AS key_event_id, k.seats AS key_seats, \
+               b.id, b.event_id, b.user_id, b.seats, b.status, b.source, b.created_at, b.cancelled_at \
+             FROM idempotency_keys k JOIN bookings b ON b.id = k.booking_id \
+             WHERE (k.user_id, k.key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
+        )
+        .bind::<Array<BigInt>, _>(&users)
+        .bind::<Array<Text>, _>(&keys)
+        .load(conn)
+        .await?;
+    }
+    requests
+        .iter()
+        .map(move |request| {
+            let Some(key) = &request.idempotency_key else { return Ok(Claim::Decide) };
+            let user = request.user_id.get();
+            if fresh.iter().any(|c| c.user_id == user && c.key == key.as_str()) {
+                return Ok(Claim::Decide);
+            }
+            let at = stored.iter().position(|s| s.key_user_id == user && s.key == key.as_str()).ok_or_else(|| {
+                store_failure(StoreError::Unknown(anyhow::anyhow!("an idempotency key answered without a booking")))
+            })?;
+            let earlier = stored.swap_remove(at);
+            if earlier.key_event_id != event.get() || seats(earlier.key_seats).ok() != Some(request.seats) {
+                return Ok(Claim::Answered(Err(BookError::IdempotencyMismatch)));
+            }
+            let booking = Booking::try_from(earlier.booking).map_err(store_failure)?;
+            Ok(Claim::Answered(Ok(BookOutcome { booking: booking.as_first_confirmed(), replayed: true })))
+        })
+        .collect()
+}
