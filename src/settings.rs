@@ -36,10 +36,14 @@ pub struct Settings {
     /// `EVENTLY_GROUP_COMMIT`: whether concurrent bookings of one event share a
     /// transaction (`true` by default; `false` runs one transaction per booking).
     pub group_commit: bool,
-    /// `EVENTLY_JWT_SECRET`: required with a database, random per process otherwise.
+    /// `EVENTLY_JWT_SECRET`: required with a database, random per process otherwise; at
+    /// least 32 bytes.
     pub jwt_secret: Option<SecretString>,
     /// `EVENTLY_ADMIN_EMAIL` and `EVENTLY_ADMIN_PASSWORD`: an admin to ensure at start-up.
     pub admin: Option<(String, SecretString)>,
+    /// `EVENTLY_ADMIN_PROMOTE_EXISTING`: whether an existing non-admin account with the
+    /// admin's email is raised to admin (`false`: the server refuses to start).
+    pub admin_promote_existing: bool,
     /// `EVENTLY_ARGON2_MEMORY_KIB` and `EVENTLY_ARGON2_ITERATIONS`.
     pub hash_cost: HashCost,
     /// `EVENTLY_AUTH_RATE_PER_MIN`: login/register attempts per IP per minute; 0 = off.
@@ -119,6 +123,7 @@ impl Settings {
             db_statement_timeout: Duration::from_millis(parsed("EVENTLY_DB_STATEMENT_TIMEOUT_MS", 5_000)?),
             jwt_secret,
             admin,
+            admin_promote_existing: parsed("EVENTLY_ADMIN_PROMOTE_EXISTING", false)?,
             hash_cost: HashCost {
                 memory_kib: parsed("EVENTLY_ARGON2_MEMORY_KIB", default_cost.memory_kib)?,
                 iterations: parsed("EVENTLY_ARGON2_ITERATIONS", default_cost.iterations)?,

@@ -13,7 +13,7 @@ use evently_api::{
     problem_handlers,
 };
 use evently_domain::booking::BookingRepository as _;
-use evently_domain::user::{Email, Password, UserName};
+use evently_domain::user::{Email, EnsureAdminError, ExistingAccount, Password, UserName};
 use evently_infra::{
     AnyCache, AnyStore, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings,
 };
@@ -61,7 +61,7 @@ impl Application {
             Some(secret) => secret.clone(),
             None => random_secret()?,
         };
-        let tokens = TokenKeys::new(&secret);
+        let tokens = TokenKeys::new(&secret)?;
         let cache = open_cache(&settings)?;
         let metrics = Metrics::new()?;
         let parts = Parts::<Adapters> {
@@ -77,7 +77,17 @@ impl Application {
             let email = Email::new(email).context("EVENTLY_ADMIN_EMAIL is not a valid email")?;
             let password = Password::new(password.expose_secret()).context("EVENTLY_ADMIN_PASSWORD is too short")?;
             let name = UserName::new("Administrator")?;
-            let admin = state.accounts.ensure_admin(name, email, password).await.context("cannot ensure the admin")?;
+            let existing =
+                if settings.admin_promote_existing { ExistingAccount::Promote } else { ExistingAccount::Refuse };
+            let admin = match state.accounts.ensure_admin(name, email, password, existing).await {
+                Ok(admin) => admin,
+                Err(EnsureAdminError::TakenByUser) => anyhow::bail!(
+                    "EVENTLY_ADMIN_EMAIL belongs to an account that is not an admin; refusing to raise it \
+                     (whoever registered the address first would become admin). Set \
+                     EVENTLY_ADMIN_PROMOTE_EXISTING=true if that account is yours"
+                ),
+                Err(e) => return Err(anyhow::Error::new(e).context("cannot ensure the admin")),
+            };
             tracing::info!(user.id = %admin.id, "bootstrap admin is in place");
         }
         let metrics = web::Data::new(metrics);

@@ -11,6 +11,7 @@ on_both_stores!(
     tokens_are_required_and_checked,
     admins_list_users_and_change_roles,
     demoted_admins_lose_admin_rights_at_once,
+    the_last_admin_cannot_be_demoted,
 );
 
 async fn registration_normalises_email_and_hides_the_password(app: TestApp) {
@@ -145,9 +146,75 @@ async fn tokens_of_deleted_accounts_stop_working() {
     let event = app.event(5).await;
     let (id, token) = app.user("gone@example.org").await;
     crate::helpers::execute(&url, &format!("DELETE FROM users WHERE id = {id}")).await;
-    problem(app.get("/api/v1/users/me", Some(&token)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    for path in
+        ["/api/v1/users/me", "/api/v1/users/me/bookings", "/api/v1/users/me/waitlist", "/api/v1/users/me/notifications"]
+    {
+        problem(app.get(path, Some(&token)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
     problem(app.book(event, &token, 1).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let join = app.post(&format!("/api/v1/events/{event}/waitlist"), Some(&token), json!({})).await;
     problem(join, StatusCode::CONFLICT, "event_not_full").await;
     assert_eq!(app.event_json(event).await["booked_seats"], 0);
+}
+
+async fn the_last_admin_cannot_be_demoted(app: TestApp) {
+    let me: Value = app.get("/api/v1/users/me", Some(&app.admin_token)).await.json().await.unwrap();
+    let own = format!("/api/v1/admin/users/{}", me["id"]);
+    let demote = json!({"role": "user"});
+    problem(
+        app.send(Method::PATCH, &own, Some(&app.admin_token), demote.clone()).await,
+        StatusCode::CONFLICT,
+        "last_admin",
+    )
+    .await;
+    // Two admins demoting each other at once leave one of them.
+    let other = app.register("second@example.org").await;
+    let other_path = format!("/api/v1/admin/users/{other}");
+    app.send(Method::PATCH, &other_path, Some(&app.admin_token), json!({"role": "admin"})).await;
+    let other_token = app.login("second@example.org", "password123").await;
+    let (first, second) = tokio::join!(
+        app.send(Method::PATCH, &other_path, Some(&app.admin_token), demote.clone()),
+        app.send(Method::PATCH, &own, Some(&other_token), demote.clone()),
+    );
+    // The second is refused: `last_admin`, or `forbidden` when its actor was demoted first.
+    let mut statuses = [first.status(), second.status()];
+    statuses.sort();
+    assert!(matches!(statuses, [StatusCode::OK, StatusCode::FORBIDDEN | StatusCode::CONFLICT]), "{statuses:?}");
+    let admins: Value = app.get("/api/v1/admin/users", Some(&app.admin_token)).await.json().await.unwrap();
+    let admins: Value = if admins["items"].is_array() {
+        admins
+    } else {
+        app.get("/api/v1/admin/users", Some(&other_token)).await.json().await.unwrap()
+    };
+    let count = admins["items"].as_array().unwrap().iter().filter(|u| u["role"] == "admin").count();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bootstrap_admin_never_takes_over_a_registered_account() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    let id = app.register("boss@example.org").await;
+    let mut takeover = settings(Some(&url));
+    takeover.admin = Some(("boss@example.org".into(), secrecy::SecretString::from("another password")));
+    let refused = evently::Application::build(takeover.clone()).await;
+    let message = format!("{:#}", refused.err().unwrap());
+    assert!(message.contains("EVENTLY_ADMIN_PROMOTE_EXISTING"), "{message}");
+    let user: Value = app.get("/api/v1/admin/users?limit=100", Some(&app.admin_token)).await.json().await.unwrap();
+    let boss = user["items"].as_array().unwrap().iter().find(|u| u["id"] == id).unwrap().clone();
+    assert_eq!(boss["role"], "user", "nothing changed");
+    takeover.admin_promote_existing = true;
+    evently::Application::build(takeover).await.unwrap();
+    let token = app.login("boss@example.org", "password123").await;
+    assert_eq!(app.get("/api/v1/admin/users", Some(&token)).await.status(), StatusCode::OK, "promoted on request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weak_jwt_secrets_refuse_to_start() {
+    for weak in ["short", "change-me-to-32-random-bytes", "change-me-to-32-random-bytes-of-entropy-please"] {
+        let mut weak_settings = settings(None);
+        weak_settings.jwt_secret = Some(secrecy::SecretString::from(weak));
+        let refused = evently::Application::build(weak_settings).await;
+        assert!(refused.is_err(), "{weak} was accepted");
+    }
 }

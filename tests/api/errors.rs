@@ -140,3 +140,84 @@ async fn error_answers_keep_the_connection_open() {
         assert!(!closing, "{head} answered {status} and closed the connection");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_must_be_json_objects() {
+    let app = TestApp::memory().await;
+    let event = app.event(5).await;
+    let (_, user) = app.user("fan@example.org").await;
+    let path = format!("/api/v1/events/{event}/bookings");
+    for body in ["[2]", "2", "\"seats\"", "null", "[{\"seats\": 2}]"] {
+        let answer = app.request(Method::POST, &path, Some(&user)).body(body).send().await.unwrap();
+        problem(answer, StatusCode::BAD_REQUEST, "bad_request").await;
+    }
+    assert_eq!(app.event_json(event).await["booked_seats"], 0, "nothing was booked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instants_outside_years_1_to_9999_are_refused() {
+    let app = TestApp::memory().await;
+    let token = Some(app.admin_token.as_str());
+    for starts_at in ["9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00", "+10000-01-01T00:00:00Z"] {
+        let body = serde_json::json!({"name": "N", "venue": "V", "starts_at": starts_at, "capacity": 5});
+        let refused = app.post("/api/v1/events", token, body).await;
+        problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+    let query = "/api/v1/events?from=9999-12-31T23:30:00-01:00";
+    problem(app.get(query, None).await, StatusCode::BAD_REQUEST, "bad_request").await;
+    let listed: serde_json::Value = app.get("/api/v1/events?status=all", None).await.json().await.unwrap();
+    assert_eq!(listed["total"], 0, "nothing was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_need_a_visible_character() {
+    let app = TestApp::memory().await;
+    let token = Some(app.admin_token.as_str());
+    for name in ["\u{200B}\u{200D}", "\u{202E}\u{2066}\u{2069}", "\u{FEFF}", "\u{3164}"] {
+        let body = serde_json::json!({"name": name, "venue": "V", "starts_at": "2027-01-01T00:00:00Z", "capacity": 5});
+        let refused = app.post("/api/v1/events", token, body).await;
+        problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let body = serde_json::json!({"name": name, "email": "ghost@example.org", "password": "password123"});
+        let refused = app.post("/api/v1/auth/register", None, body).await;
+        problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_trickling_in_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = TestApp::memory().await;
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    let head = "POST /api/v1/auth/login HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let trickle = async {
+        for _ in 0..30 {
+            if stream.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(12), trickle).await.ok();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server closes the connection");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(17));
+    assert_eq!(app.get("/health", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_methods_share_one_metrics_label() {
+    let app = TestApp::memory().await;
+    for n in 0..50 {
+        let method = Method::from_bytes(format!("M{n}X").as_bytes()).unwrap();
+        app.request(method, "/api/v1/events", None).send().await.unwrap();
+    }
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(!metrics.contains("M7X"), "a client-chosen method became a label");
+    assert!(metrics.contains("method=\"other\""));
+}

@@ -109,10 +109,14 @@ async fn pool_exhaustion_queues_briefly_then_503_while_health_answers() {
     small.db_pool_size = 2;
     small.db_acquire_timeout = Duration::from_millis(300);
     small.db_statement_timeout = Duration::from_secs(3);
-    let app = TestApp::with(small, Some(db)).await;
-    let (a, b) = (app.event(10).await, app.event(10).await);
-    let tokens = tokens(&app.client, &app.base, "fan", 40).await;
-    let (_, reader) = app.user("reader@example.org").await;
+    // Set-up goes through an instance with the default pool: a pool of two with a short
+    // acquire timeout is what is under test, not a way to register users on a busy machine.
+    let setup = TestApp::with(settings(Some(&url)), Some(db)).await;
+    let (a, b) = (setup.event(10).await, setup.event(10).await);
+    let tokens = tokens(&setup.client, &setup.base, "fan", 40).await;
+    let (_, reader) = setup.user("reader@example.org").await;
+    let (base, client) = crate::helpers::start(small).await;
+    let app = TestApp { base, client, admin_token: setup.admin_token.clone(), db: None };
     let mut holder = hold_locks(&url, &[a, b]).await;
     // Both pooled connections end up waiting on the held rows...
     let bookings: Vec<_> = tokens

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const ADMIN_PASSWORD: &str = "admin password";
-pub const JWT_SECRET: &str = "end-to-end test secret";
+pub const JWT_SECRET: &str = "end-to-end test secret, 32 bytes or more";
 
 /// Settings for a test server on a free port, with cheap password hashing.
 pub fn settings(database_url: Option<&str>) -> Settings {
@@ -32,6 +32,7 @@ pub fn settings(database_url: Option<&str>) -> Settings {
         db_statement_timeout: Duration::from_secs(5),
         jwt_secret: Some(SecretString::from(JWT_SECRET)),
         admin: Some((ADMIN_EMAIL.to_owned(), SecretString::from(ADMIN_PASSWORD))),
+        admin_promote_existing: false,
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         auth_rate_per_min: 0,
     }

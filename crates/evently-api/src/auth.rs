@@ -29,6 +29,20 @@ struct Claims {
     exp: i64,
 }
 
+/// The shortest HS256 secret accepted, in bytes (RFC 7518 §3.2: at least the hash's size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Why a JWT secret was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WeakSecret {
+    /// Fewer than [`MIN_SECRET_BYTES`] bytes.
+    #[error("EVENTLY_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)")]
+    TooShort,
+    /// A placeholder from the documentation or the deployment examples.
+    #[error("EVENTLY_JWT_SECRET is a documented placeholder; generate a random one (e.g. `openssl rand -hex 32`)")]
+    Placeholder,
+}
+
 /// The HS256 keys made from `EVENTLY_JWT_SECRET`.
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -45,12 +59,21 @@ impl std::fmt::Debug for TokenKeys {
 
 impl TokenKeys {
     /// Keys for a secret. Only HS256 is accepted; `exp` and `sub` are required.
-    pub fn new(secret: &SecretString) -> Self {
+    ///
+    /// # Errors
+    /// [`WeakSecret`] for a secret under [`MIN_SECRET_BYTES`] or a known placeholder.
+    pub fn new(secret: &SecretString) -> Result<Self, WeakSecret> {
         let bytes = secret.expose_secret().as_bytes();
+        if bytes.len() < MIN_SECRET_BYTES {
+            return Err(WeakSecret::TooShort);
+        }
+        if secret.expose_secret().to_ascii_lowercase().contains("change-me") {
+            return Err(WeakSecret::Placeholder);
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_SECS;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation }
+        Ok(Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation })
     }
 
     /// A token for `user`, valid for [`TOKEN_TTL`].
@@ -112,7 +135,7 @@ mod tests {
     use super::*;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(&SecretString::from("a test secret that is long enough"))
+        TokenKeys::new(&SecretString::from("a test secret that is long enough to sign")).unwrap()
     }
 
     fn user() -> User {
@@ -123,6 +146,15 @@ mod tests {
             role: Role::Admin,
             created_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn short_and_placeholder_secrets_are_refused() {
+        let short = TokenKeys::new(&SecretString::from("x".repeat(MIN_SECRET_BYTES - 1)));
+        assert_eq!(short.err(), Some(WeakSecret::TooShort));
+        let example = TokenKeys::new(&SecretString::from("change-me-to-32-random-bytes-of-randomness"));
+        assert_eq!(example.err(), Some(WeakSecret::Placeholder));
+        assert!(TokenKeys::new(&SecretString::from("x".repeat(MIN_SECRET_BYTES))).is_ok());
     }
 
     #[test]
@@ -147,7 +179,7 @@ mod tests {
     #[test]
     fn other_secrets_algorithms_and_expired_tokens_are_refused() {
         let keys = keys();
-        let other = TokenKeys::new(&SecretString::from("another secret"));
+        let other = TokenKeys::new(&SecretString::from("another secret, just as long as the first")).unwrap();
         assert!(matches!(keys.verify(&other.issue(&user()).unwrap()), Err(ApiError::Unauthorized)));
         let now = Utc::now().timestamp();
         let claims = Claims { sub: "7".into(), role: "admin".into(), iat: now - 100, exp: now - 60 };

@@ -4,9 +4,11 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, ResponseError as _};
@@ -16,15 +18,20 @@ use serde::de::{DeserializeOwned, Deserializer};
 
 use crate::error::ApiError;
 
+/// The longest a client may take to send a request's body; a slower one is answered
+/// `408` and its connection closed, so a trickle of bytes cannot hold a worker's slot.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Bytes past [`crate::BODY_LIMIT`] read and thrown away so that a `413` can keep the
 /// connection; a longer body is answered `413` and the connection closed.
 const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Middleware that reads each request's body in full before routing (up to
 /// [`crate::BODY_LIMIT`]; beyond it `413`, after reading and discarding up to 1 MiB
-/// more). A request refused before its handler reads the body (`401`, `403`, `404`,
-/// `429`...) then leaves no unread bytes on the connection, and the client keeps it:
-/// actix-web closes a connection whose request body was left unread.
+/// more; `408` when it takes longer than 10 s to arrive). A request refused before its
+/// handler reads the body (`401`, `403`, `404`, `429`...) then leaves no unread bytes on
+/// the connection, and the client keeps it: actix-web closes a connection whose request
+/// body was left unread.
 ///
 /// # Errors
 /// Those of the services it wraps.
@@ -33,28 +40,32 @@ pub async fn read_whole_body(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    let mut excess = 0_usize;
-    while let Some(chunk) = payload.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                let problem = ApiError::BadRequest(format!("cannot read the body: {e}")).error_response();
-                return Ok(req.into_response(problem).map_into_right_body());
-            }
-        };
-        if excess == 0 && body.len() + chunk.len() <= crate::BODY_LIMIT {
-            body.extend_from_slice(&chunk);
-        } else {
-            excess += chunk.len();
-            if excess > DRAIN_LIMIT {
-                break;
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT, async {
+        let mut body = BytesMut::new();
+        let mut excess = 0_usize;
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+            if excess == 0 && body.len() + chunk.len() <= crate::BODY_LIMIT {
+                body.extend_from_slice(&chunk);
+            } else {
+                excess += chunk.len();
+                if excess > DRAIN_LIMIT {
+                    break;
+                }
             }
         }
-    }
-    if excess > 0 {
-        return Ok(req.into_response(ApiError::PayloadTooLarge.error_response()).map_into_right_body());
-    }
+        if excess > 0 { Err(ApiError::PayloadTooLarge) } else { Ok(body) }
+    });
+    let body = match read.await.unwrap_or(Err(ApiError::RequestTimeout)) {
+        Ok(body) => body,
+        Err(refused) => {
+            let mut problem = refused.error_response();
+            if matches!(refused, ApiError::RequestTimeout) {
+                problem.head_mut().set_connection_type(ConnectionType::Close);
+            }
+            return Ok(req.into_response(problem).map_into_right_body());
+        }
+    };
     req.set_payload(Payload::from(body.freeze()));
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
@@ -63,7 +74,8 @@ pub async fn read_whole_body(
 /// but parsed only when the handler asks, so that the checks a handler makes first
 /// (admin rights, rate limits) answer before a malformed body does. An empty body reads
 /// as `{}` (so bodies whose fields are all optional may be left out); anything
-/// unparsable is `400 bad_request`.
+/// unparsable, or JSON other than an object (serde would read `[2]` as a struct's
+/// fields by position), is `400 bad_request`.
 #[derive(Debug)]
 pub struct JsonBody<T> {
     bytes: Bytes,
@@ -76,7 +88,12 @@ impl<T: DeserializeOwned> JsonBody<T> {
     /// # Errors
     /// [`ApiError::BadRequest`] when it is not JSON of the expected shape.
     pub fn parse(&self) -> Result<T, ApiError> {
-        let text: &[u8] = if self.bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &self.bytes };
+        let first = self.bytes.iter().find(|b| !b.is_ascii_whitespace());
+        let text: &[u8] = match first {
+            None => b"{}",
+            Some(b'{') => &self.bytes,
+            Some(_) => return Err(ApiError::BadRequest("the body must be a JSON object".into())),
+        };
         serde_json::from_slice(text).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
     }
 }

@@ -70,6 +70,9 @@ pub enum ApiError {
     /// Body over [`crate::BODY_LIMIT`].
     #[error("the request body is larger than {} bytes", crate::BODY_LIMIT)]
     PayloadTooLarge,
+    /// The body did not arrive in time.
+    #[error("the request body did not arrive within 10 s")]
+    RequestTimeout,
     /// Too many attempts from this client.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited {
@@ -101,6 +104,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::IdempotencyMismatch => "idempotency_mismatch",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -163,6 +167,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Validation(_) | Self::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,7 +14,7 @@ mod rate_limit;
 mod routes;
 mod state;
 
-pub use auth::{TOKEN_TTL, TokenKeys};
+pub use auth::{MIN_SECRET_BYTES, TOKEN_TTL, TokenKeys, WeakSecret};
 pub use backend::Backend;
 pub use body::read_whole_body;
 pub use error::{ApiError, problem_handlers};

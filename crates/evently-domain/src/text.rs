@@ -14,10 +14,25 @@ pub enum TextError {
     /// Contains control characters (other than newlines and tabs where allowed).
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// Made only of characters that show nothing (zero-width, bidi controls, fillers).
+    #[error("must contain a visible character")]
+    Invisible,
 }
 
-/// Trims `raw` and checks it holds `1..=max` characters and no control characters
-/// (`multiline` allows `\n` and `\t`).
+/// Characters that render as nothing: format characters (zero-width spaces and joiners,
+/// bidi marks, embeddings, overrides and isolates, the byte-order mark, the soft hyphen)
+/// and the blank fillers of Hangul and Braille.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+            | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Trims `raw` and checks it holds `1..=max` characters, at least one of them visible,
+/// and no control characters (`multiline` allows `\n` and `\t`).
 ///
 /// # Errors
 /// [`TextError`] naming the first rule broken.
@@ -25,6 +40,9 @@ pub fn clean(raw: &str, max: usize, multiline: bool) -> Result<String, TextError
     let trimmed = clean_optional(raw, max, multiline)?;
     if trimmed.is_empty() {
         return Err(TextError::Empty);
+    }
+    if trimmed.chars().all(is_invisible) {
+        return Err(TextError::Invisible);
     }
     Ok(trimmed)
 }
@@ -93,5 +111,14 @@ mod tests {
         assert_eq!(clean("a\nb", 5, false), Err(TextError::ControlCharacter));
         assert_eq!(clean("a\nb", 5, true), Ok("a\nb".to_owned()));
         assert_eq!(clean_optional("", 5, true), Ok(String::new()));
+    }
+
+    #[test]
+    fn text_of_invisible_characters_only_is_refused() {
+        for invisible in ["\u{200B}", "\u{200B}\u{200D}\u{FEFF}", "\u{202E}\u{2066}", "\u{3164}", "\u{00AD}"] {
+            assert_eq!(clean(invisible, 10, false), Err(TextError::Invisible), "{invisible:?}");
+        }
+        assert_eq!(clean("a\u{200B}", 10, false), Ok("a\u{200B}".to_owned()));
+        assert_eq!(clean("日本", 10, false), Ok("日本".to_owned()));
     }
 }

@@ -10,4 +10,4 @@ pub use models::{
 pub use ports::{CreateUserError, PasswordHasher, SetRoleError, UserRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockPasswordHasher, MockUserRepository};
-pub use service::{AccountService, LoginError, RegisterError};
+pub use service::{AccountService, EnsureAdminError, ExistingAccount, LoginError, RegisterError};

@@ -64,9 +64,7 @@ impl From<Event> for EventDto {
 }
 
 fn starts_at(raw: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ApiError::Validation("starts_at: must be an RFC 3339 timestamp".into()))
+    super::query::utc_instant(raw.trim()).map_err(|e| ApiError::Validation(format!("starts_at: {e}")))
 }
 
 fn capacity(raw: Integer) -> Result<Capacity, ApiError> {

@@ -34,6 +34,9 @@ impl From<SetRoleError> for ApiError {
     fn from(error: SetRoleError) -> Self {
         match error {
             SetRoleError::NotFound => Self::NotFound("no such user"),
+            SetRoleError::LastAdmin => {
+                Self::conflict("last_admin", "the last admin cannot be demoted; make another admin first")
+            }
             SetRoleError::Store(e) => e.into(),
             other => Self::Internal(other.into()),
         }

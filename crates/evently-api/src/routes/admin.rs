@@ -28,7 +28,8 @@ pub async fn list_users<B: Backend>(
     Ok(HttpResponse::Ok().json(PageDto::from_page(users, UserDto::from)))
 }
 
-/// Changes an account's role (admin). Takes effect on the account's next request.
+/// Changes an account's role (admin). Takes effect on the account's next request. The
+/// last admin cannot be demoted (`409 last_admin`), so an instance always has one.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", operation_id = "update_user_role",
     security(("bearer" = [])), params(("id" = i64, Path, description = "The user's id")),
     request_body = RoleBody,
@@ -38,6 +39,7 @@ pub async fn list_users<B: Backend>(
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: demoting the only admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -37,6 +37,8 @@ pub async fn bookings<B: Backend>(
     auth: Authenticated,
     query: web::Query<BookingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // A token outlives a deleted account: answer as for any invalid token.
+    state.actor(&auth).await?;
     let page = page_request(query.limit, query.offset)?;
     let found = state.bookings.list(auth.user_id, query.status.map(Into::into), page).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, BookingDto::from)))
@@ -57,6 +59,8 @@ pub async fn waitlist<B: Backend>(
     auth: Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // A token outlives a deleted account: answer as for any invalid token.
+    state.actor(&auth).await?;
     let found = state.waitlists.entries_of(auth.user_id, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, WaitlistEntryDto::from)))
 }
@@ -76,6 +80,8 @@ pub async fn notifications<B: Backend>(
     auth: Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // A token outlives a deleted account: answer as for any invalid token.
+    state.actor(&auth).await?;
     let found = state.store.list_notifications(auth.user_id, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, NotificationDto::from)))
 }

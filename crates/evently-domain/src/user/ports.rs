@@ -24,6 +24,9 @@ pub enum SetRoleError {
     /// No such account.
     #[error("no such user")]
     NotFound,
+    /// The account is the last admin: demoting it would leave nobody to administer.
+    #[error("the last admin cannot be demoted")]
+    LastAdmin,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -59,7 +62,9 @@ pub trait UserRepository: Send + Sync + 'static {
     /// Changes an account's role.
     ///
     /// # Errors
-    /// [`SetRoleError::NotFound`] for an unknown id.
+    /// [`SetRoleError::NotFound`] for an unknown id; [`SetRoleError::LastAdmin`] when the
+    /// change would leave no admin (decided atomically: two admins demoting each other
+    /// at once leave one).
     fn set_role(&self, id: UserId, role: Role) -> impl Future<Output = Result<User, SetRoleError>> + Send;
 }
 

@@ -39,6 +39,28 @@ pub enum LoginError {
     Store(#[from] StoreError),
 }
 
+/// Why the bootstrap admin could not be ensured.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum EnsureAdminError {
+    /// An account that is not an admin has the email, and promoting it was not asked for:
+    /// whoever registered that address first would become admin.
+    #[error("an account that is not an admin already has this email")]
+    TakenByUser,
+    /// The store or hasher failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to do with an existing non-admin account that has the bootstrap admin's email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingAccount {
+    /// Refuse ([`EnsureAdminError::TakenByUser`]).
+    Refuse,
+    /// Raise it to admin, keeping its password.
+    Promote,
+}
+
 /// Registration, login and account administration.
 #[derive(Debug, Clone)]
 pub struct AccountService<R, H> {
@@ -79,14 +101,23 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
         }
     }
 
-    /// Makes sure an admin account with this email exists: creates it, or raises an
-    /// existing account to admin. An existing account's password is left unchanged.
+    /// Makes sure an admin account with this email exists: creates it, or finds it. An
+    /// existing account that is not an admin is raised only when `existing` says so (its
+    /// password is left unchanged).
     ///
     /// # Errors
-    /// [`StoreError`] when the store or hasher fails.
-    pub async fn ensure_admin(&self, name: UserName, email: Email, password: Password) -> Result<User, StoreError> {
+    /// [`EnsureAdminError::TakenByUser`] for an existing non-admin account with
+    /// [`ExistingAccount::Refuse`]; [`EnsureAdminError::Store`] when the store or hasher
+    /// fails.
+    pub async fn ensure_admin(
+        &self,
+        name: UserName,
+        email: Email,
+        password: Password,
+        existing: ExistingAccount,
+    ) -> Result<User, EnsureAdminError> {
         if let Some(found) = self.users.find_credentials(email.clone()).await? {
-            return self.promote(found.user).await;
+            return self.promote(found.user, existing).await;
         }
         let password_hash = self.hasher.hash(password).await?;
         let admin = NewUser { name, email: email.clone(), password_hash, role: Role::Admin };
@@ -94,21 +125,22 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
             Ok(user) => Ok(user),
             // Another instance created it in the meantime.
             Err(CreateUserError::EmailTaken) => match self.users.find_credentials(email).await? {
-                Some(found) => self.promote(found.user).await,
-                None => Err(StoreError::Unknown(anyhow::anyhow!("admin account vanished"))),
+                Some(found) => self.promote(found.user, existing).await,
+                None => Err(StoreError::Unknown(anyhow::anyhow!("admin account vanished")).into()),
             },
-            Err(CreateUserError::Store(e)) => Err(e),
+            Err(CreateUserError::Store(e)) => Err(e.into()),
         }
     }
 
-    async fn promote(&self, user: User) -> Result<User, StoreError> {
-        if user.role == Role::Admin {
-            return Ok(user);
+    async fn promote(&self, user: User, existing: ExistingAccount) -> Result<User, EnsureAdminError> {
+        match (user.role, existing) {
+            (Role::Admin, _) => Ok(user),
+            (_, ExistingAccount::Refuse) => Err(EnsureAdminError::TakenByUser),
+            (_, ExistingAccount::Promote) => self.users.set_role(user.id, Role::Admin).await.map_err(|e| match e {
+                SetRoleError::Store(e) => e.into(),
+                other => StoreError::Unknown(anyhow::anyhow!("cannot raise the admin: {other}")).into(),
+            }),
         }
-        self.users.set_role(user.id, Role::Admin).await.map_err(|e| match e {
-            SetRoleError::Store(e) => e,
-            SetRoleError::NotFound => StoreError::Unknown(anyhow::anyhow!("admin account vanished")),
-        })
     }
 
     /// The account behind an id, if it still exists.
@@ -224,6 +256,22 @@ mod tests {
     }
 
     #[test]
+    fn ensure_admin_refuses_an_existing_user_unless_told_to_promote() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_credentials().returning(|_| {
+            Box::pin(async {
+                Ok(Some(Credentials { user: user(Role::User), password_hash: PasswordHash::new("h".into()) }))
+            })
+        });
+        users.expect_set_role().never();
+        let service = AccountService::new(users, MockPasswordHasher::new());
+        let (email, password) = creds();
+        let name = UserName::new("Admin").unwrap();
+        let refused = block_on(service.ensure_admin(name, email, password, ExistingAccount::Refuse));
+        assert!(matches!(refused, Err(EnsureAdminError::TakenByUser)));
+    }
+
+    #[test]
     fn ensure_admin_promotes_an_existing_user_without_rehashing() {
         let mut users = MockUserRepository::new();
         users.expect_find_credentials().returning(|_| {
@@ -241,7 +289,8 @@ mod tests {
         let service = AccountService::new(users, hasher);
         let (email, password) = creds();
         let name = UserName::new("Admin").unwrap();
-        assert!(matches!(block_on(service.ensure_admin(name, email, password)), Ok(u) if u.role == Role::Admin));
+        let ensured = block_on(service.ensure_admin(name, email, password, ExistingAccount::Promote));
+        assert!(matches!(ensured, Ok(u) if u.role == Role::Admin));
     }
 
     #[test]
@@ -258,6 +307,6 @@ mod tests {
         let service = AccountService::new(users, hasher);
         let (email, password) = creds();
         let name = UserName::new("Admin").unwrap();
-        assert!(block_on(service.ensure_admin(name, email, password)).is_ok());
+        assert!(block_on(service.ensure_admin(name, email, password, ExistingAccount::Refuse)).is_ok());
     }
 }

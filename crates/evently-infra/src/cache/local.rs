@@ -1,6 +1,6 @@
 //! The in-process cache used when no Redis is configured: correct for one instance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -8,25 +8,77 @@ use evently_domain::cache::{Cache, CacheError, CacheTag, Lookup, Stamp};
 
 use super::{join_stored, judge, stamp_of};
 
-/// Entries kept before the cache starts over (bounds memory).
-const MAX_ENTRIES: usize = 10_000;
+/// The bytes of answers kept by default (keys included); the oldest go first beyond it.
+pub const DEFAULT_BUDGET: usize = 8 * 1024 * 1024;
+
+#[derive(Debug)]
+struct Stored {
+    value: Vec<u8>,
+    expires: Instant,
+    /// Which insertion of the key this is, to tell its place in `order`.
+    seq: u64,
+}
 
 #[derive(Debug, Default)]
 struct Entries {
     versions: HashMap<CacheTag, u64>,
-    values: HashMap<String, (Vec<u8>, Instant)>,
+    values: HashMap<String, Stored>,
+    /// Keys in insertion order; a key stored again leaves a stale place behind.
+    order: VecDeque<(u64, String)>,
+    next_seq: u64,
+    bytes: usize,
+    budget: usize,
 }
 
-/// A versioned cache in this process's memory.
-#[derive(Debug, Clone, Default)]
+impl Entries {
+    fn remove(&mut self, key: &str) {
+        if let Some(old) = self.values.remove(key) {
+            self.bytes -= key.len() + old.value.len();
+        }
+    }
+
+    /// Drops the oldest answers until `incoming` more bytes fit in the budget.
+    fn make_room(&mut self, incoming: usize) {
+        while self.bytes + incoming > self.budget {
+            let Some((seq, key)) = self.order.pop_front() else { break };
+            if self.values.get(&key).is_some_and(|stored| stored.seq == seq) {
+                self.remove(&key);
+            }
+        }
+        if self.order.len() > 2 * self.values.len() + 64 {
+            let values = &self.values;
+            self.order.retain(|(seq, key)| values.get(key).is_some_and(|stored| stored.seq == *seq));
+        }
+    }
+}
+
+/// A versioned cache in this process's memory, bounded in bytes.
+#[derive(Debug, Clone)]
 pub struct LocalCache {
     entries: Arc<Mutex<Entries>>,
 }
 
+impl Default for LocalCache {
+    fn default() -> Self {
+        Self::with_budget(DEFAULT_BUDGET)
+    }
+}
+
 impl LocalCache {
-    /// An empty cache.
+    /// An empty cache with the [`DEFAULT_BUDGET`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty cache keeping at most `budget` bytes of keys and answers; an answer
+    /// larger than an eighth of it is not kept.
+    pub fn with_budget(budget: usize) -> Self {
+        Self { entries: Arc::new(Mutex::new(Entries { budget, ..Entries::default() })) }
+    }
+
+    /// Bytes of keys and answers held now.
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().map_or(0, |entries| entries.bytes)
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Entries>, CacheError> {
@@ -38,17 +90,25 @@ impl Cache for LocalCache {
     async fn lookup(&self, key: String, tags: Vec<CacheTag>) -> Result<Lookup, CacheError> {
         let entries = self.lock()?;
         let current = stamp_of(tags.iter().map(|t| entries.versions.get(t).copied().unwrap_or(0)));
-        let stored = entries.values.get(&key).filter(|(_, expires)| *expires > Instant::now());
-        Ok(judge(stored.map(|(v, _)| v.as_slice()), current))
+        let stored = entries.values.get(&key).filter(|stored| stored.expires > Instant::now());
+        Ok(judge(stored.map(|stored| stored.value.as_slice()), current))
     }
 
     async fn store(&self, key: String, stamp: Stamp, value: Vec<u8>, ttl_secs: u64) -> Result<(), CacheError> {
+        let value = join_stored(&stamp, &value);
+        let size = key.len() + value.len();
         let mut entries = self.lock()?;
-        if entries.values.len() >= MAX_ENTRIES {
-            entries.values.clear();
+        entries.remove(&key);
+        if size > entries.budget / 8 {
+            return Ok(());
         }
+        entries.make_room(size);
+        let seq = entries.next_seq;
+        entries.next_seq += 1;
+        entries.order.push_back((seq, key.clone()));
+        entries.bytes += size;
         let expires = Instant::now() + Duration::from_secs(ttl_secs);
-        entries.values.insert(key, (join_stored(&stamp, &value), expires));
+        entries.values.insert(key, Stored { value, expires, seq });
         Ok(())
     }
 
@@ -62,5 +122,32 @@ impl Cache for LocalCache {
 
     async fn ping(&self) -> Result<(), CacheError> {
         self.lock().map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn answers_stay_within_the_byte_budget_oldest_out_first() {
+        let cache = LocalCache::with_budget(64 * 1024);
+        // The stamp of a lookup with no tags.
+        let stamp = Stamp(String::new());
+        for n in 0..1_000 {
+            cache.store(format!("k{n}"), stamp.clone(), vec![b'x'; 1_000], 30).await.unwrap();
+            assert!(cache.bytes() <= 64 * 1024);
+        }
+        let lookup = |key: &str| cache.lookup(key.to_owned(), vec![]);
+        assert!(matches!(lookup("k999").await.unwrap(), Lookup::Hit(v) if v.len() == 1_000));
+        assert!(matches!(lookup("k0").await.unwrap(), Lookup::Miss(_)));
+        // Storing one key over and over keeps one copy.
+        for _ in 0..1_000 {
+            cache.store("same".into(), stamp.clone(), vec![b'y'; 10], 30).await.unwrap();
+        }
+        assert!(cache.entries.lock().unwrap().order.len() < 200);
+        // An answer over an eighth of the budget is not kept.
+        cache.store("big".into(), stamp, vec![b'z'; 9_000], 30).await.unwrap();
+        assert!(matches!(lookup("big").await.unwrap(), Lookup::Miss(_)));
     }
 }

@@ -42,6 +42,10 @@ impl UserRepository for MemoryStore {
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
         let mut state = self.lock()?;
+        let mut admins = state.accounts.iter().filter(|a| a.user.role == Role::Admin).map(|a| a.user.id);
+        if role != Role::Admin && admins.next() == Some(id) && admins.next().is_none() {
+            return Err(SetRoleError::LastAdmin);
+        }
         let account = state.accounts.get_mut(index(id.get())).ok_or(SetRoleError::NotFound)?;
         account.user.role = role;
         Ok(account.user.clone())

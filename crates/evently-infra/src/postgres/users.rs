@@ -1,3 +1,4 @@
+use diesel::QueryableByName;
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl as _;
@@ -5,7 +6,7 @@ use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, S
 use evently_domain::{Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
-use super::error::classify;
+use super::error::{TxError, classify};
 use super::rows::{CredentialsRow, Total, USER_COLUMNS, UserRow, convert};
 
 impl UserRepository for PgStore {
@@ -66,19 +67,38 @@ impl UserRepository for PgStore {
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
-        let mut conn = self.conn().await?;
-        let row: UserRow =
-            diesel::sql_query(format!("UPDATE users SET role = $2 WHERE id = $1 RETURNING {USER_COLUMNS}"))
-                .bind::<BigInt, _>(id.get())
-                .bind::<Text, _>(role.as_str())
-                .get_result(&mut conn)
-                .await
-                .map_err(|e| match e {
-                    Error::NotFound => SetRoleError::NotFound,
-                    e => classify(e).into(),
-                })?;
-        Ok(row.try_into()?)
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Every admin's row, locked in id order: concurrent demotions take turns and
+                // each sees the admins the others left.
+                let admins: Vec<AdminId> =
+                    diesel::sql_query("SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE")
+                        .load(conn)
+                        .await?;
+                if role != Role::Admin && admins.len() == 1 && admins.iter().all(|a| a.id == id.get()) {
+                    return Err(TxError::Domain(SetRoleError::LastAdmin));
+                }
+                let row: UserRow =
+                    diesel::sql_query(format!("UPDATE users SET role = $2 WHERE id = $1 RETURNING {USER_COLUMNS}"))
+                        .bind::<BigInt, _>(id.get())
+                        .bind::<Text, _>(role.as_str())
+                        .get_result(conn)
+                        .await
+                        .map_err(|e| match e {
+                            Error::NotFound => TxError::Domain(SetRoleError::NotFound),
+                            e => TxError::Db(e),
+                        })?;
+                User::try_from(row).map_err(|e| TxError::Domain(e.into()))
+            })
+        })
+        .await
     }
+}
+
+#[derive(QueryableByName)]
+struct AdminId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
 /// Turns diesel's `NotFound` into `Ok(None)`.
