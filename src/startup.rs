@@ -108,9 +108,6 @@ impl Application {
                 .configure(docs)
                 .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound("no such resource")) }))
         })
-        // Password hashing runs on the blocking pool: a few threads bound its memory
-        // (argon2 holds EVENTLY_ARGON2_MEMORY_KIB per hash) and queue floods of logins.
-        .worker_max_blocking_threads(4)
         .listen(listener)?
         .shutdown_timeout(10)
         .run();

@@ -10,6 +10,7 @@ mod errors;
 mod events;
 mod faults;
 mod helpers;
+mod history;
 mod instances;
 mod operations;
 mod pgbouncer;

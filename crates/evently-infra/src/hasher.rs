@@ -1,17 +1,17 @@
-//! Argon2id password hashing on the blocking thread pool, a few hashes at a time.
+//! Argon2id password hashing on a few threads of its own, behind a bounded queue.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use argon2::password_hash::phc::PasswordHash as Phc;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash as Phc, Salt};
+use argon2::password_hash::{self, Error};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use evently_domain::StoreError;
 use evently_domain::user::{Password, PasswordHash, PasswordHasher};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::oneshot;
 
-/// Hashes that may wait for a slot, per slot; beyond them a request is refused at once.
-const QUEUED_PER_SLOT: usize = 32;
+/// Hashes that may wait, per hashing thread; beyond them a request is refused at once.
+const QUEUED_PER_THREAD: usize = 32;
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,104 +29,159 @@ impl Default for HashCost {
     }
 }
 
+/// Work for a hashing thread, given the thread's own engine.
+type Job = Box<dyn FnOnce(&mut Engine) + Send>;
+
+/// Argon2id with working memory of its own, allocated once and reused by every hash of
+/// the configured cost: a burst of logins churns no allocations, and resident memory is
+/// bounded by the number of hashing threads.
+struct Engine {
+    params: Params,
+    memory: Vec<Block>,
+}
+
+impl Engine {
+    fn new(params: Params) -> Self {
+        Self { params, memory: Vec::new() }
+    }
+
+    /// The hash of `password` with `salt` at `params`, in memory sized for them.
+    fn output(&mut self, password: &[u8], salt: &Salt, params: &Params) -> password_hash::Result<Output> {
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        let mut out = [0_u8; Output::MAX_LENGTH];
+        let out = out.get_mut(..params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)).ok_or(Error::OutputSize)?;
+        let blocks = params.block_count();
+        if params.block_count() == self.params.block_count() {
+            if self.memory.len() != blocks {
+                self.memory = vec![Block::default(); blocks];
+            }
+            argon2.hash_password_into_with_memory(password, salt.as_ref(), out, &mut self.memory)?;
+        } else {
+            // A hash made at another cost (before a change of settings): memory of its own.
+            argon2.hash_password_into_with_memory(password, salt.as_ref(), out, vec![Block::default(); blocks])?;
+        }
+        Ok(Output::new(out)?)
+    }
+
+    /// A PHC string for `password` at the configured cost, with a fresh salt.
+    fn hash(&mut self, password: &[u8]) -> password_hash::Result<String> {
+        let salt_bytes = argon2::password_hash::generate_salt();
+        let salt = Salt::new(&salt_bytes)?;
+        let params = self.params.clone();
+        let output = self.output(password, &salt, &params)?;
+        let phc = Phc {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params)?,
+            salt: Some(salt),
+            hash: Some(output),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// Whether `password` matches the PHC string `hash` (argon2id, at the cost it names).
+    fn verify(&mut self, password: &[u8], hash: &str) -> password_hash::Result<bool> {
+        let phc = Phc::new(hash)?;
+        if phc.algorithm != Algorithm::Argon2id.ident() || phc.version != Some(Version::V0x13.into()) {
+            return Err(Error::Algorithm);
+        }
+        let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else { return Err(Error::EncodingInvalid) };
+        let params = Params::try_from(&phc)?;
+        // `Output` compares in constant time.
+        Ok(self.output(password, &salt, &params)? == expected)
+    }
+}
+
 /// Hashes with argon2id at a configured cost; verification uses the cost stored in
-/// each hash. As many hashes run at once as there are cores (each holds the cost's
-/// memory); a bounded number wait, and a burst beyond that is refused as unavailable.
+/// each hash. Hashing runs on as many threads of its own as there are cores, each with
+/// its working memory allocated once, so resident memory stays bounded however many
+/// logins arrive. A bounded number of hashes wait; a burst beyond that is refused as
+/// unavailable.
 #[derive(Debug, Clone)]
 pub struct Argon2Hasher {
-    argon2: Arc<Argon2<'static>>,
+    jobs: SyncSender<Job>,
     dummy: PasswordHash,
-    gate: Arc<Gate>,
-}
-
-/// Slots for hashes in flight and a bounded queue in front of them.
-#[derive(Debug)]
-struct Gate {
-    slots: Semaphore,
-    waiting: AtomicUsize,
-    max_waiting: usize,
-}
-
-/// Counts a request in the queue until it is dropped (served or abandoned).
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Gate {
-    fn new(slots: usize) -> Self {
-        Self { slots: Semaphore::new(slots), waiting: AtomicUsize::new(0), max_waiting: slots * QUEUED_PER_SLOT }
-    }
-
-    /// A slot, after waiting in the queue if it has room.
-    async fn enter(&self) -> Result<SemaphorePermit<'_>, StoreError> {
-        if let Ok(permit) = self.slots.try_acquire() {
-            return Ok(permit);
-        }
-        let waiting = Waiting(&self.waiting);
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-            return Err(StoreError::Unavailable(anyhow::anyhow!("too many password hashes queued")));
-        }
-        let permit = self.slots.acquire().await.map_err(|e| StoreError::Unknown(e.into()));
-        drop(waiting);
-        permit
-    }
 }
 
 impl Argon2Hasher {
     /// Builds a hasher, hashing one random password up front for unknown-email logins.
     ///
     /// # Errors
-    /// When the cost parameters are out of argon2's range.
+    /// When the cost parameters are out of argon2's range, or no thread can be started.
     pub fn new(cost: HashCost) -> anyhow::Result<Self> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        Self::with_slots(cost, cores)
+        Self::with_threads(cost, cores)
     }
 
-    /// Like [`Argon2Hasher::new`], with `slots` hashes at once.
+    /// Like [`Argon2Hasher::new`], hashing on `threads` threads.
     ///
     /// # Errors
-    /// When the cost parameters are out of argon2's range.
-    pub fn with_slots(cost: HashCost, slots: usize) -> anyhow::Result<Self> {
+    /// When the cost parameters are out of argon2's range, or no thread can be started.
+    pub fn with_threads(cost: HashCost, threads: usize) -> anyhow::Result<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let salt = argon2::password_hash::generate_salt();
-        let dummy = argon2.hash_password(&salt).map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?.to_string();
-        Ok(Self { argon2: Arc::new(argon2), dummy: PasswordHash::new(dummy), gate: Arc::new(Gate::new(slots.max(1))) })
+        let threads = threads.max(1);
+        let (jobs, queue) = sync_channel::<Job>(threads * QUEUED_PER_THREAD);
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let (engine, queue) = (Engine::new(params.clone()), Arc::clone(&queue));
+            std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || serve(engine, &queue))?;
+        }
+        let (reply, dummy) = std::sync::mpsc::channel();
+        let job: Job = Box::new(move |engine| {
+            let _ = reply.send(engine.hash(&argon2::password_hash::generate_salt()));
+        });
+        jobs.send(job).map_err(|_| anyhow::anyhow!("the hashing threads stopped"))?;
+        let dummy = dummy.recv()?.map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
+        Ok(Self { jobs, dummy: PasswordHash::new(dummy) })
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Argon2<'static>) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&mut Engine) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let _slot = self.gate.enter().await?;
-        let argon2 = Arc::clone(&self.argon2);
-        tokio::task::spawn_blocking(move || work(&argon2))
-            .await
-            .map_err(|e| StoreError::Unknown(anyhow::anyhow!("hashing task failed: {e}")))?
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |engine| {
+            // A request whose client went away is not worth a hash.
+            if !reply.is_closed() {
+                let _ = reply.send(work(engine));
+            }
+        });
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => StoreError::Unavailable(anyhow::anyhow!("too many password hashes queued")),
+            TrySendError::Disconnected(_) => StoreError::Unknown(anyhow::anyhow!("the hashing threads stopped")),
+        })?;
+        answer.await.map_err(|_| StoreError::Unknown(anyhow::anyhow!("a hashing thread stopped")))?
+    }
+}
+
+/// A hashing thread: runs jobs until every [`Argon2Hasher`] is gone.
+fn serve(mut engine: Engine, queue: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        match job {
+            Ok(job) => job(&mut engine),
+            Err(_) => return,
+        }
     }
 }
 
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: Password) -> Result<PasswordHash, StoreError> {
-        self.blocking(move |argon2| {
-            argon2
-                .hash_password(password.expose().as_bytes())
-                .map(|phc| PasswordHash::new(phc.to_string()))
+        self.blocking(move |engine| {
+            engine
+                .hash(password.expose().as_bytes())
+                .map(PasswordHash::new)
                 .map_err(|e| StoreError::Unknown(anyhow::anyhow!("cannot hash: {e}")))
         })
         .await
     }
 
     async fn verify(&self, password: Password, hash: PasswordHash) -> Result<bool, StoreError> {
-        self.blocking(move |argon2| {
-            let parsed = Phc::new(hash.as_str())
-                .map_err(|e| StoreError::Unknown(anyhow::anyhow!("unreadable password hash: {e}")))?;
-            Ok(argon2.verify_password(password.expose().as_bytes(), &parsed).is_ok())
+        self.blocking(move |engine| {
+            engine
+                .verify(password.expose().as_bytes(), hash.as_str())
+                .map_err(|e| StoreError::Unknown(anyhow::anyhow!("unreadable password hash: {e}")))
         })
         .await
     }
@@ -150,10 +205,30 @@ mod tests {
         assert!(!hasher.verify(Password::new("wrong horse").unwrap(), hash).await.unwrap());
     }
 
+    #[tokio::test]
+    async fn hashes_are_standard_phc_strings_both_ways() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = Argon2Hasher::new(HashCost { memory_kib: 1024, iterations: 1 }).unwrap();
+        let ours = hasher.hash(Password::new("correct horse").unwrap()).await.unwrap();
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        assert!(reference.verify_password(b"correct horse", ours.as_str()).is_ok());
+        assert!(reference.verify_password(b"wrong horse", ours.as_str()).is_err());
+        // A hash made elsewhere, at another cost, verifies here.
+        let theirs = reference.hash_password(b"battery staple").unwrap().to_string();
+        let other_cost = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(2048, 2, 1, None).unwrap());
+        let theirs_costlier = other_cost.hash_password(b"battery staple").unwrap().to_string();
+        for hash in [theirs, theirs_costlier] {
+            assert!(
+                hasher.verify(Password::new("battery staple").unwrap(), PasswordHash::new(hash.clone())).await.unwrap()
+            );
+            assert!(!hasher.verify(Password::new("battery stable").unwrap(), PasswordHash::new(hash)).await.unwrap());
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_beyond_the_queue_is_refused_and_the_rest_served() {
-        let hasher = Argon2Hasher::with_slots(HashCost { memory_kib: 8192, iterations: 4 }, 1).unwrap();
-        let burst: Vec<_> = (0..QUEUED_PER_SLOT + 20)
+        let hasher = Argon2Hasher::with_threads(HashCost { memory_kib: 8192, iterations: 4 }, 1).unwrap();
+        let burst: Vec<_> = (0..QUEUED_PER_THREAD + 20)
             .map(|_| {
                 let hasher = hasher.clone();
                 tokio::spawn(async move { hasher.hash(Password::new("correct horse").unwrap()).await })
@@ -168,8 +243,8 @@ mod tests {
             }
         }
         assert!(refused >= 19, "only {refused} refused");
-        assert!(hashed > QUEUED_PER_SLOT, "only {hashed} served");
-        assert_eq!(hasher.gate.waiting.load(Ordering::SeqCst), 0);
-        assert_eq!(hasher.gate.slots.available_permits(), 1);
+        assert!(hashed >= QUEUED_PER_THREAD, "only {hashed} served");
+        let after = hasher.hash(Password::new("correct horse").unwrap()).await;
+        assert!(after.is_ok(), "the queue drains and serves again");
     }
 }

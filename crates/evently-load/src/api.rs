@@ -35,7 +35,16 @@ impl Api {
     }
 
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Outcome {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        self.send(self.client.request(method, format!("{}{path}", self.base)), token, body).await
+    }
+
+    /// Books `seats` with an `Idempotency-Key`, as a client that may retry does.
+    pub async fn book_keyed(&self, event: i64, token: &str, seats: u32, key: &str) -> Outcome {
+        let request = self.client.post(format!("{}/api/v1/events/{event}/bookings", self.base));
+        self.send(request.header("idempotency-key", key), Some(token), Some(json!({"seats": seats}))).await
+    }
+
+    async fn send(&self, mut request: reqwest::RequestBuilder, token: Option<&str>, body: Option<Value>) -> Outcome {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -30,6 +30,11 @@ impl Args {
         self.optional(key).unwrap_or(default).to_owned()
     }
 
+    /// `--key true|false`, false when absent.
+    pub fn flag(&self, key: &str) -> anyhow::Result<bool> {
+        self.number(key, false)
+    }
+
     pub fn number<T: FromStr>(&self, key: &str, default: T) -> anyhow::Result<T> {
         match self.optional(key) {
             None => Ok(default),

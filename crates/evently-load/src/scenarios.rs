@@ -1,6 +1,7 @@
 //! The scenarios, and the closed-loop driver they share.
 
 mod hot;
+mod logins;
 mod mixed;
 mod read;
 mod spread;
@@ -40,11 +41,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     };
     match args.scenario.as_str() {
         "stampede" => stampede::run(&setup, args.number("capacity", 100)?, args.number("users", 1_000)?).await,
-        "hot" => hot::run(&setup, args.number("users", 20_000)?).await,
+        "hot" => hot::run(&setup, args.number("users", 20_000)?, args.flag("keys")?).await,
         "spread" => spread::run(&setup, args.number("events", 1_000)?, args.number("users", 2_000)?).await,
-        "read" => read::run(&setup, &args.text("path", "/api/v1/events?limit=20")).await,
+        "read" => read::run(&setup, &args.text("path", "/api/v1/events?limit=20"), args.flag("distinct")?).await,
+        "logins" => logins::run(&setup, args.number("users", 64)?).await,
         "mixed" => mixed::run(&setup, args.number("events", 50)?, args.number("users", 500)?).await,
-        other => anyhow::bail!("unknown scenario {other}; use stampede, hot, spread, read, mixed or bare"),
+        other => anyhow::bail!("unknown scenario {other}; use stampede, hot, spread, read, logins, mixed or bare"),
     }
 }
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Peak memory under what anonymous and unauthenticated clients can send: a burst of
+# logins at the default argon2 cost (19 MiB per hash) and reads whose query strings are
+# all different (every one a cache miss and a new entry). Writes bench/results/memory.json.
+# Usage: bench/memory.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-10}
+PG=postgres://postgres@127.0.0.1:5432
+PORT=18081
+BASE=http://127.0.0.1:$PORT
+OUT=bench/results
+BIN=${CARGO_TARGET_DIR:-target}/release
+mkdir -p "$OUT"
+cargo build --release --locked -p evently -p evently-load
+
+SERVER_PID=
+stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
+trap stop_server EXIT
+
+# measure NAME SCENARIO [OPTIONS...]: a fresh server (default argon2 cost, in-process
+# cache), the scenario at 64 clients, and the server's peak resident memory (VmHWM).
+measure() {
+    local name=$1; shift
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_memory WITH (FORCE)" -c "CREATE DATABASE evently_memory"
+    DATABASE_URL="$PG/evently_memory" EVENTLY_ADDR=127.0.0.1:$PORT \
+        EVENTLY_JWT_SECRET=memory-secret-memory-secret-memory-secret \
+        EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
+        EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn "$BIN/evently" >"$OUT/server-memory-$name.log" 2>&1 &
+    SERVER_PID=$!
+    until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
+    local before
+    before=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+    "$BIN/evently-load" "$@" --clients 64 --duration "$SECS" --base "$BASE" --admin-password admin-password \
+        --json "$OUT/memory-$name.json"
+    printf '"%s": {"rss_before_kib": %s, "peak_rss_kib": %s, "rss_after_kib": %s}' "$name" "$before" \
+        "$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")" "$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
+    stop_server
+}
+
+{
+    echo "{"
+    measure logins logins --users 64
+    echo ","
+    measure distinct-reads read --path "/api/v1/events?limit=100" --distinct true
+    echo "}"
+} >"$OUT/memory.json"
+cat "$OUT/memory.json"

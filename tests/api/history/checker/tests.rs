@@ -1,0 +1,213 @@
+//! The checker on hand-made histories: a clean one passes, each planted anomaly is
+//! reported.
+
+use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
+use serde_json::{Value, json};
+
+use super::{Anomaly, check};
+use crate::history::record::{Call, FaultWindow, Op, Outcome};
+use crate::history::state::{BookingRow, EntryRow, EventRow, FinalState, KeyRow, RuleCount};
+
+const ADMIN: i64 = 1;
+const EVENT: i64 = 7;
+
+fn at(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000, 0).unwrap() + TimeDelta::milliseconds(ms)
+}
+
+fn call(user: i64, op: Op, start: i64, status: u16, body: Value) -> Call {
+    let outcome = Outcome::Answered { status, body };
+    let request = usize::try_from(start).unwrap();
+    Call {
+        client: 0,
+        request,
+        user,
+        event: EVENT,
+        op,
+        base: "http://127.0.0.1:1".into(),
+        start: at(start),
+        end: at(start + 10),
+        outcome,
+    }
+}
+
+fn keyed(seats: i64, key: &str) -> Op {
+    Op::Book { seats, key: Some(key.to_owned()) }
+}
+
+fn booking(id: i64, user: i64, seats: i32, status: &str, source: &str, created: i64) -> BookingRow {
+    BookingRow {
+        id,
+        event_id: EVENT,
+        user_id: user,
+        seats,
+        status: status.into(),
+        source: source.into(),
+        created_at: at(created),
+    }
+}
+
+fn entry(id: i64, user: i64, seats: i32, status: &str, booking_id: Option<i64>, joined: i64) -> EntryRow {
+    EntryRow { id, event_id: EVENT, user_id: user, seats, status: status.into(), booking_id, joined_at: at(joined) }
+}
+
+/// Event 7 (2 seats): user 10 books both, user 11 joins and leaves, user 12 joins, user
+/// 10 cancels and user 12 is promoted; user 13 is refused; a keyed retry ends refused.
+fn clean() -> (Vec<Call>, FinalState) {
+    let confirmed = |id: i64, user: i64, seats: i64| json!({"id": id, "user_id": user, "event_id": EVENT, "seats": seats, "status": "confirmed", "source": "direct"});
+    let waiting = |id: i64, user: i64, seats: i64| json!({"id": id, "user_id": user, "event_id": EVENT, "seats": seats, "status": "waiting"});
+    let sold_out = json!({"status": 409, "code": "sold_out"});
+    let mut retried = call(10, keyed(2, "k2"), 140, 0, Value::Null);
+    retried.outcome = Outcome::Indeterminate("timeout".into());
+    let history = vec![
+        call(ADMIN, Op::Create { capacity: 2 }, 0, 201, json!({"id": EVENT})),
+        call(10, keyed(2, "k1"), 20, 201, confirmed(100, 10, 2)),
+        call(11, Op::Join { seats: 1 }, 40, 201, waiting(200, 11, 1)),
+        call(11, Op::Leave, 60, 204, Value::Null),
+        call(12, Op::Join { seats: 2 }, 80, 201, waiting(201, 12, 2)),
+        call(10, Op::Cancel { booking: 100 }, 100, 200, json!({"id": 100, "user_id": 10, "status": "cancelled"})),
+        call(13, Op::Book { seats: 1, key: None }, 120, 409, sold_out.clone()),
+        retried,
+        Call { request: 140, ..call(10, keyed(2, "k2"), 160, 409, sold_out) },
+    ];
+    let state = FinalState {
+        events: vec![EventRow {
+            id: EVENT,
+            capacity: 2,
+            booked_seats: 2,
+            max_seats_per_booking: 3,
+            status: "scheduled".into(),
+        }],
+        bookings: vec![
+            booking(100, 10, 2, "cancelled", "direct", 25),
+            booking(101, 12, 2, "confirmed", "waitlist", 100),
+        ],
+        entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
+        keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
+        invariants: (0..6).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
+        deadlocks: 0,
+    };
+    (history, state)
+}
+
+fn rules(found: &[Anomaly]) -> Vec<&str> {
+    found.iter().map(|a| a.rule.as_str()).collect()
+}
+
+#[test]
+fn a_clean_history_has_no_anomaly() {
+    let (history, state) = clean();
+    assert_eq!(check(&history, &[], &state), []);
+}
+
+#[test]
+fn a_lost_acknowledged_booking_is_reported() {
+    let (history, mut state) = clean();
+    state.bookings.retain(|b| b.id != 100);
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"acknowledged bookings are stored as answered, once"), "{found:#?}");
+    assert!(rules(&found).contains(&"acknowledged cancellations stick"), "{found:#?}");
+}
+
+#[test]
+fn a_promotion_after_a_204_leave_is_reported() {
+    let (history, mut state) = clean();
+    state.events[0].capacity = 3;
+    state.events[0].booked_seats = 3;
+    state.entries[0] = entry(200, 11, 1, "promoted", Some(102), 45);
+    state.bookings.push(booking(102, 11, 1, "confirmed", "waitlist", 75));
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"no promotion after a 204 leave"), "{found:#?}");
+    assert!(rules(&found).contains(&"a 204 leave takes the entry out for good"), "{found:#?}");
+}
+
+#[test]
+fn a_promotion_racing_a_204_leave_is_reported() {
+    // The promoting transaction began while the leave ran: only the count tells.
+    let (mut history, mut state) = clean();
+    history.push(call(ADMIN, Op::Resize { capacity: 3 }, 55, 200, json!({"id": EVENT, "capacity": 3})));
+    (state.events[0].capacity, state.events[0].booked_seats) = (3, 3);
+    state.entries[0] = entry(200, 11, 1, "promoted", Some(102), 45);
+    state.bookings.push(booking(102, 11, 1, "confirmed", "waitlist", 55));
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["a 204 leave takes the entry out for good"], "{found:#?}");
+}
+
+#[test]
+fn a_500_is_reported() {
+    let (mut history, state) = clean();
+    history.push(call(13, Op::Join { seats: 1 }, 300, 500, json!({"status": 500, "code": "internal"})));
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["no 5xx but 503 unavailable"], "{found:#?}");
+}
+
+#[test]
+fn a_503_needs_a_fault() {
+    let (mut history, state) = clean();
+    history.push(call(13, keyed(1, "k3"), 3_000, 503, json!({"status": 503, "code": "unavailable"})));
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["503 only while a dependency is down"], "{found:#?}");
+    let fault = FaultWindow { what: "pg_terminate_backend".into(), start: at(0), end: at(1_000) };
+    assert_eq!(check(&history, &[fault], &state), []);
+}
+
+#[test]
+fn a_waiting_entry_that_fits_breaks_rule_4() {
+    let (mut history, mut state) = clean();
+    history.push(call(ADMIN, Op::Resize { capacity: 3 }, 300, 200, json!({"id": EVENT, "capacity": 3})));
+    history.push(call(
+        13,
+        Op::Join { seats: 1 },
+        200,
+        201,
+        json!({"id": 202, "user_id": 13, "event_id": EVENT, "seats": 1, "status": "waiting"}),
+    ));
+    state.events[0].capacity = 3;
+    state.entries.push(entry(202, 13, 1, "waiting", None, 205));
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["rule 4: no waiting entry fits in the free seats"], "{found:#?}");
+}
+
+#[test]
+fn a_refused_booking_that_took_effect_is_reported() {
+    let (history, mut state) = clean();
+    state.bookings.push(booking(103, 13, 1, "cancelled", "direct", 125));
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"refused bookings had no effect"), "{found:#?}");
+}
+
+#[test]
+fn a_replay_with_another_booking_is_reported() {
+    let (mut history, state) = clean();
+    let other =
+        json!({"id": 104, "user_id": 10, "event_id": EVENT, "seats": 2, "status": "confirmed", "source": "direct"});
+    history.push(Call { request: 20, ..call(10, keyed(2, "k1"), 300, 201, other) });
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"a key answered 201 replays that answer"), "{found:#?}");
+}
+
+#[test]
+fn a_booking_accepted_after_the_event_was_cancelled_is_reported() {
+    let (mut history, mut state) = clean();
+    history.push(call(ADMIN, Op::CancelEvent, 200, 200, json!({"id": EVENT, "status": "cancelled"})));
+    let late =
+        json!({"id": 105, "user_id": 14, "event_id": EVENT, "seats": 1, "status": "confirmed", "source": "direct"});
+    history.push(call(14, Op::Book { seats: 1, key: None }, 300, 201, late));
+    // A keyed retry replaying a booking made before the cancellation is no violation.
+    let replay = history[1].body().cloned().unwrap();
+    history.push(Call { request: 20, ..call(10, keyed(2, "k1"), 400, 201, replay) });
+    state.events[0].status = "cancelled".into();
+    state.events[0].booked_seats = 0;
+    state.bookings[1].status = "cancelled".into();
+    state.bookings.push(booking(105, 14, 1, "cancelled", "direct", 305));
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["rule 5: a cancelled event accepts nothing"], "{found:#?}");
+}
+
+#[test]
+fn a_deadlock_is_reported() {
+    let (history, mut state) = clean();
+    state.deadlocks = 2;
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["transactions never deadlock"], "{found:#?}");
+}

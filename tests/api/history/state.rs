@@ -1,0 +1,120 @@
+//! The database's final state, read with plain SQL once the run has settled.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+
+use crate::helpers::count;
+
+const DEADLOCKS: &str = "SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()";
+
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Integer)]
+    pub capacity: i32,
+    #[diesel(sql_type = Integer)]
+    pub booked_seats: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_seats_per_booking: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct BookingRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub source: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub booking_id: Option<i64>,
+    #[diesel(sql_type = Timestamptz)]
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A key remembered in `idempotency_keys`.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct KeyRow {
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub booking_id: Option<i64>,
+}
+
+/// One rule of `bench/invariants.sql` and how many rows break it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct RuleCount {
+    #[diesel(sql_type = Text)]
+    pub rule: String,
+    #[diesel(sql_type = BigInt)]
+    pub violations: i64,
+}
+
+/// Every event, booking, waitlist entry and remembered key, the SQL rule counts and the
+/// deadlock count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FinalState {
+    pub events: Vec<EventRow>,
+    pub bookings: Vec<BookingRow>,
+    /// In queue order (`joined_at`, `id`).
+    pub entries: Vec<EntryRow>,
+    pub keys: Vec<KeyRow>,
+    pub invariants: Vec<RuleCount>,
+    /// Deadlocks PostgreSQL detected in the database (`pg_stat_database`; read once the
+    /// servers are gone, so every backend has flushed its statistics).
+    pub deadlocks: i64,
+}
+
+impl FinalState {
+    pub async fn read(database_url: &str) -> Self {
+        let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+        let events = "SELECT id, capacity, booked_seats, max_seats_per_booking, status FROM events ORDER BY id";
+        let bookings = "SELECT id, event_id, user_id, seats, status, source, created_at FROM bookings ORDER BY id";
+        let entries = "SELECT id, event_id, user_id, seats, status, booking_id, joined_at FROM waitlist_entries \
+                       ORDER BY joined_at, id";
+        Self {
+            events: diesel::sql_query(events).load(&mut conn).await.unwrap(),
+            bookings: diesel::sql_query(bookings).load(&mut conn).await.unwrap(),
+            entries: diesel::sql_query(entries).load(&mut conn).await.unwrap(),
+            keys: diesel::sql_query("SELECT user_id, key, event_id, seats, booking_id FROM idempotency_keys")
+                .load(&mut conn)
+                .await
+                .unwrap(),
+            invariants: diesel::sql_query(include_str!("../../../bench/invariants.sql")).load(&mut conn).await.unwrap(),
+            deadlocks: count(database_url, DEADLOCKS).await,
+        }
+    }
+}
