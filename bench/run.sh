@@ -46,6 +46,8 @@ users_for() { case $1 in 1) echo 8000 ;; 8) echo 30000 ;; *) echo 60000 ;; esac;
 for c in 1 8 64; do
     load hot --clients "$c" --duration "$SECS" --users "$(users_for "$c")" --json "$OUT/hot-batched-$c.json"
 done
+# Every booking with its own Idempotency-Key, as retrying mobile clients send them.
+load hot --keys true --clients 64 --duration "$SECS" --users 60000 --json "$OUT/hot-batched-keyed-64.json"
 echo "{\"peak_rss_kib\": $(sort -n "$OUT/rss-samples.txt" | tail -1), \"vm_hwm_kib\": $(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")}" >"$OUT/rss-hot.json"
 load spread --clients 64 --duration "$SECS" --events 1000 --users 100 --json "$OUT/spread-64.json"
 load mixed --clients 64 --duration "$SECS" --json "$OUT/mixed-64.json"
@@ -61,6 +63,7 @@ start_server single EVENTLY_GROUP_COMMIT=false
 for c in 1 8 64; do
     load hot --clients "$c" --duration "$SECS" --users "$(users_for "$c")" --json "$OUT/hot-single-$c.json"
 done
+load hot --keys true --clients 64 --duration "$SECS" --users 60000 --json "$OUT/hot-single-keyed-64.json"
 stop_server
 
 echo "== reads without a cache"

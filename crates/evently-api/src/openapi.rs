@@ -9,7 +9,10 @@ use crate::routes;
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Evently", description = "Event ticketing that never oversells. Errors are RFC 9457 problem \
-        documents (`application/problem+json`) whose `code` clients switch on."),
+        documents (`application/problem+json`) whose `code` clients switch on. Every request body is a JSON \
+        object (anything else is `400 bad_request`) and must arrive within 10 s of the request head, or the \
+        answer is `408 request_timeout` and the connection is closed. Instants are RFC 3339 in the years \
+        0001 to 9999 (UTC)."),
     paths(
         routes::accounts::register, routes::accounts::login,
         routes::me::profile, routes::me::bookings, routes::me::waitlist, routes::me::notifications,

@@ -1,6 +1,7 @@
 //! Argon2id password hashing on a few threads of its own, behind a bounded queue.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::time::Duration;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash as Phc, Salt};
@@ -12,6 +13,9 @@ use tokio::sync::oneshot;
 
 /// Hashes that may wait, per hashing thread; beyond them a request is refused at once.
 const QUEUED_PER_THREAD: usize = 32;
+
+/// How long a hashing thread keeps its working memory without work.
+const IDLE_RELEASE: Duration = Duration::from_secs(5);
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +37,8 @@ impl Default for HashCost {
 type Job = Box<dyn FnOnce(&mut Engine) + Send>;
 
 /// Argon2id with working memory of its own, allocated once and reused by every hash of
-/// the configured cost: a burst of logins churns no allocations, and resident memory is
-/// bounded by the number of hashing threads.
+/// the configured cost while work keeps coming: a burst of logins churns no allocations,
+/// and resident memory is bounded by the number of hashing threads.
 struct Engine {
     params: Params,
     memory: Vec<Block>,
@@ -155,13 +159,15 @@ impl Argon2Hasher {
     }
 }
 
-/// A hashing thread: runs jobs until every [`Argon2Hasher`] is gone.
+/// A hashing thread: runs jobs until every [`Argon2Hasher`] is gone, giving its working
+/// memory back after [`IDLE_RELEASE`] without work.
 fn serve(mut engine: Engine, queue: &Mutex<Receiver<Job>>) {
     loop {
-        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv_timeout(IDLE_RELEASE);
         match job {
             Ok(job) => job(&mut engine),
-            Err(_) => return,
+            Err(RecvTimeoutError::Timeout) => engine.memory = Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }

@@ -43,7 +43,15 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         "stampede" => stampede::run(&setup, args.number("capacity", 100)?, args.number("users", 1_000)?).await,
         "hot" => hot::run(&setup, args.number("users", 20_000)?, args.flag("keys")?).await,
         "spread" => spread::run(&setup, args.number("events", 1_000)?, args.number("users", 2_000)?).await,
-        "read" => read::run(&setup, &args.text("path", "/api/v1/events?limit=20"), args.flag("distinct")?).await,
+        "read" => {
+            let reads = read::Reads {
+                path: args.text("path", "/api/v1/events?limit=20"),
+                distinct: args.flag("distinct")?,
+                events: args.number("events", 20)?,
+                description_chars: args.number("description", 0)?,
+            };
+            read::run(&setup, reads).await
+        }
         "logins" => logins::run(&setup, args.number("users", 64)?).await,
         "mixed" => mixed::run(&setup, args.number("events", 50)?, args.number("users", 500)?).await,
         other => anyhow::bail!("unknown scenario {other}; use stampede, hot, spread, read, logins, mixed or bare"),

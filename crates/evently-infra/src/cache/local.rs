@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use evently_domain::cache::{Cache, CacheError, CacheTag, Lookup, Stamp};
 
-use super::{join_stored, judge, stamp_of};
+use super::stamp_of;
 
 /// The bytes of answers kept by default (keys included); the oldest go first beyond it.
-pub const DEFAULT_BUDGET: usize = 8 * 1024 * 1024;
+pub const DEFAULT_BUDGET: usize = 4 * 1024 * 1024;
 
 #[derive(Debug)]
 struct Stored {
+    stamp: Stamp,
     value: Vec<u8>,
     expires: Instant,
     /// Which insertion of the key this is, to tell its place in `order`.
@@ -33,7 +34,7 @@ struct Entries {
 impl Entries {
     fn remove(&mut self, key: &str) {
         if let Some(old) = self.values.remove(key) {
-            self.bytes -= key.len() + old.value.len();
+            self.bytes -= key.len() + old.stamp.0.len() + old.value.len();
         }
     }
 
@@ -90,13 +91,12 @@ impl Cache for LocalCache {
     async fn lookup(&self, key: String, tags: Vec<CacheTag>) -> Result<Lookup, CacheError> {
         let entries = self.lock()?;
         let current = stamp_of(tags.iter().map(|t| entries.versions.get(t).copied().unwrap_or(0)));
-        let stored = entries.values.get(&key).filter(|stored| stored.expires > Instant::now());
-        Ok(judge(stored.map(|stored| stored.value.as_slice()), current))
+        let stored = entries.values.get(&key).filter(|stored| stored.expires > Instant::now() && stored.stamp == current);
+        Ok(stored.map_or(Lookup::Miss(current), |stored| Lookup::Hit(stored.value.clone())))
     }
 
     async fn store(&self, key: String, stamp: Stamp, value: Vec<u8>, ttl_secs: u64) -> Result<(), CacheError> {
-        let value = join_stored(&stamp, &value);
-        let size = key.len() + value.len();
+        let size = key.len() + stamp.0.len() + value.len();
         let mut entries = self.lock()?;
         entries.remove(&key);
         if size > entries.budget / 8 {
@@ -108,7 +108,7 @@ impl Cache for LocalCache {
         entries.order.push_back((seq, key.clone()));
         entries.bytes += size;
         let expires = Instant::now() + Duration::from_secs(ttl_secs);
-        entries.values.insert(key, Stored { value, expires, seq });
+        entries.values.insert(key, Stored { stamp, value, expires, seq });
         Ok(())
     }
 

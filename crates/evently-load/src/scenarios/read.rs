@@ -7,11 +7,29 @@ use reqwest::Method;
 use super::{Setup, drive, unexpected};
 use crate::report::Report;
 
-pub async fn run(setup: &Setup, path: &str, distinct: bool) -> anyhow::Result<Report> {
-    for i in 0..20 {
-        setup.api.create_event(&setup.admin, &format!("Read {} #{i}", setup.run), 100).await?;
+/// What to read and over which events.
+pub struct Reads {
+    pub path: String,
+    pub distinct: bool,
+    /// Events created first.
+    pub events: usize,
+    /// Characters of description each event gets (answers grow with it).
+    pub description_chars: usize,
+}
+
+pub async fn run(setup: &Setup, reads: Reads) -> anyhow::Result<Report> {
+    let Reads { path, distinct, events, description_chars } = reads;
+    let description = "x".repeat(description_chars);
+    for i in 0..events {
+        let id = setup.api.create_event(&setup.admin, &format!("Read {} #{i}", setup.run), 100).await?;
+        if description_chars > 0 {
+            let body = serde_json::json!({"description": description});
+            let path = format!("/api/v1/events/{id}");
+            let answer = setup.api.call(Method::PATCH, &path, Some(&setup.admin), Some(body)).await;
+            anyhow::ensure!(answer.status == 200, "cannot describe event {id}: {}", answer.status);
+        }
     }
-    let (api, path) = (setup.api.clone(), path.to_owned());
+    let api = setup.api.clone();
     let (recorder, elapsed) = drive(setup.clients, setup.duration, move |worker, iteration| {
         let (api, mut path) = (api.clone(), path.clone());
         if distinct {
