@@ -82,6 +82,10 @@ def main():
     summary = {
         "hot": {mode: {c: (r and {"created_per_s": r["created_per_s"], "latency_ms": r["latency_ms"]}) for c, r in runs.items()}
                 for mode, runs in hot.items()},
+        "hot_keyed_64": {mode: (r and {"created_per_s": r["created_per_s"], "latency_ms": r["latency_ms"],
+                                       "statuses": r.get("statuses")})
+                         for mode in ("batched", "single")
+                         for r in [load(f"hot-{mode}-keyed-64.json")]},
         "pgbench_tps": pg,
         "pgbench_single_statement_spread_64": pgbench_tps("pgbench-single_statement_spread-64.txt"),
         "stampede": load("stampede.json"),
@@ -105,7 +109,7 @@ def main():
     }, CHARTS / "hot-latency-p99.svg")
     print(json.dumps(summary["wrk"], indent=2))
     for mode in hot:
-        print(mode, {c: rate(hot[mode][c]) for c in LEVELS})
+        print(mode, {c: rate(hot[mode][c]) for c in LEVELS}, "keyed at 64:", rate(summary["hot_keyed_64"][mode]))
     print("pgbench", pg)
 
 
