@@ -91,7 +91,8 @@ impl Cache for LocalCache {
     async fn lookup(&self, key: String, tags: Vec<CacheTag>) -> Result<Lookup, CacheError> {
         let entries = self.lock()?;
         let current = stamp_of(tags.iter().map(|t| entries.versions.get(t).copied().unwrap_or(0)));
-        let stored = entries.values.get(&key).filter(|stored| stored.expires > Instant::now() && stored.stamp == current);
+        let stored =
+            entries.values.get(&key).filter(|stored| stored.expires > Instant::now() && stored.stamp == current);
         Ok(stored.map_or(Lookup::Miss(current), |stored| Lookup::Hit(stored.value.clone())))
     }
 
