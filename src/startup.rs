@@ -100,6 +100,7 @@ impl Application {
                 .wrap(from_fn(evently_api::read_whole_body))
                 .wrap(problem_handlers())
                 .wrap(from_fn(evently_api::metrics::record))
+                .wrap(from_fn(evently_api::trace_request))
                 .app_data(state.clone())
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())

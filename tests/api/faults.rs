@@ -213,3 +213,40 @@ async fn secrets_never_reach_the_logs() {
         assert!(!logs.contains(secret), "{secret:?} appeared in the log");
     }
 }
+
+/// A request's id reaches the log lines of work moved off the request's task: the booking
+/// transaction runs on a task of its own, started by the event's batch worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn log_lines_carry_the_request_id_into_transactions() {
+    let db = TestDatabase::create().await;
+    let log_path = std::env::temp_dir().join(format!("evently-request-ids-{}.txt", std::process::id()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let env = [("RUST_LOG", "info,evently_infra=debug"), ("NO_COLOR", "1")];
+    let mut server = Process::spawn_with(db.url(), &env, Stdio::from(log)).await;
+    let client = Client::new();
+    let base = server.1.clone();
+    let admin = crate::helpers::admin_token(&client, &base).await;
+    let event = crate::helpers::create_event(&client, &base, &admin, 10).await;
+    let token = tokens(&client, &base, "traced", 1).await.remove(0);
+    let booked = client
+        .post(format!("{base}/api/v1/events/{event}/bookings"))
+        .bearer_auth(&token)
+        .header("x-request-id", "trace-me-42")
+        .json(&json!({"seats": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    assert_eq!(booked.headers()["x-request-id"], "trace-me-42");
+    let unnamed = client.get(format!("{base}/health")).header("x-request-id", "not a usable id").send().await.unwrap();
+    let fresh = unnamed.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(fresh.len() == 16 && fresh.bytes().all(|b| b.is_ascii_hexdigit()), "{fresh}");
+    server.kill();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).ok();
+    let in_transaction = logs.lines().filter(|line| line.contains("booking transaction")).collect::<Vec<_>>();
+    assert!(
+        in_transaction.iter().any(|line| line.contains("request.id=trace-me-42")),
+        "no transaction log line names the request: {in_transaction:#?}"
+    );
+}

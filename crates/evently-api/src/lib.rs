@@ -11,6 +11,7 @@ mod error;
 pub mod metrics;
 mod openapi;
 mod rate_limit;
+mod request_id;
 mod routes;
 mod state;
 
@@ -21,6 +22,7 @@ pub use error::{ApiError, problem_handlers};
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
 pub use rate_limit::AuthRateLimit;
+pub use request_id::{REQUEST_ID, trace_request};
 pub use routes::{configure, docs};
 pub use state::{AppState, Parts};
 

@@ -10,6 +10,7 @@ pub(crate) mod ops;
 pub(crate) mod waitlist;
 
 use actix_web::web;
+use tracing::Instrument as _;
 
 use evently_domain::{BookingId, EventId, UserId};
 
@@ -82,7 +83,7 @@ where
     T: 'static,
     E: Into<ApiError> + 'static,
 {
-    actix_web::rt::spawn(change)
+    actix_web::rt::spawn(change.instrument(tracing::Span::current()))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("the task of a change failed: {e}")))?
         .map_err(Into::into)

@@ -145,7 +145,9 @@ impl Argon2Hasher {
         work: impl FnOnce(&mut Engine) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
+        let span = tracing::Span::current();
         let job: Job = Box::new(move |engine| {
+            let _request = span.enter();
             // A request whose client went away is not worth a hash.
             if !reply.is_closed() {
                 let _ = reply.send(work(engine));

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey};
 use evently_domain::{EventId, StoreError, UserId};
 use tokio::sync::oneshot;
+use tracing::Instrument as _;
 
 use super::PgStore;
 use super::direct::decide;
@@ -56,7 +57,8 @@ impl PgStore {
         let event = request.event_id;
         if batches.enqueue(request, reply) {
             let store = self.clone();
-            tokio::spawn(async move { store.drain(event).await });
+            // The worker carries the span of the request that started it.
+            tokio::spawn(async move { store.drain(event).await }.instrument(tracing::Span::current()));
         }
         answer.await.map_err(|_| BookError::Store(StoreError::Unknown(anyhow::anyhow!("the batch worker stopped"))))?
     }

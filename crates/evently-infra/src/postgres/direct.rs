@@ -33,6 +33,7 @@ pub(super) async fn decide(
     event: EventId,
     requests: Vec<BookingRequest>,
 ) -> Result<Answers, TxError<StoreError>> {
+    tracing::debug!(event.id = %event, batch.size = requests.len(), "booking transaction");
     let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
     let held_query = diesel::sql_query(
         "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \

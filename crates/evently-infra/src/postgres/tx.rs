@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use evently_domain::StoreError;
+use tracing::Instrument as _;
 
 use super::PgStore;
 use super::error::TxError;
@@ -23,7 +24,9 @@ impl PgStore {
         F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> TxFuture<'c, T, E> + Send + 'static,
     {
         let mut conn = self.conn().await?;
-        let task = tokio::spawn(async move { conn.transaction(async move |c| body(c).await).await });
+        let transaction = async move { conn.transaction(async move |c| body(c).await).await };
+        // The caller's span goes along, so the transaction's log lines carry its request id.
+        let task = tokio::spawn(transaction.instrument(tracing::Span::current()));
         match task.await {
             Ok(outcome) => outcome.map_err(TxError::resolve),
             Err(join) => Err(E::from(StoreError::Unknown(anyhow::anyhow!("transaction task failed: {join}")))),
