@@ -4,17 +4,11 @@
 mod errors;
 mod models;
 mod ports;
-mod rules;
 mod service;
 
 pub use errors::{BookError, CancelBookingError, GetBookingError};
-pub use models::{
-    BookOutcome, Booking, BookingRequest, BookingSource, BookingStatus, IdempotencyKey, IdempotencyKeyError, Seats,
-    SeatsError,
-};
+pub use models::{BookOutcome, Booking, BookingRequest, BookingSource, IdempotencyKey, IdempotencyKeyError};
 pub use ports::BookingRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockBookingRepository;
-pub use rules::{Holding, Inventory, InventoryError, Queued, Released};
 pub use service::BookingService;
-pub(crate) use service::invalidate;

@@ -78,3 +78,9 @@ pub trait Cache: Send + Sync + 'static {
     /// [`CacheError`] when it does not.
     fn ping(&self) -> impl Future<Output = Result<(), CacheError>> + Send;
 }
+
+/// Makes cached answers about `event` stale. A cache that cannot be reached keeps stale
+/// answers from being served by itself, so the outcome of the write stands either way.
+pub(crate) async fn invalidate_event<C: Cache>(cache: &C, event: EventId) {
+    cache.invalidate(CacheTag::for_event(event).to_vec()).await.ok();
+}

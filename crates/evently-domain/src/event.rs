@@ -4,10 +4,7 @@ mod models;
 mod ports;
 mod service;
 
-pub use models::{
-    Capacity, CapacityError, Description, Event, EventFilter, EventName, EventPatch, EventStatus, NewEvent, SearchText,
-    Venue,
-};
+pub use models::{Description, Event, EventFilter, EventName, EventPatch, NewEvent, SearchText, Venue};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockEventRepository;
 pub use ports::{CancelEventError, EventRepository, UpdateEventError};

@@ -1,21 +1,23 @@
-//! Evently's domain: the language of accounts, events, bookings and waitlists, the pure
-//! booking rules, and the ports that adapters implement.
-//!
-//! Nothing here performs I/O. Stores, hashers and transports live in other crates and
-//! plug into the traits declared in each module's `ports`.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub mod analytics;
 pub mod booking;
 pub mod cache;
 pub mod event;
+mod failure;
 pub mod ids;
+pub mod inventory;
 pub mod notification;
 pub mod page;
+pub mod refusal;
 pub mod store;
 pub mod text;
 pub mod user;
 pub mod waitlist;
 
+pub use failure::StoreError;
 pub use ids::{BookingId, EventId, NotificationId, UserId, WaitlistEntryId};
 pub use page::{Page, PageRequest};
-pub use store::{Store, StoreError};
+pub use refusal::Refusal;
+pub use store::Store;

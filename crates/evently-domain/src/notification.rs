@@ -4,7 +4,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::booking::Seats;
+use crate::inventory::Seats;
 use crate::{BookingId, EventId, NotificationId, Page, PageRequest, StoreError, UserId};
 
 /// What a notification is about.

@@ -68,17 +68,6 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// Cuts one page out of an already filtered and ordered list.
-    pub fn slice(all: Vec<T>, request: PageRequest) -> Self {
-        let total = all.len() as u64;
-        let items = all
-            .into_iter()
-            .skip(usize::try_from(request.offset).unwrap_or(usize::MAX))
-            .take(request.limit as usize)
-            .collect();
-        Self { items, total, request }
-    }
-
     /// Converts every item, keeping the page's shape.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { items: self.items.into_iter().map(f).collect(), total: self.total, request: self.request }
@@ -95,13 +84,5 @@ mod tests {
         assert_eq!(PageRequest::new(101, 0), Err(PageRequestError::Limit));
         assert_eq!(PageRequest::new(10, -1), Err(PageRequestError::Offset));
         assert!(PageRequest::new(100, 5).is_ok());
-    }
-
-    #[test]
-    fn slice_cuts_a_page() -> Result<(), PageRequestError> {
-        let page = Page::slice((1..=5).collect(), PageRequest::new(2, 3)?);
-        assert_eq!(page.items, vec![4, 5]);
-        assert_eq!(page.total, 5);
-        Ok(())
     }
 }

@@ -36,7 +36,7 @@ fn is_invisible(c: char) -> bool {
 ///
 /// # Errors
 /// [`TextError`] naming the first rule broken.
-pub fn clean(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
+pub(crate) fn clean(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
     let trimmed = clean_optional(raw, max, multiline)?;
     if trimmed.is_empty() {
         return Err(TextError::Empty);
@@ -51,7 +51,7 @@ pub fn clean(raw: &str, max: usize, multiline: bool) -> Result<String, TextError
 ///
 /// # Errors
 /// [`TextError`] naming the first rule broken.
-pub fn clean_optional(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
+pub(crate) fn clean_optional(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
     let trimmed = raw.trim();
     if trimmed.chars().count() > max {
         return Err(TextError::TooLong(max));

@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use evently_domain::analytics::{AnalyticsRepository, EventStats, Overview, StatsSort};
-use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError, Seats,
-};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRepository, BookingRequest, CancelBookingError};
 use evently_domain::event::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
 };
+use evently_domain::inventory::{BookingStatus, Seats};
 use evently_domain::notification::{Notification, NotificationRepository};
 use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository};
 use evently_domain::waitlist::{

@@ -12,7 +12,7 @@ mod waitlist;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use evently_domain::{Store, StoreError};
+use evently_domain::{Page, PageRequest, Store, StoreError};
 use state::State;
 
 /// Every port, backed by process memory.
@@ -46,6 +46,30 @@ impl evently_domain::notification::NotificationRepository for MemoryStore {
     ) -> Result<evently_domain::Page<evently_domain::notification::Notification>, StoreError> {
         let state = self.lock()?;
         let mine = state.notifications.iter().rev().filter(|(u, _)| *u == user).map(|(_, n)| n.clone()).collect();
-        Ok(evently_domain::Page::slice(mine, page))
+        Ok(page_of(mine, page))
+    }
+}
+
+/// Cuts one page out of an already filtered and ordered list.
+fn page_of<T>(all: Vec<T>, request: PageRequest) -> Page<T> {
+    let total = all.len() as u64;
+    let items = all
+        .into_iter()
+        .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
+        .take(request.limit() as usize)
+        .collect();
+    Page { items, total, request }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_of_cuts_a_page() -> Result<(), evently_domain::page::PageRequestError> {
+        let page = page_of((1..=5).collect(), PageRequest::new(2, 3)?);
+        assert_eq!(page.items, vec![4, 5]);
+        assert_eq!(page.total, 5);
+        Ok(())
     }
 }

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
-use evently_domain::booking::{Booking, BookingStatus, Seats};
+use evently_domain::booking::Booking;
+use evently_domain::inventory::{BookingStatus, Seats};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

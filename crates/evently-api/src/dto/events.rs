@@ -1,8 +1,7 @@
 use chrono::{DateTime, Utc};
-use evently_domain::booking::Seats;
-use evently_domain::event::{
-    Capacity, Description, Event, EventFilter, EventName, EventPatch, EventStatus, NewEvent, SearchText, Venue,
-};
+use evently_domain::event::{Description, Event, EventFilter, EventName, EventPatch, NewEvent, SearchText, Venue};
+use evently_domain::inventory::Seats;
+use evently_domain::inventory::{Capacity, EventStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -1,7 +1,8 @@
 use thiserror::Error;
 
-use crate::StoreError;
-use crate::store::Transient;
+use crate::failure::Transient;
+use crate::inventory::{BookConflict, CancelConflict};
+use crate::{Refusal, StoreError};
 
 /// Why seats could not be booked.
 #[derive(Debug, Error)]
@@ -81,5 +82,62 @@ impl Transient for BookError {
 impl Transient for CancelBookingError {
     fn is_transient(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
+
+impl From<BookError> for Refusal {
+    fn from(error: BookError) -> Self {
+        match error {
+            BookError::EventNotFound => Self::NotFound("no such event"),
+            BookError::EventCancelled => Self::conflict("event_cancelled", &error),
+            BookError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
+            BookError::AlreadyBooked => Self::conflict("already_booked", &error),
+            BookError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
+            BookError::SoldOut { .. } => Self::conflict("sold_out", &error),
+            BookError::UnknownUser => Self::Unauthenticated,
+            BookError::IdempotencyMismatch => Self::IdempotencyMismatch,
+            BookError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<CancelBookingError> for Refusal {
+    fn from(error: CancelBookingError) -> Self {
+        match error {
+            CancelBookingError::NotFound => Self::NotFound("no such booking"),
+            CancelBookingError::EventCancelled => Self::conflict("event_cancelled", &error),
+            CancelBookingError::AlreadyCancelled => Self::conflict("already_cancelled", &error),
+            CancelBookingError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<GetBookingError> for Refusal {
+    fn from(error: GetBookingError) -> Self {
+        match error {
+            GetBookingError::NotFound => Self::NotFound("no such booking"),
+            GetBookingError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<BookConflict> for BookError {
+    fn from(conflict: BookConflict) -> Self {
+        match conflict {
+            BookConflict::EventCancelled => Self::EventCancelled,
+            BookConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
+            BookConflict::AlreadyBooked => Self::AlreadyBooked,
+            BookConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,
+            BookConflict::SoldOut { available } => Self::SoldOut { available },
+        }
+    }
+}
+
+impl From<CancelConflict> for CancelBookingError {
+    fn from(conflict: CancelConflict) -> Self {
+        match conflict {
+            CancelConflict::EventCancelled => Self::EventCancelled,
+            CancelConflict::AlreadyCancelled => Self::AlreadyCancelled,
+        }
     }
 }

@@ -1,65 +1,8 @@
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+use crate::inventory::{BookingStatus, Seats};
 use crate::{BookingId, EventId, UserId};
-
-/// A number of seats in one booking or waitlist entry: `1..=100`. An event's own
-/// `max_seats_per_booking` may lower the bound further.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Seats(u32);
-
-/// Why a seat count was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-#[error("must be between 1 and {max}", max = Seats::MAX)]
-pub struct SeatsError;
-
-impl Seats {
-    /// The most seats any booking may hold.
-    pub const MAX: u32 = 100;
-    /// One seat, the default request.
-    pub const ONE: Self = Self(1);
-
-    /// Validates a raw seat count.
-    ///
-    /// # Errors
-    /// [`SeatsError`] outside `1..=MAX`.
-    pub fn new(raw: i64) -> Result<Self, SeatsError> {
-        u32::try_from(raw).ok().filter(|s| (1..=Self::MAX).contains(s)).map(Self).ok_or(SeatsError)
-    }
-
-    /// The number of seats.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-/// Whether a booking still holds its seats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BookingStatus {
-    /// Holds its seats.
-    Confirmed,
-    /// Gave its seats back.
-    Cancelled,
-}
-
-impl BookingStatus {
-    /// The status's wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "confirmed" => Some(Self::Confirmed),
-            "cancelled" => Some(Self::Cancelled),
-            _ => None,
-        }
-    }
-}
 
 /// How a booking came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -173,14 +116,6 @@ pub struct BookOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seats_bounds() {
-        assert_eq!(Seats::new(0), Err(SeatsError));
-        assert_eq!(Seats::new(-1), Err(SeatsError));
-        assert_eq!(Seats::new(101), Err(SeatsError));
-        assert_eq!(Seats::new(100).map(Seats::get), Ok(100));
-    }
 
     #[test]
     fn idempotency_keys_are_visible_ascii() {

@@ -2,11 +2,12 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use super::{BookError, BookOutcome, Booking, BookingRequest, BookingStatus, CancelBookingError};
+use super::{BookError, BookOutcome, Booking, BookingRequest, CancelBookingError};
+use crate::inventory::BookingStatus;
 use crate::{BookingId, Page, PageRequest, StoreError, UserId};
 
 /// Persistence of bookings. Booking and cancelling are each one atomic operation under
-/// the event's lock, applying [`Inventory`](super::Inventory)'s rules.
+/// the event's lock, applying [`Inventory`](crate::inventory::Inventory)'s rules.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait BookingRepository: Send + Sync + 'static {
     /// Books seats. With an idempotency key, the key is stored with the booking; a
@@ -14,7 +15,7 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// request under the same key fails. Keys expire after 24 hours.
     ///
     /// # Errors
-    /// [`BookError`]'s domain variants as [`Inventory::book`](super::Inventory::book)
+    /// [`BookError`]'s domain variants as [`Inventory::book`](crate::inventory::Inventory::book)
     /// decides, `EventNotFound`, `IdempotencyMismatch`.
     fn book(&self, request: BookingRequest) -> impl Future<Output = Result<BookOutcome, BookError>> + Send;
 

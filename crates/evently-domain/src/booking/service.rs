@@ -1,9 +1,7 @@
-use super::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
-    GetBookingError,
-};
-use crate::cache::{Cache, CacheTag};
-use crate::store::retry_transient;
+use super::{BookError, BookOutcome, Booking, BookingRepository, BookingRequest, CancelBookingError, GetBookingError};
+use crate::cache::{Cache, invalidate_event};
+use crate::failure::retry_transient;
+use crate::inventory::BookingStatus;
 use crate::user::Actor;
 use crate::{BookingId, Page, PageRequest, StoreError, UserId};
 
@@ -29,7 +27,7 @@ impl<R: BookingRepository, C: Cache> BookingService<R, C> {
     pub async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         let outcome = retry_transient(|| self.bookings.book(request.clone())).await?;
         if !outcome.replayed {
-            invalidate(&self.cache, request.event_id).await;
+            invalidate_event(&self.cache, request.event_id).await;
         }
         Ok(outcome)
     }
@@ -56,7 +54,7 @@ impl<R: BookingRepository, C: Cache> BookingService<R, C> {
         match self.bookings.find_booking(id).await? {
             Some(booking) if actor.may_access(booking.user_id) => {
                 let cancelled = retry_transient(|| self.bookings.cancel_booking(id)).await?;
-                invalidate(&self.cache, cancelled.event_id).await;
+                invalidate_event(&self.cache, cancelled.event_id).await;
                 Ok(cancelled)
             }
             _ => Err(CancelBookingError::NotFound),
@@ -77,12 +75,6 @@ impl<R: BookingRepository, C: Cache> BookingService<R, C> {
     }
 }
 
-/// Makes cached answers about `event` stale. A cache that cannot be reached keeps stale
-/// answers from being served by itself, so the outcome of the write stands either way.
-pub(crate) async fn invalidate<C: Cache>(cache: &C, event: crate::EventId) {
-    cache.invalidate(CacheTag::for_event(event).to_vec()).await.ok();
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
@@ -90,8 +82,9 @@ mod tests {
 
     use super::*;
     use crate::EventId;
-    use crate::booking::{BookingSource, MockBookingRepository, Seats};
-    use crate::cache::MockCache;
+    use crate::booking::{BookingSource, MockBookingRepository};
+    use crate::cache::{CacheTag, MockCache};
+    use crate::inventory::Seats;
     use crate::user::Role;
 
     fn booking(owner: i64) -> Booking {

@@ -3,8 +3,9 @@ use std::future::Future;
 use thiserror::Error;
 
 use super::{Event, EventFilter, EventPatch, NewEvent};
-use crate::store::Transient;
-use crate::{EventId, Page, PageRequest, StoreError};
+use crate::failure::Transient;
+use crate::inventory::{EventCancelled, ResizeConflict};
+use crate::{EventId, Page, PageRequest, Refusal, StoreError};
 
 /// Why an event could not be changed.
 #[derive(Debug, Error)]
@@ -56,8 +57,23 @@ impl Transient for CancelEventError {
     }
 }
 
+impl From<ResizeConflict> for UpdateEventError {
+    fn from(conflict: ResizeConflict) -> Self {
+        match conflict {
+            ResizeConflict::EventCancelled => Self::EventCancelled,
+            ResizeConflict::CapacityBelowBooked { capacity, booked } => Self::CapacityBelowBooked { capacity, booked },
+        }
+    }
+}
+
+impl From<EventCancelled> for CancelEventError {
+    fn from(EventCancelled: EventCancelled) -> Self {
+        Self::EventCancelled
+    }
+}
+
 /// Persistence of events. Changes that touch seats run as one atomic operation under the
-/// event's lock, applying [`crate::booking::Inventory`]'s rules.
+/// event's lock, applying [`crate::inventory::Inventory`]'s rules.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait EventRepository: Send + Sync + 'static {
     /// Creates an event.
@@ -100,4 +116,25 @@ pub trait EventRepository: Send + Sync + 'static {
     /// # Errors
     /// [`CancelEventError::NotFound`], [`CancelEventError::EventCancelled`].
     fn cancel_event(&self, id: EventId) -> impl Future<Output = Result<Event, CancelEventError>> + Send;
+}
+
+impl From<UpdateEventError> for Refusal {
+    fn from(error: UpdateEventError) -> Self {
+        match error {
+            UpdateEventError::NotFound => Self::NotFound("no such event"),
+            UpdateEventError::EventCancelled => Self::conflict("event_cancelled", &error),
+            UpdateEventError::CapacityBelowBooked { .. } => Self::conflict("capacity_below_booked", &error),
+            UpdateEventError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<CancelEventError> for Refusal {
+    fn from(error: CancelEventError) -> Self {
+        match error {
+            CancelEventError::NotFound => Self::NotFound("no such event"),
+            CancelEventError::EventCancelled => Self::conflict("event_cancelled", &error),
+            CancelEventError::Store(e) => Self::Store(e),
+        }
+    }
 }

@@ -1,7 +1,7 @@
 use super::{CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError};
-use crate::booking::invalidate;
+use crate::cache::invalidate_event;
 use crate::cache::{Cache, CacheTag};
-use crate::store::retry_transient;
+use crate::failure::retry_transient;
 use crate::{EventId, Page, PageRequest, StoreError};
 
 /// Publishing and reading events; every change invalidates the cached answers it
@@ -50,7 +50,7 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
     /// See [`EventRepository::update_event`].
     pub async fn update(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         let event = retry_transient(|| self.events.update_event(id, patch.clone())).await?;
-        invalidate(&self.cache, id).await;
+        invalidate_event(&self.cache, id).await;
         Ok(event)
     }
 
@@ -60,7 +60,7 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
     /// See [`EventRepository::cancel_event`].
     pub async fn cancel(&self, id: EventId) -> Result<Event, CancelEventError> {
         let event = retry_transient(|| self.events.cancel_event(id)).await?;
-        invalidate(&self.cache, id).await;
+        invalidate_event(&self.cache, id).await;
         Ok(event)
     }
 }

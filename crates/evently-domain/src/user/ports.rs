@@ -3,7 +3,7 @@ use std::future::Future;
 use thiserror::Error;
 
 use super::{Credentials, Email, NewUser, Password, PasswordHash, Role, User};
-use crate::{Page, PageRequest, StoreError, UserId};
+use crate::{Page, PageRequest, Refusal, StoreError, UserId};
 
 /// Why an account could not be created.
 #[derive(Debug, Error)]
@@ -86,4 +86,17 @@ pub trait PasswordHasher: Send + Sync + 'static {
     /// A hash of a random password, verified against when an email is unknown so that
     /// login takes the same time either way.
     fn dummy_hash(&self) -> PasswordHash;
+}
+
+impl From<SetRoleError> for Refusal {
+    fn from(error: SetRoleError) -> Self {
+        match error {
+            SetRoleError::NotFound => Self::NotFound("no such user"),
+            SetRoleError::LastAdmin => Self::Conflict {
+                code: "last_admin",
+                detail: "the last admin cannot be demoted; make another admin first".to_owned(),
+            },
+            SetRoleError::Store(e) => Self::Store(e),
+        }
+    }
 }

@@ -4,7 +4,7 @@ use super::{
     Actor, CreateUserError, Email, NewUser, Password, PasswordHasher, Role, SetRoleError, User, UserName,
     UserRepository,
 };
-use crate::{Page, PageRequest, StoreError, UserId};
+use crate::{Page, PageRequest, Refusal, StoreError, UserId};
 
 /// Why registration failed.
 #[derive(Debug, Error)]
@@ -174,6 +174,24 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
     /// [`SetRoleError::NotFound`] for an unknown id.
     pub async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
         self.users.set_role(id, role).await
+    }
+}
+
+impl From<RegisterError> for Refusal {
+    fn from(error: RegisterError) -> Self {
+        match error {
+            RegisterError::EmailTaken => Self::conflict("email_taken", &error),
+            RegisterError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LoginError> for Refusal {
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::InvalidCredentials => Self::InvalidCredentials,
+            LoginError::Store(e) => Self::Store(e),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 use thiserror::Error;
 
-use crate::StoreError;
-use crate::store::Transient;
+use crate::failure::Transient;
+use crate::inventory::JoinConflict;
+use crate::{Refusal, StoreError};
 
 /// Why a user could not join a waitlist.
 #[derive(Debug, Error)]
@@ -60,5 +61,41 @@ impl Transient for JoinWaitlistError {
 impl Transient for LeaveWaitlistError {
     fn is_transient(&self) -> bool {
         matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
+
+impl From<JoinWaitlistError> for Refusal {
+    fn from(error: JoinWaitlistError) -> Self {
+        match error {
+            JoinWaitlistError::EventNotFound => Self::NotFound("no such event"),
+            JoinWaitlistError::EventCancelled => Self::conflict("event_cancelled", &error),
+            JoinWaitlistError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
+            JoinWaitlistError::AlreadyBooked => Self::conflict("already_booked", &error),
+            JoinWaitlistError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
+            JoinWaitlistError::UnknownUser => Self::Unauthenticated,
+            JoinWaitlistError::EventNotFull { .. } => Self::conflict("event_not_full", &error),
+            JoinWaitlistError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LeaveWaitlistError> for Refusal {
+    fn from(error: LeaveWaitlistError) -> Self {
+        match error {
+            LeaveWaitlistError::NotWaiting => Self::NotFound("you are not on this waitlist"),
+            LeaveWaitlistError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<JoinConflict> for JoinWaitlistError {
+    fn from(conflict: JoinConflict) -> Self {
+        match conflict {
+            JoinConflict::EventCancelled => Self::EventCancelled,
+            JoinConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
+            JoinConflict::AlreadyBooked => Self::AlreadyBooked,
+            JoinConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,
+            JoinConflict::EventNotFull { available } => Self::EventNotFull { available },
+        }
     }
 }

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::booking::Seats;
+use crate::inventory::Seats;
 use crate::{BookingId, EventId, UserId, WaitlistEntryId};
 
 /// Where a waitlist entry stands.

@@ -1,14 +1,14 @@
 use std::future::Future;
 
 use super::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry};
-use crate::booking::Seats;
+use crate::inventory::Seats;
 use crate::{EventId, Page, PageRequest, StoreError, UserId};
 
 /// Persistence of waitlists. Joining and leaving run under the event's lock.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait WaitlistRepository: Send + Sync + 'static {
     /// Puts a user at the back of an event's queue, applying
-    /// [`Inventory::join_waitlist`](crate::booking::Inventory::join_waitlist).
+    /// [`Inventory::join_waitlist`](crate::inventory::Inventory::join_waitlist).
     ///
     /// # Errors
     /// [`JoinWaitlistError`]'s domain variants as the rule decides, `EventNotFound`.

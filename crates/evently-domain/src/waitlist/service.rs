@@ -1,8 +1,8 @@
 use super::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository};
-use crate::booking::Seats;
-use crate::booking::invalidate;
 use crate::cache::Cache;
-use crate::store::retry_transient;
+use crate::cache::invalidate_event;
+use crate::failure::retry_transient;
+use crate::inventory::Seats;
 use crate::{EventId, Page, PageRequest, StoreError, UserId};
 
 /// Joining, leaving and reading waitlists; every change invalidates the cached answers
@@ -25,7 +25,7 @@ impl<R: WaitlistRepository, C: Cache> WaitlistService<R, C> {
     /// See [`WaitlistRepository::join_waitlist`].
     pub async fn join(&self, event: EventId, user: UserId, seats: Seats) -> Result<WaitlistEntry, JoinWaitlistError> {
         let entry = retry_transient(|| self.waitlists.join_waitlist(event, user, seats)).await?;
-        invalidate(&self.cache, event).await;
+        invalidate_event(&self.cache, event).await;
         Ok(entry)
     }
 
@@ -35,7 +35,7 @@ impl<R: WaitlistRepository, C: Cache> WaitlistService<R, C> {
     /// See [`WaitlistRepository::leave_waitlist`].
     pub async fn leave(&self, event: EventId, user: UserId) -> Result<(), LeaveWaitlistError> {
         retry_transient(|| self.waitlists.leave_waitlist(event, user)).await?;
-        invalidate(&self.cache, event).await;
+        invalidate_event(&self.cache, event).await;
         Ok(())
     }
 

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use evently_domain::analytics::{
     AnalyticsRepository, DailyFigure, EventStats, Overview, StatsSort, TOP_EVENTS, TopEvent, daily_window,
 };
-use evently_domain::booking::BookingStatus;
-use evently_domain::event::EventStatus;
+use evently_domain::inventory::BookingStatus;
+use evently_domain::inventory::EventStatus;
 use evently_domain::waitlist::WaitlistStatus;
 use evently_domain::{Page, PageRequest, StoreError};
 
@@ -89,6 +89,6 @@ impl AnalyticsRepository for MemoryStore {
             };
             key(b).total_cmp(&key(a)).then(a.event_id.cmp(&b.event_id))
         });
-        Ok(Page::slice(stats, page))
+        Ok(super::page_of(stats, page))
     }
 }

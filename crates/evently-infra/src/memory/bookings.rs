@@ -1,8 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
 use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource, BookingStatus,
-    CancelBookingError,
+    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource, CancelBookingError,
 };
+use evently_domain::inventory::BookingStatus;
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, Page, PageRequest, StoreError, UserId};
 
@@ -86,6 +86,6 @@ impl BookingRepository for MemoryStore {
             .filter(|b| b.user_id == user && status.is_none_or(|s| b.status == s))
             .cloned()
             .collect();
-        Ok(Page::slice(mine, page))
+        Ok(super::page_of(mine, page))
     }
 }

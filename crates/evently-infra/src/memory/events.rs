@@ -1,8 +1,9 @@
 use chrono::Utc;
-use evently_domain::booking::BookingStatus;
 use evently_domain::event::{
-    CancelEventError, Event, EventFilter, EventPatch, EventRepository, EventStatus, NewEvent, UpdateEventError,
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
 };
+use evently_domain::inventory::BookingStatus;
+use evently_domain::inventory::EventStatus;
 use evently_domain::notification::Notice;
 use evently_domain::waitlist::WaitlistStatus;
 use evently_domain::{EventId, Page, PageRequest, StoreError};
@@ -39,9 +40,9 @@ impl EventRepository for MemoryStore {
     async fn list_events(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
         let state = self.lock()?;
         let mut matching: Vec<Event> =
-            state.events.iter().filter_map(|e| state.event(e.id)).filter(|e| filter.matches(e)).collect();
+            state.events.iter().filter_map(|e| state.event(e.id)).filter(|e| matches(&filter, e)).collect();
         matching.sort_by_key(|e| (e.starts_at, e.id));
-        Ok(Page::slice(matching, page))
+        Ok(super::page_of(matching, page))
     }
 
     async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
@@ -100,5 +101,50 @@ impl EventRepository for MemoryStore {
         }
         state.notify(notices)?;
         state.event(id).ok_or(CancelEventError::NotFound)
+    }
+}
+
+/// Whether `event` passes `filter`, as the PostgreSQL store's query decides it.
+fn matches(filter: &EventFilter, event: &Event) -> bool {
+    let contains = |haystack: &str, needle: &str| haystack.to_lowercase().contains(needle);
+    filter.status.is_none_or(|s| s == event.status)
+        && filter.from.is_none_or(|from| event.starts_at >= from)
+        && filter.to.is_none_or(|to| event.starts_at <= to)
+        && filter.query.as_ref().is_none_or(|q| {
+            let needle = q.as_str().to_lowercase();
+            contains(event.name.as_str(), &needle) || contains(event.venue.as_str(), &needle)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use evently_domain::event::{Description, EventName, SearchText, Venue};
+    use evently_domain::inventory::{Capacity, Seats};
+
+    use super::*;
+
+    #[test]
+    fn filter_matches_name_or_venue_ignoring_case() {
+        let now = Utc::now();
+        let event = Event {
+            id: EventId::new(1).unwrap(),
+            name: EventName::new("Rust Conf").unwrap(),
+            venue: Venue::new("Grand Hall").unwrap(),
+            description: Description::new("").unwrap(),
+            starts_at: now,
+            capacity: Capacity::new(10).unwrap(),
+            max_seats_per_booking: Seats::new(2).unwrap(),
+            booked_seats: 3,
+            waitlist_length: 0,
+            status: EventStatus::Scheduled,
+            created_at: now,
+            updated_at: now,
+        };
+        let by = |q: &str| EventFilter { query: Some(SearchText::new(q).unwrap()), ..EventFilter::default() };
+        assert!(matches(&by("rust"), &event));
+        assert!(matches(&by("HALL"), &event));
+        assert!(!matches(&by("python"), &event));
+        let cancelled = EventFilter { status: Some(EventStatus::Cancelled), ..EventFilter::default() };
+        assert!(!matches(&cancelled, &event));
     }
 }

@@ -1,8 +1,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use evently_domain::booking::{Booking, BookingStatus, Holding, Inventory, InventoryError, Queued, Seats};
+use evently_domain::booking::Booking;
 use evently_domain::event::Event;
+use evently_domain::inventory::{BookingStatus, Holding, Inventory, InventoryError, Queued, Seats};
 use evently_domain::notification::{Notice, Notification};
 use evently_domain::user::{PasswordHash, User};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};

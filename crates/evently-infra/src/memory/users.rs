@@ -37,7 +37,7 @@ impl UserRepository for MemoryStore {
 
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
         let state = self.lock()?;
-        Ok(Page::slice(state.accounts.iter().map(|a| a.user.clone()).collect(), page))
+        Ok(super::page_of(state.accounts.iter().map(|a| a.user.clone()).collect(), page))
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {

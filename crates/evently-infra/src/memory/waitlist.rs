@@ -1,5 +1,5 @@
 use chrono::Utc;
-use evently_domain::booking::Seats;
+use evently_domain::inventory::Seats;
 use evently_domain::waitlist::{
     JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository, WaitlistStatus,
 };
@@ -57,12 +57,12 @@ impl WaitlistRepository for MemoryStore {
     async fn list_queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let state = self.lock()?;
         let queue = state.waiting(event).map(|e| state.with_position(e)).collect();
-        Ok(Page::slice(queue, page))
+        Ok(super::page_of(queue, page))
     }
 
     async fn list_user_entries(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let state = self.lock()?;
         let mine = state.entries.iter().rev().filter(|e| e.user_id == user).map(|e| state.with_position(e)).collect();
-        Ok(Page::slice(mine, page))
+        Ok(super::page_of(mine, page))
     }
 }

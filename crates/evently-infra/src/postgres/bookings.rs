@@ -2,9 +2,8 @@ use chrono::{DateTime, Utc};
 use diesel::result::Error;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::booking::{
-    BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingStatus, CancelBookingError,
-};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRepository, BookingRequest, CancelBookingError};
+use evently_domain::inventory::BookingStatus;
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, UserId};
 
@@ -58,7 +57,7 @@ impl BookingRepository for PgStore {
                 let released = locked
                     .inventory
                     .cancel_booking(current.status, current.seats, &queue)
-                    .map_err(TxError::Domain)?;
+                    .map_err(|c| TxError::Domain(c.into()))?;
                 let row: BookingRow = diesel::sql_query(format!(
                     "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING {BOOKING_COLUMNS}"
                 ))

@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, Holding};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest};
+use evently_domain::inventory::Holding;
 use evently_domain::{EventId, StoreError};
 
 use super::error::TxError;
@@ -85,7 +86,7 @@ pub(super) async fn decide(
             }
             Err(refused) => {
                 refused_keys.extend(key);
-                decisions.push(Some(Err(refused)));
+                decisions.push(Some(Err(refused.into())));
             }
         }
     }

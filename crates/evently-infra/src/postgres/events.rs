@@ -95,7 +95,7 @@ impl EventRepository for PgStore {
                 let queue = load_queue(conn, id).await?;
                 let capacity = patch.capacity.unwrap_or(current.capacity());
                 let max = patch.max_seats_per_booking.unwrap_or(current.max_per_booking());
-                let released = current.resize(capacity, max, &queue).map_err(TxError::Domain)?;
+                let released = current.resize(capacity, max, &queue).map_err(|c| TxError::Domain(c.into()))?;
                 let row: EventRow = diesel::sql_query(format!(
                     "WITH e AS (UPDATE events SET name = COALESCE($2, name), venue = COALESCE($3, venue), \
                        description = COALESCE($4, description), starts_at = COALESCE($5, starts_at), \
@@ -128,7 +128,7 @@ impl EventRepository for PgStore {
         self.write(move |conn| {
             Box::pin(async move {
                 let locked = lock_event(conn, id, None).await?.ok_or(TxError::Domain(CancelEventError::NotFound))?;
-                let cancelled = locked.inventory.cancel_event().map_err(TxError::Domain)?;
+                let cancelled = locked.inventory.cancel_event().map_err(|c| TxError::Domain(c.into()))?;
                 broadcast(conn, id, NotificationKind::EventCancelled, &locked.name).await?;
                 diesel::sql_query(
                     "UPDATE bookings SET status = 'cancelled', cancelled_at = now() \

@@ -6,8 +6,8 @@ use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::booking::{Holding, Inventory, Queued};
-use evently_domain::event::{Capacity, EventStatus};
+use evently_domain::inventory::{Capacity, EventStatus};
+use evently_domain::inventory::{Holding, Inventory, Queued};
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, StoreError, UserId, WaitlistEntryId};
 

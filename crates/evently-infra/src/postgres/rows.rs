@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
-use evently_domain::booking::{Booking, BookingSource, BookingStatus, Seats};
-use evently_domain::event::{Capacity, Description, Event, EventName, EventStatus, Venue};
+use evently_domain::booking::{Booking, BookingSource};
+use evently_domain::event::{Description, Event, EventName, Venue};
+use evently_domain::inventory::{BookingStatus, Seats};
+use evently_domain::inventory::{Capacity, EventStatus};
 use evently_domain::notification::{Notification, NotificationKind};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};

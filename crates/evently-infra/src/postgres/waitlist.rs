@@ -1,6 +1,6 @@
 use diesel::sql_types::{BigInt, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::booking::Seats;
+use evently_domain::inventory::Seats;
 use evently_domain::waitlist::{
     JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
 };
@@ -34,7 +34,7 @@ impl WaitlistRepository for PgStore {
                 let locked = lock_event(conn, event, Some(user))
                     .await?
                     .ok_or(TxError::Domain(JoinWaitlistError::EventNotFound))?;
-                locked.inventory.join_waitlist(seats, locked.holding).map_err(TxError::Domain)?;
+                locked.inventory.join_waitlist(seats, locked.holding).map_err(|c| TxError::Domain(c.into()))?;
                 let row: EntryRow = diesel::sql_query(
                     "WITH w AS (INSERT INTO waitlist_entries (event_id, user_id, seats) VALUES ($1, $2, $3) RETURNING *) \
                      SELECT w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, \

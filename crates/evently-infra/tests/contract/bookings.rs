@@ -1,6 +1,7 @@
 use chrono::{TimeDelta, Utc};
-use evently_domain::booking::{BookError, BookingSource, BookingStatus, CancelBookingError};
+use evently_domain::booking::{BookError, BookingSource, CancelBookingError};
 use evently_domain::event::EventPatch;
+use evently_domain::inventory::BookingStatus;
 use evently_domain::notification::NotificationKind;
 use evently_domain::{BookingId, EventId, PageRequest, Store};
 

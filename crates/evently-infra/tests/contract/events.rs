@@ -1,8 +1,10 @@
 use chrono::{TimeZone, Utc};
-use evently_domain::booking::{BookingStatus, CancelBookingError};
+use evently_domain::booking::CancelBookingError;
 use evently_domain::event::{
-    CancelEventError, Capacity, EventFilter, EventName, EventPatch, EventStatus, SearchText, UpdateEventError, Venue,
+    CancelEventError, EventFilter, EventName, EventPatch, SearchText, UpdateEventError, Venue,
 };
+use evently_domain::inventory::BookingStatus;
+use evently_domain::inventory::{Capacity, EventStatus};
 use evently_domain::notification::NotificationKind;
 use evently_domain::waitlist::WaitlistStatus;
 use evently_domain::{PageRequest, Store};

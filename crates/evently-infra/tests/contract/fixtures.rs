@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey, Seats};
-use evently_domain::event::{Capacity, Description, Event, EventName, NewEvent, Venue};
+use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey};
+use evently_domain::event::{Description, Event, EventName, NewEvent, Venue};
+use evently_domain::inventory::Capacity;
+use evently_domain::inventory::Seats;
 use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
 use evently_domain::{EventId, Store, UserId};
 use evently_infra::{PgSettings, PgStore};

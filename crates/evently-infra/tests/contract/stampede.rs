@@ -1,5 +1,7 @@
-use evently_domain::booking::{BookError, BookingStatus};
-use evently_domain::event::{Capacity, EventPatch};
+use evently_domain::booking::BookError;
+use evently_domain::event::EventPatch;
+use evently_domain::inventory::BookingStatus;
+use evently_domain::inventory::Capacity;
 use evently_domain::{EventId, PageRequest, Store, UserId};
 
 use crate::fixtures::{book, event, keyed, reload, seats, users};

@@ -1,4 +1,5 @@
-use evently_domain::booking::{BookError, BookingSource, BookingStatus};
+use evently_domain::booking::{BookError, BookingSource};
+use evently_domain::inventory::BookingStatus;
 use evently_domain::notification::NotificationKind;
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError, WaitlistStatus};
 use evently_domain::{PageRequest, Store};

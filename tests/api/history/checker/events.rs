@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use evently_domain::booking::{Inventory, Queued, Seats};
-use evently_domain::event::{Capacity, EventStatus};
+use evently_domain::inventory::{Capacity, EventStatus};
+use evently_domain::inventory::{Inventory, Queued, Seats};
 use evently_domain::{UserId, WaitlistEntryId};
 
 use super::Anomaly;

@@ -1,4 +1,4 @@
-//! The booking rules, as pure functions on one event's inventory.
+//! The inventory rules, as pure functions on one event's seats.
 //!
 //! Every store loads the event's [`Inventory`] under the event's lock, asks these rules
 //! for a decision, and writes that decision in the same atomic operation. Nothing here
@@ -6,9 +6,10 @@
 
 use thiserror::Error;
 
-use super::{BookError, BookingStatus, CancelBookingError, Seats};
-use crate::event::{CancelEventError, Capacity, EventStatus, UpdateEventError};
-use crate::waitlist::JoinWaitlistError;
+use super::{
+    BookConflict, BookingStatus, CancelConflict, Capacity, EventCancelled, EventStatus, JoinConflict, ResizeConflict,
+    Seats,
+};
 use crate::{UserId, WaitlistEntryId};
 
 /// An event's seats: capacity, seats booked, the per-booking limit and the status.
@@ -121,13 +122,11 @@ impl Inventory {
     /// Books `seats` for a user holding `holding`.
     ///
     /// # Errors
-    /// In order of precedence: [`BookError::EventCancelled`],
-    /// [`BookError::SeatsAboveLimit`], [`BookError::AlreadyBooked`],
-    /// [`BookError::AlreadyWaitlisted`], [`BookError::SoldOut`].
-    pub fn book(self, seats: Seats, holding: Holding) -> Result<Self, BookError> {
+    /// In order of precedence: [`BookConflict`]'s variants.
+    pub fn book(self, seats: Seats, holding: Holding) -> Result<Self, BookConflict> {
         self.check_request(seats, holding)?;
         if seats.get() > self.available() {
-            return Err(BookError::SoldOut { available: self.available() });
+            return Err(BookConflict::SoldOut { available: self.available() });
         }
         Ok(Self { booked: self.booked + seats.get(), ..self })
     }
@@ -136,13 +135,11 @@ impl Inventory {
     /// fit now.
     ///
     /// # Errors
-    /// [`JoinWaitlistError::EventCancelled`], [`JoinWaitlistError::SeatsAboveLimit`],
-    /// [`JoinWaitlistError::AlreadyBooked`], [`JoinWaitlistError::AlreadyWaitlisted`],
-    /// [`JoinWaitlistError::EventNotFull`].
-    pub fn join_waitlist(self, seats: Seats, holding: Holding) -> Result<(), JoinWaitlistError> {
+    /// In order of precedence, [`JoinConflict`]'s variants.
+    pub fn join_waitlist(self, seats: Seats, holding: Holding) -> Result<(), JoinConflict> {
         self.check_request(seats, holding)?;
         if seats.get() <= self.available() {
-            return Err(JoinWaitlistError::EventNotFull { available: self.available() });
+            return Err(JoinConflict::EventNotFull { available: self.available() });
         }
         Ok(())
     }
@@ -150,20 +147,20 @@ impl Inventory {
     /// Cancels a booking of `seats` in state `status` and promotes from `queue`.
     ///
     /// # Errors
-    /// [`CancelBookingError::EventCancelled`] when the event is cancelled (it wins over
+    /// [`CancelConflict::EventCancelled`] when the event is cancelled (it wins over
     /// every other conflict; its bookings were all cancelled with it),
-    /// [`CancelBookingError::AlreadyCancelled`] for a cancelled booking.
+    /// [`CancelConflict::AlreadyCancelled`] for a cancelled booking.
     pub fn cancel_booking(
         self,
         status: BookingStatus,
         seats: Seats,
         queue: &[Queued],
-    ) -> Result<Released, CancelBookingError> {
+    ) -> Result<Released, CancelConflict> {
         if self.status == EventStatus::Cancelled {
-            return Err(CancelBookingError::EventCancelled);
+            return Err(CancelConflict::EventCancelled);
         }
         if status == BookingStatus::Cancelled {
-            return Err(CancelBookingError::AlreadyCancelled);
+            return Err(CancelConflict::AlreadyCancelled);
         }
         let freed = Self { booked: self.booked.saturating_sub(seats.get()), ..self };
         Ok(freed.promote(queue))
@@ -173,18 +170,18 @@ impl Inventory {
     /// seats were freed.
     ///
     /// # Errors
-    /// [`UpdateEventError::EventCancelled`], [`UpdateEventError::CapacityBelowBooked`].
+    /// [`ResizeConflict::EventCancelled`], [`ResizeConflict::CapacityBelowBooked`].
     pub fn resize(
         self,
         capacity: Capacity,
         max_per_booking: Seats,
         queue: &[Queued],
-    ) -> Result<Released, UpdateEventError> {
+    ) -> Result<Released, ResizeConflict> {
         if self.status == EventStatus::Cancelled {
-            return Err(UpdateEventError::EventCancelled);
+            return Err(ResizeConflict::EventCancelled);
         }
         if capacity.get() < self.booked {
-            return Err(UpdateEventError::CapacityBelowBooked { capacity: capacity.get(), booked: self.booked });
+            return Err(ResizeConflict::CapacityBelowBooked { capacity: capacity.get(), booked: self.booked });
         }
         Ok(Self { capacity, max_per_booking, ..self }.promote(queue))
     }
@@ -192,10 +189,10 @@ impl Inventory {
     /// Cancels the event: every confirmed booking is cancelled, so no seat stays booked.
     ///
     /// # Errors
-    /// [`CancelEventError::EventCancelled`] when it is cancelled already.
-    pub fn cancel_event(self) -> Result<Self, CancelEventError> {
+    /// [`EventCancelled`] when it is cancelled already.
+    pub fn cancel_event(self) -> Result<Self, EventCancelled> {
         if self.status == EventStatus::Cancelled {
-            return Err(CancelEventError::EventCancelled);
+            return Err(EventCancelled);
         }
         Ok(Self { booked: 0, status: EventStatus::Cancelled, ..self })
     }
@@ -225,7 +222,7 @@ enum RequestRefusal {
     AlreadyWaitlisted,
 }
 
-impl From<RequestRefusal> for BookError {
+impl From<RequestRefusal> for BookConflict {
     fn from(refusal: RequestRefusal) -> Self {
         match refusal {
             RequestRefusal::EventCancelled => Self::EventCancelled,
@@ -236,7 +233,7 @@ impl From<RequestRefusal> for BookError {
     }
 }
 
-impl From<RequestRefusal> for JoinWaitlistError {
+impl From<RequestRefusal> for JoinConflict {
     fn from(refusal: RequestRefusal) -> Self {
         match refusal {
             RequestRefusal::EventCancelled => Self::EventCancelled,

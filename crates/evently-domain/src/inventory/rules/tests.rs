@@ -29,41 +29,38 @@ fn booking_takes_free_seats() {
 #[test]
 fn booking_more_than_free_is_sold_out() {
     let result = inventory(10, 8).book(seats(3), Holding::Nothing);
-    assert!(matches!(result, Err(BookError::SoldOut { available: 2 })));
+    assert!(matches!(result, Err(BookConflict::SoldOut { available: 2 })));
 }
 
 #[test]
 fn booking_precedence_puts_cancellation_first() {
     let cancelled = inventory(10, 10).cancel_event().unwrap();
-    assert!(matches!(cancelled.book(seats(9), Holding::Booked), Err(BookError::EventCancelled)));
+    assert!(matches!(cancelled.book(seats(9), Holding::Booked), Err(BookConflict::EventCancelled)));
     let full = inventory(10, 10);
-    assert!(matches!(full.book(seats(9), Holding::Booked), Err(BookError::SeatsAboveLimit { max: 4 })));
-    assert!(matches!(full.book(seats(1), Holding::Booked), Err(BookError::AlreadyBooked)));
-    assert!(matches!(full.book(seats(1), Holding::Waiting), Err(BookError::AlreadyWaitlisted)));
-    assert!(matches!(full.book(seats(1), Holding::Nothing), Err(BookError::SoldOut { available: 0 })));
+    assert!(matches!(full.book(seats(9), Holding::Booked), Err(BookConflict::SeatsAboveLimit { max: 4 })));
+    assert!(matches!(full.book(seats(1), Holding::Booked), Err(BookConflict::AlreadyBooked)));
+    assert!(matches!(full.book(seats(1), Holding::Waiting), Err(BookConflict::AlreadyWaitlisted)));
+    assert!(matches!(full.book(seats(1), Holding::Nothing), Err(BookConflict::SoldOut { available: 0 })));
 }
 
 #[test]
 fn joining_needs_a_full_event() {
     assert!(matches!(
         inventory(10, 8).join_waitlist(seats(2), Holding::Nothing),
-        Err(JoinWaitlistError::EventNotFull { available: 2 })
+        Err(JoinConflict::EventNotFull { available: 2 })
     ));
     assert!(inventory(10, 8).join_waitlist(seats(3), Holding::Nothing).is_ok());
-    assert!(matches!(
-        inventory(10, 10).join_waitlist(seats(1), Holding::Booked),
-        Err(JoinWaitlistError::AlreadyBooked)
-    ));
+    assert!(matches!(inventory(10, 10).join_waitlist(seats(1), Holding::Booked), Err(JoinConflict::AlreadyBooked)));
     assert!(matches!(
         inventory(10, 10).join_waitlist(seats(1), Holding::Waiting),
-        Err(JoinWaitlistError::AlreadyWaitlisted)
+        Err(JoinConflict::AlreadyWaitlisted)
     ));
     assert!(matches!(
         inventory(10, 10).join_waitlist(seats(5), Holding::Nothing),
-        Err(JoinWaitlistError::SeatsAboveLimit { max: 4 })
+        Err(JoinConflict::SeatsAboveLimit { max: 4 })
     ));
     let cancelled = inventory(10, 0).cancel_event().unwrap();
-    assert!(matches!(cancelled.join_waitlist(seats(1), Holding::Waiting), Err(JoinWaitlistError::EventCancelled)));
+    assert!(matches!(cancelled.join_waitlist(seats(1), Holding::Waiting), Err(JoinConflict::EventCancelled)));
 }
 
 #[test]
@@ -79,14 +76,14 @@ fn cancelling_promotes_first_fit_in_queue_order() {
 #[test]
 fn cancelling_twice_is_refused() {
     let result = inventory(10, 5).cancel_booking(BookingStatus::Cancelled, seats(1), &[]);
-    assert!(matches!(result, Err(CancelBookingError::AlreadyCancelled)));
+    assert!(matches!(result, Err(CancelConflict::AlreadyCancelled)));
 }
 
 #[test]
 fn cancelling_a_booking_of_a_cancelled_event_names_the_event() {
     let cancelled = inventory(10, 5).cancel_event().unwrap();
     let result = cancelled.cancel_booking(BookingStatus::Cancelled, seats(1), &[]);
-    assert!(matches!(result, Err(CancelBookingError::EventCancelled)));
+    assert!(matches!(result, Err(CancelConflict::EventCancelled)));
 }
 
 #[test]
@@ -96,7 +93,7 @@ fn raising_capacity_promotes_and_lowering_below_booked_is_refused() {
     assert_eq!(raised.promoted, vec![queue[0]]);
     assert_eq!(raised.inventory.booked(), 12);
     let lowered = inventory(10, 6).resize(Capacity::new(5).unwrap(), seats(4), &[]);
-    assert!(matches!(lowered, Err(UpdateEventError::CapacityBelowBooked { capacity: 5, booked: 6 })));
+    assert!(matches!(lowered, Err(ResizeConflict::CapacityBelowBooked { capacity: 5, booked: 6 })));
     let to_booked = inventory(10, 6).resize(Capacity::new(6).unwrap(), seats(4), &[]).unwrap();
     assert_eq!(to_booked.inventory.available(), 0);
 }
@@ -105,9 +102,6 @@ fn raising_capacity_promotes_and_lowering_below_booked_is_refused() {
 fn a_cancelled_event_frees_every_seat_and_refuses_edits() {
     let cancelled = inventory(10, 7).cancel_event().unwrap();
     assert_eq!((cancelled.booked(), cancelled.status()), (0, EventStatus::Cancelled));
-    assert!(matches!(cancelled.cancel_event(), Err(CancelEventError::EventCancelled)));
-    assert!(matches!(
-        cancelled.resize(Capacity::new(20).unwrap(), seats(4), &[]),
-        Err(UpdateEventError::EventCancelled)
-    ));
+    assert!(matches!(cancelled.cancel_event(), Err(EventCancelled)));
+    assert!(matches!(cancelled.resize(Capacity::new(20).unwrap(), seats(4), &[]), Err(ResizeConflict::EventCancelled)));
 }

@@ -1,0 +1,11 @@
+//! One event's seats and the pure rules that keep them within capacity. Booking, event
+//! and waitlist operations all decide through these rules, and this module depends on
+//! none of them.
+
+mod conflicts;
+mod rules;
+mod values;
+
+pub use conflicts::{BookConflict, CancelConflict, EventCancelled, JoinConflict, ResizeConflict};
+pub use rules::{Holding, Inventory, InventoryError, Queued, Released};
+pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Seats, SeatsError};

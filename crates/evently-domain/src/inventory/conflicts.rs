@@ -1,0 +1,88 @@
+//! Why the rules refuse an operation. Each operation's error in the booking, event and
+//! waitlist modules converts from these.
+
+use thiserror::Error;
+
+/// Why seats cannot be booked, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum BookConflict {
+    /// The event is cancelled.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// More seats than the event allows per booking.
+    #[error("at most {max} seats per booking")]
+    SeatsAboveLimit {
+        /// The event's per-booking limit.
+        max: u32,
+    },
+    /// The user already holds a confirmed booking.
+    #[error("already booked")]
+    AlreadyBooked,
+    /// The user is waiting already.
+    #[error("already on the waitlist")]
+    AlreadyWaitlisted,
+    /// Fewer seats are free than requested.
+    #[error("only {available} seats are available")]
+    SoldOut {
+        /// Seats free now.
+        available: u32,
+    },
+}
+
+/// Why a user may not wait for seats, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum JoinConflict {
+    /// The event is cancelled.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// More seats than the event allows per entry.
+    #[error("at most {max} seats per entry")]
+    SeatsAboveLimit {
+        /// The event's per-booking limit.
+        max: u32,
+    },
+    /// The user already holds a confirmed booking.
+    #[error("already booked")]
+    AlreadyBooked,
+    /// The user is waiting already.
+    #[error("already on the waitlist")]
+    AlreadyWaitlisted,
+    /// The seats fit now: book them instead.
+    #[error("{available} seats are available: book instead")]
+    EventNotFull {
+        /// Seats free now.
+        available: u32,
+    },
+}
+
+/// Why a booking cannot be cancelled, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum CancelConflict {
+    /// The event is cancelled, and its bookings with it.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// The booking is cancelled already.
+    #[error("the booking is already cancelled")]
+    AlreadyCancelled,
+}
+
+/// Why an event's capacity cannot change, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ResizeConflict {
+    /// The event is cancelled.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// Fewer seats than are booked.
+    #[error("capacity {capacity} is below the {booked} seats already booked")]
+    CapacityBelowBooked {
+        /// The capacity asked for.
+        capacity: u32,
+        /// Seats booked now.
+        booked: u32,
+    },
+}
+
+/// The event is cancelled already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the event is already cancelled")]
+pub struct EventCancelled;

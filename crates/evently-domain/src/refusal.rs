@@ -1,0 +1,48 @@
+//! What a failed operation means to its caller, named by the contract's machine codes.
+//! Every operation's error converts into a [`Refusal`] by an exhaustive match in this
+//! crate, so a new variant cannot compile until it says what it means; adapters (HTTP,
+//! a CLI) translate the few kinds of refusal instead of every variant of every error.
+
+use crate::StoreError;
+
+/// The meaning of an operation's error. Deliberately exhaustive: a new kind of refusal
+/// is a change every adapter must answer for.
+#[derive(Debug)]
+pub enum Refusal {
+    /// No such resource, or it is not the caller's to see; what was looked for.
+    NotFound(&'static str),
+    /// The request conflicts with the current state.
+    Conflict {
+        /// The machine code clients switch on (`sold_out`, `already_booked`, ...).
+        code: &'static str,
+        /// What conflicts, in words.
+        detail: String,
+    },
+    /// A well-typed value that breaks a rule.
+    Invalid {
+        /// The field at fault.
+        field: &'static str,
+        /// Why, in words.
+        detail: String,
+    },
+    /// The acting account no longer exists.
+    Unauthenticated,
+    /// Unknown email or wrong password, deliberately alike.
+    InvalidCredentials,
+    /// An idempotency key reused with a different request.
+    IdempotencyMismatch,
+    /// The store failed; nothing changed.
+    Store(StoreError),
+}
+
+impl Refusal {
+    /// A conflict named `code`, described by `error`.
+    pub(crate) fn conflict(code: &'static str, error: &impl std::fmt::Display) -> Self {
+        Self::Conflict { code, detail: error.to_string() }
+    }
+
+    /// An invalid `field`, described by `error`.
+    pub(crate) fn invalid(field: &'static str, error: &impl std::fmt::Display) -> Self {
+        Self::Invalid { field, detail: error.to_string() }
+    }
+}
