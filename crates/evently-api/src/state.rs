@@ -1,6 +1,8 @@
+use evently_domain::analytics::AnalyticsService;
 use evently_domain::booking::BookingService;
 use evently_domain::event::EventService;
-use evently_domain::user::{AccountService, Actor, Role};
+use evently_domain::notification::NotificationService;
+use evently_domain::user::{AccountService, Actor, Admin};
 use evently_domain::waitlist::WaitlistService;
 
 use crate::Backend;
@@ -20,7 +22,11 @@ pub struct AppState<B: Backend> {
     pub bookings: BookingService<B::Store, B::Cache>,
     /// Waitlists.
     pub waitlists: WaitlistService<B::Store, B::Cache>,
-    /// The store itself, for readiness and plain reads.
+    /// Each user's notifications.
+    pub notifications: NotificationService<B::Store>,
+    /// Figures for admins.
+    pub analytics: AnalyticsService<B::Store>,
+    /// The store itself, for readiness.
     pub store: B::Store,
     /// Cached answers of public reads and analytics.
     pub responses: ResponseCache<B::Cache>,
@@ -58,6 +64,8 @@ impl<B: Backend> AppState<B> {
             events: EventService::new(store.clone(), cache.clone()),
             bookings: BookingService::new(store.clone(), cache.clone()),
             waitlists: WaitlistService::new(store.clone(), cache.clone()),
+            notifications: NotificationService::new(store.clone()),
+            analytics: AnalyticsService::new(store.clone()),
             responses: ResponseCache::new(cache, metrics),
             store,
             shared_cache,
@@ -72,12 +80,8 @@ impl<B: Backend> AppState<B> {
         self.accounts.current_actor(auth.user_id).await?.ok_or(ApiError::Unauthorized)
     }
 
-    /// Like [`Self::actor`], but the actor must be an admin now.
-    pub async fn admin(&self, auth: &Authenticated) -> Result<Actor, ApiError> {
-        let actor = self.actor(auth).await?;
-        if actor.role != Role::Admin {
-            return Err(ApiError::Forbidden);
-        }
-        Ok(actor)
+    /// Like [`Self::actor`], with the domain's proof that the actor is an admin now.
+    pub async fn admin(&self, auth: &Authenticated) -> Result<Admin, ApiError> {
+        Ok(self.actor(auth).await?.admin()?)
     }
 }

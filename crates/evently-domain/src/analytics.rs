@@ -4,6 +4,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
+use crate::user::Admin;
 use crate::{EventId, Page, PageRequest, StoreError};
 
 /// How many days `daily` covers, today included.
@@ -150,6 +151,40 @@ pub trait AnalyticsRepository: Send + Sync + 'static {
         sort: StatsSort,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<EventStats>, StoreError>> + Send;
+}
+
+/// Figures for admins, straight from the store.
+#[derive(Debug, Clone)]
+pub struct AnalyticsService<R> {
+    analytics: R,
+}
+
+impl<R: AnalyticsRepository> AnalyticsService<R> {
+    /// Builds the service over its port.
+    pub fn new(analytics: R) -> Self {
+        Self { analytics }
+    }
+
+    /// Whole-system figures as of `now` (admin).
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn overview(&self, _admin: Admin, now: DateTime<Utc>) -> Result<Overview, StoreError> {
+        self.analytics.overview(now).await
+    }
+
+    /// Per-event figures (admin).
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn event_stats(
+        &self,
+        _admin: Admin,
+        sort: StatsSort,
+        page: PageRequest,
+    ) -> Result<Page<EventStats>, StoreError> {
+        self.analytics.event_stats(sort, page).await
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::inventory::Seats;
+use crate::user::Actor;
 use crate::{BookingId, EventId, NotificationId, Page, PageRequest, StoreError, UserId};
 
 /// What a notification is about.
@@ -133,4 +134,25 @@ pub trait NotificationRepository: Send + Sync + 'static {
         user: UserId,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Notification>, StoreError>> + Send;
+}
+
+/// Reading the notifications the store keeps for each user.
+#[derive(Debug, Clone)]
+pub struct NotificationService<R> {
+    notifications: R,
+}
+
+impl<R: NotificationRepository> NotificationService<R> {
+    /// Builds the service over its port.
+    pub fn new(notifications: R) -> Self {
+        Self { notifications }
+    }
+
+    /// The actor's own notifications, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn list(&self, actor: Actor, page: PageRequest) -> Result<Page<Notification>, StoreError> {
+        self.notifications.list_notifications(actor.id(), page).await
+    }
 }

@@ -4,6 +4,7 @@
 //! a CLI) translate the few kinds of refusal instead of every variant of every error.
 
 use crate::StoreError;
+use crate::user::Forbidden;
 
 /// The meaning of an operation's error. Deliberately exhaustive: a new kind of refusal
 /// is a change every adapter must answer for.
@@ -27,6 +28,8 @@ pub enum Refusal {
     },
     /// The acting account no longer exists.
     Unauthenticated,
+    /// The acting account lacks the role the operation needs.
+    Forbidden,
     /// Unknown email or wrong password, deliberately alike.
     InvalidCredentials,
     /// An idempotency key reused with a different request.
@@ -44,5 +47,17 @@ impl Refusal {
     /// An invalid `field`, described by `error`.
     pub(crate) fn invalid(field: &'static str, error: &impl std::fmt::Display) -> Self {
         Self::Invalid { field, detail: error.to_string() }
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<Forbidden> for Refusal {
+    fn from(Forbidden: Forbidden) -> Self {
+        Self::Forbidden
     }
 }

@@ -5,7 +5,8 @@ mod ports;
 mod service;
 
 pub use models::{
-    Actor, Credentials, Email, EmailError, NewUser, Password, PasswordError, PasswordHash, Role, User, UserName,
+    Actor, Admin, Credentials, Email, EmailError, Forbidden, NewUser, Password, PasswordError, PasswordHash, Role,
+    User, UserName,
 };
 pub use ports::{CreateUserError, PasswordHasher, SetRoleError, UserRepository};
 #[cfg(any(test, feature = "mocks"))]

@@ -106,13 +106,13 @@ impl CreateEventBody {
             description: field("description", Description::new(self.description.as_deref().unwrap_or("")))?,
             starts_at: starts_at(&self.starts_at)?,
             capacity: capacity(self.capacity)?,
-            max_seats_per_booking: max_seats(self.max_seats_per_booking.unwrap_or(Integer(Some(DEFAULT_MAX_SEATS))))?,
+            max_seats_per_booking: match self.max_seats_per_booking {
+                Some(raw) => max_seats(raw)?,
+                None => Seats::DEFAULT_LIMIT,
+            },
         })
     }
 }
-
-/// The per-booking limit of events that do not set one.
-const DEFAULT_MAX_SEATS: i64 = 10;
 
 /// Changes to an event; fields left out (or `null`) keep their value.
 #[derive(Debug, Deserialize, ToSchema)]

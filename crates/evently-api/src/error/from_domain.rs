@@ -5,7 +5,7 @@ use evently_domain::Refusal;
 use evently_domain::booking::{BookError, CancelBookingError, GetBookingError};
 use evently_domain::event::{CancelEventError, UpdateEventError};
 use evently_domain::page::PageRequestError;
-use evently_domain::user::{LoginError, RegisterError, SetRoleError};
+use evently_domain::user::{Forbidden, LoginError, RegisterError, SetRoleError};
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError};
 
 use super::ApiError;
@@ -17,6 +17,7 @@ impl From<Refusal> for ApiError {
             Refusal::Conflict { code, detail } => Self::Conflict { code, detail },
             Refusal::Invalid { field, detail } => Self::Validation(format!("{field}: {detail}")),
             Refusal::Unauthenticated => Self::Unauthorized,
+            Refusal::Forbidden => Self::Forbidden,
             Refusal::InvalidCredentials => Self::InvalidCredentials,
             Refusal::IdempotencyMismatch => Self::IdempotencyMismatch,
             Refusal::Store(e) => e.into(),
@@ -38,6 +39,7 @@ macro_rules! through_refusal {
 }
 
 through_refusal!(
+    Forbidden,
     RegisterError,
     LoginError,
     SetRoleError,

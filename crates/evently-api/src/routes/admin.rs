@@ -23,8 +23,8 @@ pub async fn list_users<B: Backend>(
     auth: Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
-    let users = state.accounts.list(query.request()?).await?;
+    let admin = state.admin(&auth).await?;
+    let users = state.accounts.list(admin, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(users, UserDto::from)))
 }
 
@@ -49,8 +49,8 @@ pub async fn set_role<B: Backend>(
     id: web::Path<i64>,
     body: JsonBody<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     let id = user_id(id.into_inner())?;
-    let user = state.accounts.set_role(id, body.parse()?.role()?).await?;
+    let user = state.accounts.set_role(admin, id, body.parse()?.role()?).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(user)))
 }

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use evently_domain::analytics::{AnalyticsRepository as _, StatsSort};
+use evently_domain::analytics::StatsSort;
 use evently_domain::cache::CacheTag;
 
 use super::State;
@@ -24,11 +24,11 @@ const ANALYTICS_TTL_SECS: u64 = 5;
         (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn overview<B: Backend>(state: State<B>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     state
         .responses
         .json("analytics:overview".to_owned(), vec![CacheTag::Analytics], ANALYTICS_TTL_SECS, || async {
-            Ok(OverviewDto::from(state.store.overview(Utc::now()).await?))
+            Ok(OverviewDto::from(state.analytics.overview(admin, Utc::now()).await?))
         })
         .await
 }
@@ -49,14 +49,14 @@ pub async fn events<B: Backend>(
     auth: Authenticated,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     let page = page_request(query.limit, query.offset)?;
     let sort = StatsSort::from(query.sort.unwrap_or_default());
     let key = format!("analytics:events:{sort:?}:{}:{}", page.limit(), page.offset());
     state
         .responses
         .json(key, vec![CacheTag::Analytics], ANALYTICS_TTL_SECS, || async {
-            let stats = state.store.event_stats(sort, page).await?;
+            let stats = state.analytics.event_stats(admin, sort, page).await?;
             Ok(PageDto::from_page(stats, EventStatsDto::from))
         })
         .await

@@ -69,9 +69,9 @@ pub async fn create<B: Backend>(
     auth: Authenticated,
     body: JsonBody<CreateEventBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     let event = body.parse()?.validate()?;
-    let event = detached(async move { state.events.create(event).await }).await?;
+    let event = detached(async move { state.events.create(admin, event).await }).await?;
     Ok(HttpResponse::Created().json(EventDto::from(event)))
 }
 
@@ -96,10 +96,10 @@ pub async fn update<B: Backend>(
     id: web::Path<i64>,
     body: JsonBody<PatchEventBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
     let patch = body.parse()?.validate()?;
-    let event = detached(async move { state.events.update(id, patch).await }).await?;
+    let event = detached(async move { state.events.update(admin, id, patch).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }
 
@@ -121,8 +121,8 @@ pub async fn cancel<B: Backend>(
     auth: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
-    let event = detached(async move { state.events.cancel(id).await }).await?;
+    let event = detached(async move { state.events.cancel(admin, id).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }

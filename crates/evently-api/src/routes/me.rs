@@ -1,5 +1,4 @@
 use actix_web::{HttpResponse, web};
-use evently_domain::notification::NotificationRepository as _;
 
 use crate::Backend;
 
@@ -38,9 +37,9 @@ pub async fn bookings<B: Backend>(
     query: web::Query<BookingsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     // A token outlives a deleted account: answer as for any invalid token.
-    state.actor(&auth).await?;
+    let actor = state.actor(&auth).await?;
     let page = page_request(query.limit, query.offset)?;
-    let found = state.bookings.list(auth.user_id, query.status.map(Into::into), page).await?;
+    let found = state.bookings.list(actor, query.status.map(Into::into), page).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, BookingDto::from)))
 }
 
@@ -60,8 +59,8 @@ pub async fn waitlist<B: Backend>(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     // A token outlives a deleted account: answer as for any invalid token.
-    state.actor(&auth).await?;
-    let found = state.waitlists.entries_of(auth.user_id, query.request()?).await?;
+    let actor = state.actor(&auth).await?;
+    let found = state.waitlists.entries_of(actor, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, WaitlistEntryDto::from)))
 }
 
@@ -81,7 +80,7 @@ pub async fn notifications<B: Backend>(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     // A token outlives a deleted account: answer as for any invalid token.
-    state.actor(&auth).await?;
-    let found = state.store.list_notifications(auth.user_id, query.request()?).await?;
+    let actor = state.actor(&auth).await?;
+    let found = state.notifications.list(actor, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(found, NotificationDto::from)))
 }

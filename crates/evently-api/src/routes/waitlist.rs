@@ -91,9 +91,9 @@ pub async fn queue<B: Backend>(
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    state.admin(&auth).await?;
+    let admin = state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
     state.events.find(id).await?.ok_or(ApiError::NotFound("no such event"))?;
-    let entries = state.waitlists.queue(id, query.request()?).await?;
+    let entries = state.waitlists.queue(admin, id, query.request()?).await?;
     Ok(HttpResponse::Ok().json(PageDto::from_page(entries, WaitlistEntryDto::from)))
 }

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
 use crate::inventory::{BookingStatus, Seats};
@@ -73,6 +73,9 @@ pub struct IdempotencyKey(String);
 pub struct IdempotencyKeyError;
 
 impl IdempotencyKey {
+    /// How long a key answers replays of its request; after that it may be used anew.
+    pub const LIFETIME: TimeDelta = TimeDelta::hours(24);
+
     /// The longest key accepted.
     pub const MAX_CHARS: usize = 255;
 

@@ -3,7 +3,7 @@ use crate::cache::{Cache, invalidate_event};
 use crate::failure::retry_transient;
 use crate::inventory::BookingStatus;
 use crate::user::Actor;
-use crate::{BookingId, Page, PageRequest, StoreError, UserId};
+use crate::{BookingId, Page, PageRequest, StoreError};
 
 /// Taking, showing and cancelling bookings; every change invalidates the cached answers
 /// it affects.
@@ -61,17 +61,17 @@ impl<R: BookingRepository, C: Cache> BookingService<R, C> {
         }
     }
 
-    /// A user's bookings.
+    /// The actor's own bookings.
     ///
     /// # Errors
     /// [`StoreError`] only.
     pub async fn list(
         &self,
-        user: UserId,
+        actor: Actor,
         status: Option<BookingStatus>,
         page: PageRequest,
     ) -> Result<Page<Booking>, StoreError> {
-        self.bookings.list_user_bookings(user, status, page).await
+        self.bookings.list_user_bookings(actor.id(), status, page).await
     }
 }
 
@@ -81,11 +81,11 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
-    use crate::EventId;
     use crate::booking::{BookingSource, MockBookingRepository};
     use crate::cache::{CacheTag, MockCache};
     use crate::inventory::Seats;
     use crate::user::Role;
+    use crate::{EventId, UserId};
 
     fn booking(owner: i64) -> Booking {
         Booking {
@@ -112,7 +112,7 @@ mod tests {
     }
 
     fn actor(id: i64, role: Role) -> Actor {
-        Actor { id: UserId::new(id).unwrap(), role }
+        Actor::new(UserId::new(id).unwrap(), role)
     }
 
     fn repo_holding(owner: i64) -> MockBookingRepository {

@@ -2,6 +2,7 @@ use super::{CancelEventError, Event, EventFilter, EventPatch, EventRepository, N
 use crate::cache::invalidate_event;
 use crate::cache::{Cache, CacheTag};
 use crate::failure::retry_transient;
+use crate::user::Admin;
 use crate::{EventId, Page, PageRequest, StoreError};
 
 /// Publishing and reading events; every change invalidates the cached answers it
@@ -18,11 +19,11 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
         Self { events, cache }
     }
 
-    /// Publishes an event.
+    /// Publishes an event (admin).
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn create(&self, event: NewEvent) -> Result<Event, StoreError> {
+    pub async fn create(&self, _admin: Admin, event: NewEvent) -> Result<Event, StoreError> {
         let event = self.events.create_event(event).await?;
         self.cache.invalidate(vec![CacheTag::EventList, CacheTag::Analytics]).await.ok();
         Ok(event)
@@ -44,21 +45,21 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
         self.events.list_events(filter, page).await
     }
 
-    /// Edits an event, retrying an operation the store aborted.
+    /// Edits an event (admin), retrying an operation the store aborted.
     ///
     /// # Errors
     /// See [`EventRepository::update_event`].
-    pub async fn update(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
+    pub async fn update(&self, _admin: Admin, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         let event = retry_transient(|| self.events.update_event(id, patch.clone())).await?;
         invalidate_event(&self.cache, id).await;
         Ok(event)
     }
 
-    /// Cancels an event, retrying an operation the store aborted.
+    /// Cancels an event (admin), retrying an operation the store aborted.
     ///
     /// # Errors
     /// See [`EventRepository::cancel_event`].
-    pub async fn cancel(&self, id: EventId) -> Result<Event, CancelEventError> {
+    pub async fn cancel(&self, _admin: Admin, id: EventId) -> Result<Event, CancelEventError> {
         let event = retry_transient(|| self.events.cancel_event(id)).await?;
         invalidate_event(&self.cache, id).await;
         Ok(event)
@@ -72,6 +73,11 @@ mod tests {
     use super::*;
     use crate::cache::MockCache;
     use crate::event::MockEventRepository;
+    use crate::user::{Actor, Role};
+
+    fn admin() -> Admin {
+        Actor::new(crate::UserId::new(1).unwrap(), Role::Admin).admin().unwrap()
+    }
 
     #[test]
     fn update_retries_transient_failures_a_bounded_number_of_times() {
@@ -80,7 +86,7 @@ mod tests {
             Box::pin(async { Err(UpdateEventError::Store(StoreError::Transient(anyhow::anyhow!("deadlock")))) })
         });
         let service = EventService::new(events, MockCache::new());
-        let result = block_on(service.update(EventId::new(1).unwrap(), EventPatch::default()));
+        let result = block_on(service.update(admin(), EventId::new(1).unwrap(), EventPatch::default()));
         assert!(matches!(result, Err(UpdateEventError::Store(StoreError::Transient(_)))));
     }
 
@@ -89,6 +95,9 @@ mod tests {
         let mut events = MockEventRepository::new();
         events.expect_cancel_event().times(1).returning(|_| Box::pin(async { Err(CancelEventError::EventCancelled) }));
         let service = EventService::new(events, MockCache::new());
-        assert!(matches!(block_on(service.cancel(EventId::new(1).unwrap())), Err(CancelEventError::EventCancelled)));
+        assert!(matches!(
+            block_on(service.cancel(admin(), EventId::new(1).unwrap())),
+            Err(CancelEventError::EventCancelled)
+        ));
     }
 }

@@ -18,6 +18,8 @@ impl Seats {
     pub const MAX: u32 = 100;
     /// One seat, the default request.
     pub const ONE: Self = Self(1);
+    /// The per-booking limit of events that set none.
+    pub const DEFAULT_LIMIT: Self = Self(10);
 
     /// Validates a raw seat count.
     ///

@@ -173,19 +173,61 @@ pub struct Credentials {
     pub password_hash: PasswordHash,
 }
 
-/// Who performs an action: the authenticated user and the role they act with.
+/// Who performs an action: an existing account and the role it holds now. Only
+/// [`AccountService::current_actor`](super::AccountService::current_actor) makes one, so
+/// an actor cannot claim a role the store does not hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
-    /// The user's id.
-    pub id: UserId,
-    /// The role they hold.
-    pub role: Role,
+    id: UserId,
+    role: Role,
 }
 
+/// The proof that an [`Actor`] holds the admin role, which every admin-only operation
+/// takes: it cannot be called without the check. Made only by [`Actor::admin`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admin(Actor);
+
+/// The actor lacks the role an operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("this action needs the admin role")]
+pub struct Forbidden;
+
 impl Actor {
+    pub(crate) fn new(id: UserId, role: Role) -> Self {
+        Self { id, role }
+    }
+
+    /// The account's id.
+    pub fn id(self) -> UserId {
+        self.id
+    }
+
+    /// The role the account holds now.
+    pub fn role(self) -> Role {
+        self.role
+    }
+
     /// Whether this actor may see or change something owned by `owner`.
     pub fn may_access(self, owner: UserId) -> bool {
         self.id == owner || self.role == Role::Admin
+    }
+
+    /// This actor as an admin.
+    ///
+    /// # Errors
+    /// [`Forbidden`] unless the account holds the admin role now.
+    pub fn admin(self) -> Result<Admin, Forbidden> {
+        match self.role {
+            Role::Admin => Ok(Admin(self)),
+            Role::User => Err(Forbidden),
+        }
+    }
+}
+
+impl Admin {
+    /// The admin acting.
+    pub fn actor(self) -> Actor {
+        self.0
     }
 }
 
@@ -212,10 +254,17 @@ mod tests {
     #[test]
     fn owners_and_admins_may_access() {
         let (owner, other) = (UserId::new(1).unwrap(), UserId::new(2).unwrap());
-        let user = Actor { id: other, role: Role::User };
-        let admin = Actor { id: other, role: Role::Admin };
+        let user = Actor::new(other, Role::User);
+        let admin = Actor::new(other, Role::Admin);
         assert!(!user.may_access(owner));
         assert!(user.may_access(other));
         assert!(admin.may_access(owner));
+    }
+
+    #[test]
+    fn only_admins_pass_the_admin_check() {
+        let id = UserId::new(3).unwrap();
+        assert_eq!(Actor::new(id, Role::User).admin(), Err(Forbidden));
+        assert_eq!(Actor::new(id, Role::Admin).admin().map(Admin::actor), Ok(Actor::new(id, Role::Admin)));
     }
 }

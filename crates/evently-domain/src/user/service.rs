@@ -1,7 +1,7 @@
 use thiserror::Error;
 
 use super::{
-    Actor, CreateUserError, Email, NewUser, Password, PasswordHasher, Role, SetRoleError, User, UserName,
+    Actor, Admin, CreateUserError, Email, NewUser, Password, PasswordHasher, Role, SetRoleError, User, UserName,
     UserRepository,
 };
 use crate::{Page, PageRequest, Refusal, StoreError, UserId};
@@ -157,22 +157,23 @@ impl<R: UserRepository, H: PasswordHasher> AccountService<R, H> {
     /// # Errors
     /// [`StoreError`] only; `Ok(None)` when the account no longer exists.
     pub async fn current_actor(&self, id: UserId) -> Result<Option<Actor>, StoreError> {
-        Ok(self.users.find_user(id).await?.map(|user| Actor { id: user.id, role: user.role }))
+        Ok(self.users.find_user(id).await?.map(|user| Actor::new(user.id, user.role)))
     }
 
-    /// Lists accounts.
+    /// Lists accounts (admin).
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn list(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+    pub async fn list(&self, _admin: Admin, page: PageRequest) -> Result<Page<User>, StoreError> {
         self.users.list_users(page).await
     }
 
-    /// Changes an account's role.
+    /// Changes an account's role (admin).
     ///
     /// # Errors
-    /// [`SetRoleError::NotFound`] for an unknown id.
-    pub async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
+    /// [`SetRoleError::NotFound`] for an unknown id, [`SetRoleError::LastAdmin`] when
+    /// it would leave no admin.
+    pub async fn set_role(&self, _admin: Admin, id: UserId, role: Role) -> Result<User, SetRoleError> {
         self.users.set_role(id, role).await
     }
 }

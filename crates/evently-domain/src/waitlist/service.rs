@@ -3,6 +3,7 @@ use crate::cache::Cache;
 use crate::cache::invalidate_event;
 use crate::failure::retry_transient;
 use crate::inventory::Seats;
+use crate::user::{Actor, Admin};
 use crate::{EventId, Page, PageRequest, StoreError, UserId};
 
 /// Joining, leaving and reading waitlists; every change invalidates the cached answers
@@ -47,20 +48,25 @@ impl<R: WaitlistRepository, C: Cache> WaitlistService<R, C> {
         self.waitlists.find_standing(event, user).await
     }
 
-    /// An event's queue.
+    /// An event's queue (admin).
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+    pub async fn queue(
+        &self,
+        _admin: Admin,
+        event: EventId,
+        page: PageRequest,
+    ) -> Result<Page<WaitlistEntry>, StoreError> {
         self.waitlists.list_queue(event, page).await
     }
 
-    /// A user's entries.
+    /// The actor's own entries.
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn entries_of(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
-        self.waitlists.list_user_entries(user, page).await
+    pub async fn entries_of(&self, actor: Actor, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+        self.waitlists.list_user_entries(actor.id(), page).await
     }
 }
 

@@ -1,6 +1,7 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use evently_domain::booking::{
     BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource, CancelBookingError,
+    IdempotencyKey,
 };
 use evently_domain::inventory::BookingStatus;
 use evently_domain::notification::Notice;
@@ -10,14 +11,15 @@ use super::MemoryStore;
 use super::state::{StoredKey, index};
 
 /// How long an idempotency key answers replays.
-const KEY_TTL: Duration = Duration::hours(24);
 
 impl BookingRepository for MemoryStore {
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         let mut state = self.lock()?;
         let now = Utc::now();
         let key = request.idempotency_key.as_ref().map(|k| (request.user_id, k.as_str().to_owned()));
-        if let Some(stored) = key.as_ref().and_then(|k| state.keys.get(k)).filter(|s| now - s.created_at < KEY_TTL) {
+        if let Some(stored) =
+            key.as_ref().and_then(|k| state.keys.get(k)).filter(|s| now - s.created_at < IdempotencyKey::LIFETIME)
+        {
             if stored.event != request.event_id || stored.seats != request.seats {
                 return Err(BookError::IdempotencyMismatch);
             }
@@ -68,7 +70,7 @@ impl BookingRepository for MemoryStore {
     async fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut state = self.lock()?;
         let before = state.keys.len();
-        state.keys.retain(|_, key| now - key.created_at < KEY_TTL);
+        state.keys.retain(|_, key| now - key.created_at < IdempotencyKey::LIFETIME);
         Ok(u64::try_from(before - state.keys.len()).unwrap_or(u64::MAX))
     }
 

@@ -11,7 +11,7 @@ use super::PgStore;
 use super::direct::decide;
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, settle, store_failure};
-use super::keys::KEY_TTL;
+use super::keys::key_lifetime;
 use super::rows::{BOOKING_COLUMNS, BookingRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
 
@@ -76,7 +76,8 @@ impl BookingRepository for PgStore {
     async fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut conn = self.conn().await?;
         let purged = diesel::sql_query(format!(
-            "DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '{KEY_TTL}'"
+            "DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '{}'",
+            key_lifetime()
         ))
         .bind::<Timestamptz, _>(now)
         .execute(&mut conn)

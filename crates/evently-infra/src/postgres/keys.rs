@@ -5,15 +5,17 @@
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, IdempotencyKey};
 use evently_domain::{EventId, StoreError};
 
 use super::error::TxError;
 use super::inventory::{seat_count, store_failure};
 use super::rows::{BookingRow, seats};
 
-/// How long an idempotency key answers replays.
-pub(super) const KEY_TTL: &str = "24 hours";
+/// How long an idempotency key answers replays, as a PostgreSQL interval.
+pub(super) fn key_lifetime() -> String {
+    format!("{} seconds", IdempotencyKey::LIFETIME.num_seconds())
+}
 
 /// What claiming a request's key decided.
 pub(super) enum Claim {
@@ -48,7 +50,7 @@ struct Stored {
 /// Claims the keys of `requests` for `event`, whose row the caller has locked. Keys must
 /// be distinct and their users must exist. A fresh key is inserted (in key order, so
 /// that transactions claiming overlapping keys of one user cannot deadlock); a key that
-/// answered within [`KEY_TTL`] replays its booking or refuses a different request. One
+/// answered within [`IdempotencyKey::LIFETIME`] replays its booking or refuses a different request. One
 /// round trip when every key is fresh, two otherwise.
 pub(super) async fn claim<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
@@ -70,8 +72,9 @@ pub(super) async fn claim<E: From<StoreError>>(
          SELECT u, k, $3, s FROM unnest($1::bigint[], $2::text[], $4::int[]) AS t(u, k, s) ORDER BY u, k \
          ON CONFLICT (user_id, key) DO UPDATE \
            SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, booking_id = NULL, created_at = now() \
-           WHERE idempotency_keys.created_at < now() - interval '{KEY_TTL}' \
-         RETURNING user_id, key"
+           WHERE idempotency_keys.created_at < now() - interval '{lifetime}' \
+         RETURNING user_id, key",
+        lifetime = key_lifetime()
     ))
     .bind::<Array<BigInt>, _>(&users)
     .bind::<Array<Text>, _>(&keys)
