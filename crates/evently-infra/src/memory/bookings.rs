@@ -10,8 +10,6 @@ use evently_domain::{BookingId, Page, PageRequest, StoreError, UserId};
 use super::MemoryStore;
 use super::state::{StoredKey, index};
 
-/// How long an idempotency key answers replays.
-
 impl BookingRepository for MemoryStore {
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         let mut state = self.lock()?;
