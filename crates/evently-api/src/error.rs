@@ -52,7 +52,7 @@ pub enum ApiError {
     NotFound(&'static str),
     /// The route exists but not with this method; the methods it allows.
     #[error("method not allowed on this resource; allowed: {0}")]
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(String),
     /// A conflict with the current state; `code` names it.
     #[error("{detail}")]
     Conflict {
@@ -190,7 +190,7 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::MethodNotAllowed(allow) => {
-                response.insert_header((header::ALLOW, *allow));
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             Self::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

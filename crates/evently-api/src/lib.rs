@@ -20,10 +20,10 @@ pub use backend::Backend;
 pub use body::read_whole_body;
 pub use error::{ApiError, problem_handlers};
 pub use metrics::Metrics;
-pub use openapi::ApiDoc;
+pub use openapi::{ApiDoc, docs};
 pub use rate_limit::AuthRateLimit;
 pub use request_id::{REQUEST_ID, trace_request};
-pub use routes::{configure, docs};
+pub use routes::configure;
 pub use state::{AppState, Parts};
 
 /// The largest request body accepted, in bytes.

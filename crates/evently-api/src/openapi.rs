@@ -1,9 +1,15 @@
 //! The OpenAPI 3.1 document of every route.
 
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{PathItem, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes;
+use crate::error::{PROBLEM_JSON, Problem};
+use crate::routes::RouteDoc;
 
 /// The OpenAPI document, served at `/openapi.json`.
 #[derive(Debug, OpenApi)]
@@ -13,22 +19,13 @@ use crate::routes;
         object (anything else is `400 bad_request`) and must arrive within 10 s of the request head, or the \
         answer is `408 request_timeout` and the connection is closed. Instants are RFC 3339 in the years \
         0001 to 9999 (UTC)."),
-    paths(
-        routes::accounts::register, routes::accounts::login,
-        routes::me::profile, routes::me::bookings, routes::me::waitlist, routes::me::notifications,
-        routes::admin::list_users, routes::admin::set_role,
-        routes::analytics::overview, routes::analytics::events,
-        routes::events::list, routes::events::get, routes::events::create, routes::events::update, routes::events::cancel,
-        routes::bookings::book, routes::bookings::get, routes::bookings::cancel,
-        routes::waitlist::join, routes::waitlist::standing, routes::waitlist::leave, routes::waitlist::queue,
-        routes::ops::health, routes::ops::ready, routes::ops::metrics,
-    ),
     components(schemas(
+        Problem,
         crate::dto::StatusFilter,
         crate::dto::BookingStatusFilter,
         crate::dto::SortParam,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&Routes, &ProblemResponses, &BearerAuth),
     tags(
         (name = "auth", description = "Registration and login"),
         (name = "users", description = "The caller's account, bookings, waitlist entries and notifications"),
@@ -48,4 +45,61 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
+}
+
+/// Adds the operations of the route table.
+struct Routes;
+
+impl Modify for Routes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.merge(RouteDoc::openapi());
+    }
+}
+
+/// Every error response is a problem document: operations name their error statuses and
+/// codes, and this gives each of them the [`Problem`] body.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for (status, response) in &mut operation.responses.responses {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, RefOr::T(response)) = (is_error, response)
+                        && response.content.is_empty()
+                    {
+                        let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+                        response.content.insert(PROBLEM_JSON.to_owned(), body);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// Swagger UI at `/docs` (assets embedded: no network needed) and the OpenAPI document
+/// at `/openapi.json`.
+pub fn docs(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/docs",
+        web::get()
+            .to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+    )
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }

@@ -1,4 +1,4 @@
-//! The routes of the HTTP contract.
+//! The routes of the HTTP contract, registered from one table.
 
 pub(crate) mod accounts;
 pub(crate) mod admin;
@@ -9,8 +9,11 @@ pub(crate) mod me;
 pub(crate) mod ops;
 pub(crate) mod waitlist;
 
-use actix_web::web;
+use actix_web::dev::Handler;
+use actix_web::http::Method;
+use actix_web::{FromRequest, Responder, Route, web};
 use tracing::Instrument as _;
+use utoipa::openapi::HttpMethod;
 
 use evently_domain::{BookingId, EventId, UserId};
 
@@ -18,62 +21,107 @@ use crate::Backend;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub use ops::docs;
-
 /// The shared state as handlers receive it.
 type State<B> = web::Data<AppState<B>>;
 
-/// Registers every route of the contract, with problem documents for unparsable query
-/// strings (400) and path ids (404).
-pub fn configure<B: Backend>(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
-        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("no such resource").into()))
-        .service(resource("/health", "GET").route(web::get().to(ops::health)))
-        .service(resource("/ready", "GET").route(web::get().to(ops::ready::<B>)))
-        .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
-        .service(
-            web::scope("/api/v1")
-                .service(resource("/auth/register", "POST").route(web::post().to(accounts::register::<B>)))
-                .service(resource("/auth/login", "POST").route(web::post().to(accounts::login::<B>)))
-                .service(resource("/users/me", "GET").route(web::get().to(me::profile::<B>)))
-                .service(resource("/users/me/bookings", "GET").route(web::get().to(me::bookings::<B>)))
-                .service(resource("/users/me/waitlist", "GET").route(web::get().to(me::waitlist::<B>)))
-                .service(resource("/users/me/notifications", "GET").route(web::get().to(me::notifications::<B>)))
-                .service(resource("/admin/users", "GET").route(web::get().to(admin::list_users::<B>)))
-                .service(resource("/admin/users/{id}", "PATCH").route(web::patch().to(admin::set_role::<B>)))
-                .service(resource("/admin/analytics", "GET").route(web::get().to(analytics::overview::<B>)))
-                .service(resource("/admin/analytics/events", "GET").route(web::get().to(analytics::events::<B>)))
-                .service(
-                    resource("/events", "GET, POST")
-                        .route(web::get().to(events::list::<B>))
-                        .route(web::post().to(events::create::<B>)),
-                )
-                .service(
-                    resource("/events/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(events::get::<B>))
-                        .route(web::patch().to(events::update::<B>))
-                        .route(web::delete().to(events::cancel::<B>)),
-                )
-                .service(resource("/events/{id}/bookings", "POST").route(web::post().to(bookings::book::<B>)))
-                .service(resource("/bookings/{id}", "GET").route(web::get().to(bookings::get::<B>)))
-                .service(resource("/bookings/{id}/cancel", "POST").route(web::post().to(bookings::cancel::<B>)))
-                .service(
-                    resource("/events/{id}/waitlist", "GET, POST")
-                        .route(web::post().to(waitlist::join::<B>))
-                        .route(web::get().to(waitlist::queue::<B>)),
-                )
-                .service(
-                    resource("/events/{id}/waitlist/me", "GET, DELETE")
-                        .route(web::get().to(waitlist::standing::<B>))
-                        .route(web::delete().to(waitlist::leave::<B>)),
-                ),
-        );
+/// Declares the route table: each entry names a handler whose `#[utoipa::path]` gives
+/// its method and path. The actix routes ([`configure`]) and the OpenAPI paths
+/// ([`RouteDoc`]) are both built from this one list.
+macro_rules! route_table {
+    ($($module:ident :: $handler:ident $(::<$backend:ident>)?),+ $(,)?) => {
+        /// The OpenAPI operations of every route in the table.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($module::$handler),+))]
+        pub(crate) struct RouteDoc;
+
+        /// Every route of the table, with its method and path.
+        fn endpoints<B: Backend>() -> Vec<Endpoint> {
+            pastey::paste! {
+                vec![$(Endpoint::new::<$module::[<__path_ $handler>], _, _>($module::$handler $(::<$backend>)?)),+]
+            }
+        }
+    };
 }
 
-/// A path whose other methods answer `405 method_not_allowed` with `Allow: allow`.
-fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path)
-        .default_service(web::to(move || async move { Err::<&str, _>(ApiError::MethodNotAllowed(allow)) }))
+route_table![
+    ops::health,
+    ops::ready::<B>,
+    ops::metrics,
+    accounts::register::<B>,
+    accounts::login::<B>,
+    me::profile::<B>,
+    me::bookings::<B>,
+    me::waitlist::<B>,
+    me::notifications::<B>,
+    admin::list_users::<B>,
+    admin::set_role::<B>,
+    analytics::overview::<B>,
+    analytics::events::<B>,
+    events::list::<B>,
+    events::create::<B>,
+    events::get::<B>,
+    events::update::<B>,
+    events::cancel::<B>,
+    bookings::book::<B>,
+    bookings::get::<B>,
+    bookings::cancel::<B>,
+    waitlist::queue::<B>,
+    waitlist::join::<B>,
+    waitlist::standing::<B>,
+    waitlist::leave::<B>,
+];
+
+/// One handler at its method and path.
+struct Endpoint {
+    path: String,
+    method: Method,
+    route: Route,
+}
+
+impl Endpoint {
+    /// `handler` at the method and path its documentation `P` gives.
+    fn new<P, F, Args>(handler: F) -> Self
+    where
+        P: utoipa::Path,
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let method = match P::methods().first() {
+            Some(HttpMethod::Get) | None => Method::GET,
+            Some(HttpMethod::Post) => Method::POST,
+            Some(HttpMethod::Put) => Method::PUT,
+            Some(HttpMethod::Delete) => Method::DELETE,
+            Some(HttpMethod::Patch) => Method::PATCH,
+            Some(HttpMethod::Head) => Method::HEAD,
+            Some(HttpMethod::Options) => Method::OPTIONS,
+            Some(HttpMethod::Trace) => Method::TRACE,
+        };
+        Self { path: P::path(), route: web::method(method.clone()).to(handler), method }
+    }
+}
+
+/// Registers every route of the table, with problem documents for unparsable query
+/// strings (400) and path ids (404); a path's other methods answer `405
+/// method_not_allowed` with `Allow`.
+pub fn configure<B: Backend>(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("no such resource").into()));
+    let mut paths: Vec<(String, Vec<Endpoint>)> = Vec::new();
+    for endpoint in endpoints::<B>() {
+        match paths.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, same_path)) => same_path.push(endpoint),
+            None => paths.push((endpoint.path.clone(), vec![endpoint])),
+        }
+    }
+    for (path, endpoints) in paths {
+        let allow = endpoints.iter().map(|e| e.method.as_str()).collect::<Vec<_>>().join(", ");
+        let resource = endpoints.into_iter().fold(web::resource(path), |resource, e| resource.route(e.route));
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<&str, _>(ApiError::MethodNotAllowed(allow)) }
+        })));
+    }
 }
 
 /// Runs a change to completion on its own task: a client that hangs up drops its

@@ -5,18 +5,18 @@ use super::State;
 use crate::auth::TOKEN_TTL;
 use crate::body::JsonBody;
 use crate::dto::{LoginBody, RegisterBody, TokenDto, UserDto};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// Creates a `user` account.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register_user",
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Account created", body = UserDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 409, description = "`email_taken`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn register<B: Backend>(
@@ -36,10 +36,10 @@ pub async fn register<B: Backend>(
     request_body = LoginBody,
     responses(
         (status = 200, description = "A bearer token", body = TokenDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 401, description = "`invalid_credentials`"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn login<B: Backend>(

@@ -5,18 +5,18 @@ use super::{State, user_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{PageDto, PageQuery, RoleBody, UserDto};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// Every account, by id (admin).
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", operation_id = "list_users",
     security(("bearer" = [])), params(PageQuery),
     responses(
         (status = 200, description = "A page of accounts", body = PageDto<UserDto>),
-        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn list_users<B: Backend>(
     state: State<B>,
@@ -35,13 +35,13 @@ pub async fn list_users<B: Backend>(
     request_body = RoleBody,
     responses(
         (status = 200, description = "The updated account", body = UserDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`last_admin`: demoting the only admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`last_admin`: demoting the only admin"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn set_role<B: Backend>(
     state: State<B>,

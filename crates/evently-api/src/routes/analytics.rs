@@ -8,7 +8,7 @@ use crate::Backend;
 use crate::auth::Authenticated;
 use crate::dto::pages::page_request;
 use crate::dto::{EventStatsDto, OverviewDto, PageDto, StatsQuery};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// How long analytics answers may be served from the cache (writes make them stale
 /// sooner).
@@ -19,9 +19,9 @@ const ANALYTICS_TTL_SECS: u64 = 5;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The figures", body = OverviewDto),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn overview<B: Backend>(state: State<B>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
     let admin = state.admin(&auth).await?;
@@ -38,11 +38,11 @@ pub async fn overview<B: Backend>(state: State<B>, auth: Authenticated) -> Resul
     security(("bearer" = [])), params(StatsQuery),
     responses(
         (status = 200, description = "A page of per-event figures", body = PageDto<EventStatsDto>),
-        (status = 400, description = "Unparsable query (unknown sort)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query (unknown sort)"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn events<B: Backend>(
     state: State<B>,

@@ -6,7 +6,7 @@ use super::{State, booking_id, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{BookingDto, SeatsBody};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// The header that makes a booking request safe to retry.
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -34,12 +34,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
     request_body(content = Option<SeatsBody>, description = "May be left out: one seat"),
     responses(
         (status = 201, description = "The booking (or the first answer to this key)", body = BookingDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`sold_out`, `already_booked`, `already_waitlisted`, `event_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `idempotency_mismatch`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`: nothing was booked", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`sold_out`, `already_booked`, `already_waitlisted`, `event_cancelled`"),
+        (status = 422, description = "`validation_failed`, `idempotency_mismatch`"),
+        (status = 503, description = "`unavailable`: nothing was booked"),
     ))]
 #[tracing::instrument(skip_all, fields(event.id = %id))]
 pub async fn book<B: Backend>(
@@ -64,9 +64,9 @@ pub async fn book<B: Backend>(
     security(("bearer" = [])), params(("id" = i64, Path, description = "The booking's id")),
     responses(
         (status = 200, description = "The booking", body = BookingDto),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 404, description = "`not_found`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn get<B: Backend>(
     state: State<B>,
@@ -83,10 +83,10 @@ pub async fn get<B: Backend>(
     security(("bearer" = [])), params(("id" = i64, Path, description = "The booking's id")),
     responses(
         (status = 200, description = "The cancelled booking", body = BookingDto),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`already_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`: nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`already_cancelled`"),
+        (status = 503, description = "`unavailable`: nothing changed"),
     ))]
 #[tracing::instrument(skip_all, fields(booking.id = %id))]
 pub async fn cancel<B: Backend>(

@@ -7,7 +7,7 @@ use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// How long a cached event answer may live. Writes make it stale at once (versioned
 /// keys); the limit only bounds what a lost invalidation could leave behind.
@@ -18,9 +18,9 @@ const EVENT_TTL_SECS: u64 = 30;
     params(EventsQuery),
     responses(
         (status = 200, description = "A page of events", body = PageDto<EventDto>),
-        (status = 400, description = "Unparsable query (unknown status, bad timestamp, non-numeric limit)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (limit or offset out of range)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query (unknown status, bad timestamp, non-numeric limit)"),
+        (status = 422, description = "`validation_failed` (limit or offset out of range)"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn list<B: Backend>(state: State<B>, query: web::Query<EventsQuery>) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.validate()?;
@@ -39,8 +39,8 @@ pub async fn list<B: Backend>(state: State<B>, query: web::Query<EventsQuery>) -
     params(("id" = i64, Path, description = "The event's id")),
     responses(
         (status = 200, description = "The event", body = EventDto),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn get<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
@@ -58,11 +58,11 @@ pub async fn get<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Http
     security(("bearer" = [])), request_body = CreateEventBody,
     responses(
         (status = 201, description = "The event", body = EventDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn create<B: Backend>(
     state: State<B>,
@@ -82,13 +82,13 @@ pub async fn create<B: Backend>(
     request_body(content = Option<PatchEventBody>, description = "The fields to change; none changes nothing"),
     responses(
         (status = 200, description = "The updated event", body = EventDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`event_cancelled`, `capacity_below_booked`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`event_cancelled`, `capacity_below_booked`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn update<B: Backend>(
     state: State<B>,
@@ -110,11 +110,11 @@ pub async fn update<B: Backend>(
     security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
     responses(
         (status = 200, description = "The cancelled event", body = EventDto),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`event_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`event_cancelled`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn cancel<B: Backend>(
     state: State<B>,

@@ -6,15 +6,15 @@ use super::State;
 use crate::auth::Authenticated;
 use crate::dto::pages::page_request;
 use crate::dto::{BookingDto, BookingsQuery, NotificationDto, PageDto, PageQuery, UserDto, WaitlistEntryDto};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// The caller's account.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", operation_id = "get_me",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = UserDto),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn profile<B: Backend>(state: State<B>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
     let user = state.accounts.find(auth.user_id).await?.ok_or(ApiError::Unauthorized)?;
@@ -26,10 +26,10 @@ pub async fn profile<B: Backend>(state: State<B>, auth: Authenticated) -> Result
     security(("bearer" = [])), params(BookingsQuery),
     responses(
         (status = 200, description = "A page of bookings", body = PageDto<BookingDto>),
-        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn bookings<B: Backend>(
     state: State<B>,
@@ -48,10 +48,10 @@ pub async fn bookings<B: Backend>(
     security(("bearer" = [])), params(PageQuery),
     responses(
         (status = 200, description = "A page of waitlist entries", body = PageDto<WaitlistEntryDto>),
-        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn waitlist<B: Backend>(
     state: State<B>,
@@ -69,10 +69,10 @@ pub async fn waitlist<B: Backend>(
     security(("bearer" = [])), params(PageQuery),
     responses(
         (status = 200, description = "A page of notifications", body = PageDto<NotificationDto>),
-        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn notifications<B: Backend>(
     state: State<B>,

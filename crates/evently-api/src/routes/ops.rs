@@ -1,17 +1,12 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use evently_domain::Store as _;
 use evently_domain::cache::Cache as _;
 
 use crate::Backend;
 
-use utoipa::OpenApi as _;
-use utoipa_swagger_ui::SwaggerUi;
-
 use super::State;
 use crate::dto::{Health, Readiness};
 use crate::metrics::Metrics;
-use crate::openapi::ApiDoc;
 
 /// Liveness: answers while the process runs.
 #[utoipa::path(get, path = "/health", tag = "operations", operation_id = "get_health",
@@ -55,15 +50,4 @@ pub async fn ready<B: Backend>(state: State<B>) -> HttpResponse {
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
-}
-
-/// Swagger UI at `/docs` (assets embedded: no network needed) and the OpenAPI document
-/// at `/openapi.json`.
-pub fn docs(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/docs",
-        web::get()
-            .to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
-    )
-    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }

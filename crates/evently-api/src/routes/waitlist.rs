@@ -5,7 +5,7 @@ use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::{PageDto, PageQuery, SeatsBody, StandingDto, WaitlistEntryDto};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// Joins a full event's waitlist, at the back of the queue.
 #[utoipa::path(post, path = "/api/v1/events/{id}/waitlist", tag = "waitlist", operation_id = "join_waitlist",
@@ -13,12 +13,12 @@ use crate::error::{ApiError, Problem};
     request_body(content = Option<SeatsBody>, description = "May be left out: one seat"),
     responses(
         (status = 201, description = "The waiting entry with its position", body = WaitlistEntryDto),
-        (status = 400, description = "Unparsable body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`event_not_full`, `already_booked`, `already_waitlisted`, `event_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable body"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`event_not_full`, `already_booked`, `already_waitlisted`, `event_cancelled`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 #[tracing::instrument(skip_all, fields(event.id = %id))]
 pub async fn join<B: Backend>(
@@ -37,9 +37,9 @@ pub async fn join<B: Backend>(
     security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
     responses(
         (status = 200, description = "The waiting entry", body = StandingDto),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: not waiting for this event", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 404, description = "`not_found`: not waiting for this event"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn standing<B: Backend>(
     state: State<B>,
@@ -59,9 +59,9 @@ pub async fn standing<B: Backend>(
     security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id")),
     responses(
         (status = 204, description = "Left the queue"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: not waiting for this event", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 404, description = "`not_found`: not waiting for this event"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn leave<B: Backend>(
     state: State<B>,
@@ -78,12 +78,12 @@ pub async fn leave<B: Backend>(
     security(("bearer" = [])), params(("id" = i64, Path, description = "The event's id"), PageQuery),
     responses(
         (status = 200, description = "A page of waiting entries", body = PageDto<WaitlistEntryDto>),
-        (status = 400, description = "Unparsable query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unparsable query"),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`unavailable`"),
     ))]
 pub async fn queue<B: Backend>(
     state: State<B>,
