@@ -12,11 +12,9 @@ use evently_api::{
     ApiError, AppState, AuthRateLimit, BODY_LIMIT, Backend, Metrics, Parts, TokenKeys, configure, docs,
     problem_handlers,
 };
-use evently_domain::booking::BookingRepository as _;
+use evently_domain::Store;
 use evently_domain::user::{Email, EnsureAdminError, ExistingAccount, Password, UserName};
-use evently_infra::{
-    AnyCache, AnyStore, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings,
-};
+use evently_infra::{AnyCache, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings};
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::Settings;
@@ -24,12 +22,22 @@ use crate::Settings;
 /// How often expired idempotency keys are deleted.
 const KEY_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
-/// The adapters this binary runs on.
+/// The adapters of a server on PostgreSQL.
 #[derive(Debug)]
-struct Adapters;
+struct OnPostgres;
 
-impl Backend for Adapters {
-    type Store = AnyStore;
+impl Backend for OnPostgres {
+    type Store = PgStore;
+    type Hasher = Argon2Hasher;
+    type Cache = AnyCache;
+}
+
+/// The adapters of a server on the embedded in-memory store.
+#[derive(Debug)]
+struct InMemory;
+
+impl Backend for InMemory {
+    type Store = MemoryStore;
     type Hasher = Argon2Hasher;
     type Cache = AnyCache;
 }
@@ -54,7 +62,19 @@ impl Application {
     /// When the database cannot be reached or migrated, the admin cannot be ensured, or
     /// the address cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store = open_store(&settings).await?;
+        match open_store(&settings).await? {
+            Some(store) => Self::build_on::<OnPostgres>(settings, store).await,
+            None => Self::build_on::<InMemory>(settings, MemoryStore::new()).await,
+        }
+    }
+
+    /// Builds the server over `B`'s adapters. Each store is its own instantiation of the
+    /// generic application, so no port is dispatched at run time.
+    async fn build_on<B>(settings: Settings, store: B::Store) -> anyhow::Result<Self>
+    where
+        B: Backend<Hasher = Argon2Hasher, Cache = AnyCache>,
+        B::Store: Send + Sync,
+    {
         tokio::spawn(purge_idempotency_keys(store.clone()));
         let hasher = Argon2Hasher::new(settings.hash_cost)?;
         let secret = match &settings.jwt_secret {
@@ -64,7 +84,7 @@ impl Application {
         let tokens = TokenKeys::new(&secret)?;
         let cache = open_cache(&settings)?;
         let metrics = Metrics::new()?;
-        let parts = Parts::<Adapters> {
+        let parts = Parts::<B> {
             store,
             hasher,
             shared_cache: cache.is_shared(),
@@ -105,7 +125,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
-                .configure(configure::<Adapters>)
+                .configure(configure::<B>)
                 .configure(docs)
                 .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound("no such resource")) }))
         })
@@ -132,12 +152,14 @@ impl Application {
     }
 }
 
-async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
+/// PostgreSQL when `DATABASE_URL` is set (migrated unless behind PgBouncer); `None` for
+/// the embedded in-memory store.
+async fn open_store(settings: &Settings) -> anyhow::Result<Option<PgStore>> {
     let Some(url) = &settings.database_url else {
         tracing::warn!(
             "DATABASE_URL is not set: serving from the embedded in-memory store; nothing persists across restarts"
         );
-        return Ok(AnyStore::Memory(MemoryStore::new()));
+        return Ok(None);
     };
     if settings.db_pgbouncer {
         // Migrations take a session-level advisory lock, which transaction pooling breaks.
@@ -153,11 +175,11 @@ async fn open_store(settings: &Settings) -> anyhow::Result<AnyStore> {
     pg.statement_timeout = settings.db_statement_timeout;
     let store = PgStore::connect(&pg)?;
     tracing::info!(pool.size = pg.pool_size, group_commit = pg.group_commit, "store: PostgreSQL");
-    Ok(AnyStore::Postgres(store))
+    Ok(Some(store))
 }
 
 /// Forgets expired idempotency keys now and then, for as long as the process runs.
-async fn purge_idempotency_keys(store: AnyStore) {
+async fn purge_idempotency_keys<S: Store>(store: S) {
     let mut every = tokio::time::interval(KEY_PURGE_INTERVAL);
     loop {
         every.tick().await;
