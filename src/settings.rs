@@ -80,8 +80,38 @@ where
     }
 }
 
+/// A duration given in milliseconds.
+fn millis(name: &'static str, default: Duration) -> Result<Duration, SettingsError> {
+    let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+    parsed(name, default).map(Duration::from_millis)
+}
+
+impl Default for Settings {
+    /// What an empty environment gives: the in-memory store, an in-process cache, a
+    /// random token secret, no bootstrap admin.
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            redis_url: None,
+            cache_enabled: true,
+            cache_namespace: "evently".to_owned(),
+            db_pool_size: 16,
+            db_pgbouncer: false,
+            db_acquire_timeout: Duration::from_millis(2_000),
+            db_statement_timeout: Duration::from_millis(5_000),
+            group_commit: true,
+            jwt_secret: None,
+            admin: None,
+            admin_promote_existing: false,
+            hash_cost: HashCost::default(),
+            auth_rate_per_min: 20,
+        }
+    }
+}
+
 impl Settings {
-    /// Reads the environment.
+    /// Reads the environment; what it leaves out keeps its [`Default`].
     ///
     /// # Errors
     /// [`SettingsError`] for unparsable values, or a database without a JWT secret.
@@ -100,9 +130,9 @@ impl Settings {
                 return Err(SettingsError::Missing("EVENTLY_ADMIN_EMAIL and EVENTLY_ADMIN_PASSWORD go together"));
             }
         };
-        let default_cost = HashCost::default();
+        let default = Self::default();
         Ok(Self {
-            addr: parsed("EVENTLY_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            addr: parsed("EVENTLY_ADDR", default.addr)?,
             database_url,
             redis_url: var("REDIS_URL").map(SecretString::from),
             cache_enabled: match var("EVENTLY_CACHE").as_deref() {
@@ -115,20 +145,20 @@ impl Settings {
                     });
                 }
             },
-            cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or_else(|| "evently".to_owned()),
-            db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", 16)?,
-            group_commit: parsed("EVENTLY_GROUP_COMMIT", true)?,
-            db_pgbouncer: parsed("EVENTLY_DB_PGBOUNCER", false)?,
-            db_acquire_timeout: Duration::from_millis(parsed("EVENTLY_DB_ACQUIRE_TIMEOUT_MS", 2_000)?),
-            db_statement_timeout: Duration::from_millis(parsed("EVENTLY_DB_STATEMENT_TIMEOUT_MS", 5_000)?),
+            cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or(default.cache_namespace),
+            db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", default.db_pool_size)?,
+            group_commit: parsed("EVENTLY_GROUP_COMMIT", default.group_commit)?,
+            db_pgbouncer: parsed("EVENTLY_DB_PGBOUNCER", default.db_pgbouncer)?,
+            db_acquire_timeout: millis("EVENTLY_DB_ACQUIRE_TIMEOUT_MS", default.db_acquire_timeout)?,
+            db_statement_timeout: millis("EVENTLY_DB_STATEMENT_TIMEOUT_MS", default.db_statement_timeout)?,
             jwt_secret,
             admin,
-            admin_promote_existing: parsed("EVENTLY_ADMIN_PROMOTE_EXISTING", false)?,
+            admin_promote_existing: parsed("EVENTLY_ADMIN_PROMOTE_EXISTING", default.admin_promote_existing)?,
             hash_cost: HashCost {
-                memory_kib: parsed("EVENTLY_ARGON2_MEMORY_KIB", default_cost.memory_kib)?,
-                iterations: parsed("EVENTLY_ARGON2_ITERATIONS", default_cost.iterations)?,
+                memory_kib: parsed("EVENTLY_ARGON2_MEMORY_KIB", default.hash_cost.memory_kib)?,
+                iterations: parsed("EVENTLY_ARGON2_ITERATIONS", default.hash_cost.iterations)?,
             },
-            auth_rate_per_min: parsed("EVENTLY_AUTH_RATE_PER_MIN", 20)?,
+            auth_rate_per_min: parsed("EVENTLY_AUTH_RATE_PER_MIN", default.auth_rate_per_min)?,
         })
     }
 }

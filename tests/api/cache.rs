@@ -1,7 +1,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use evently_infra::postgres::test_db::TestDatabase;
+use evently_test_db::TestDatabase;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 

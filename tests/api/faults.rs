@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
-use evently_infra::postgres::test_db::TestDatabase;
+use evently_test_db::TestDatabase;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use evently::{Application, Settings};
 use evently_infra::HashCost;
-use evently_infra::postgres::test_db::TestDatabase;
+use evently_test_db::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -17,25 +17,32 @@ pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const ADMIN_PASSWORD: &str = "admin password";
 pub const JWT_SECRET: &str = "end-to-end test secret, 32 bytes or more";
 
-/// Settings for a test server on a free port, with cheap password hashing.
+/// Settings for a test server: the defaults, on a free port, with cheap password
+/// hashing, a bootstrap admin and no rate limit.
 pub fn settings(database_url: Option<&str>) -> Settings {
+    show_logs();
     Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.map(SecretString::from),
-        redis_url: None,
-        cache_enabled: true,
-        cache_namespace: "evently".to_owned(),
-        db_pool_size: 16,
-        group_commit: true,
-        db_pgbouncer: false,
-        db_acquire_timeout: Duration::from_secs(2),
-        db_statement_timeout: Duration::from_secs(5),
         jwt_secret: Some(SecretString::from(JWT_SECRET)),
         admin: Some((ADMIN_EMAIL.to_owned(), SecretString::from(ADMIN_PASSWORD))),
-        admin_promote_existing: false,
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         auth_rate_per_min: 0,
+        ..Settings::default()
     }
+}
+
+/// With `TEST_LOG` set, the servers' logs (in-process and spawned) go to the test's
+/// output, filtered by `RUST_LOG`.
+pub fn show_logs() {
+    if test_log() {
+        evently::telemetry::init();
+    }
+}
+
+/// Whether `TEST_LOG` asks for server logs.
+pub fn test_log() -> bool {
+    std::env::var_os("TEST_LOG").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// A running server and a client for it.
@@ -303,7 +310,8 @@ pub struct Process(pub Child, pub String);
 impl Process {
     /// Starts the binary on `database_url` and waits until it answers.
     pub async fn spawn(database_url: &str) -> Self {
-        Self::spawn_with(database_url, &[], Stdio::null()).await
+        let log = if test_log() { Stdio::inherit() } else { Stdio::null() };
+        Self::spawn_with(database_url, &[], log).await
     }
 
     /// Like [`Self::spawn`], with more environment and the log (stdout) sent to `log`.
@@ -319,7 +327,10 @@ impl Process {
             .env("EVENTLY_ARGON2_MEMORY_KIB", "1024")
             .env("EVENTLY_ARGON2_ITERATIONS", "1")
             .env("EVENTLY_AUTH_RATE_PER_MIN", "0")
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                if test_log() { std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()) } else { "warn".into() },
+            )
             .envs(env.iter().copied())
             .stdout(log)
             .stderr(Stdio::null())

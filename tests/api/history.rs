@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::{Duration, Instant};
 
-use evently_infra::postgres::test_db::TestDatabase;
+use evently_test_db::TestDatabase;
 use reqwest::Client;
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use evently_infra::postgres::test_db::TestDatabase;
+use evently_test_db::TestDatabase;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use evently_infra::postgres::test_db::TestDatabase;
+use evently_test_db::TestDatabase;
 
 use crate::helpers::Process;
 use crate::instances::{REDIS_URL, cache_namespace, stampede_and_churn};

@@ -13,8 +13,6 @@ mod keys;
 mod migrate;
 mod notifications;
 mod rows;
-#[cfg(feature = "test-support")]
-pub mod test_db;
 mod tx;
 mod users;
 mod waitlist;

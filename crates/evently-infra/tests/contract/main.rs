@@ -28,7 +28,7 @@ macro_rules! contract {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    let db = evently_infra::postgres::test_db::TestDatabase::create().await;
+                    let db = evently_test_db::TestDatabase::create().await;
                     crate::$module::$case(crate::fixtures::pg_store(db.url(), true)).await;
                 }
             )*
@@ -39,7 +39,7 @@ macro_rules! contract {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    let db = evently_infra::postgres::test_db::TestDatabase::create().await;
+                    let db = evently_test_db::TestDatabase::create().await;
                     crate::$module::$case(crate::fixtures::pg_store(db.url(), false)).await;
                 }
             )*
