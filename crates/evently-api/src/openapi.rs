@@ -103,3 +103,51 @@ pub fn docs(cfg: &mut web::ServiceConfig) {
     )
     .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }
+
+#[cfg(test)]
+mod tests {
+    use evently_domain::PageRequest;
+    use evently_domain::event::{Description, EventName, Venue};
+    use evently_domain::inventory::{Capacity, Seats};
+    use evently_domain::user::{Email, Password, UserName};
+    use serde_json::Value;
+
+    use super::*;
+
+    /// utoipa takes only literals for bounds: this holds the literals to the domain's
+    /// constants, so a changed rule cannot leave the document behind.
+    #[test]
+    fn documented_bounds_are_the_domain_rules() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schema = |name: &str, field: &str| doc["components"]["schemas"][name]["properties"][field].clone();
+        let number = |value: &Value| value.as_f64().map(|n| n as u64);
+        let max_len = |name: &str, field: &str| number(&schema(name, field)["maxLength"]);
+        for body in ["CreateEventBody", "PatchEventBody"] {
+            assert_eq!(max_len(body, "name"), Some(EventName::MAX_CHARS as u64), "{body}.name");
+            assert_eq!(max_len(body, "venue"), Some(Venue::MAX_CHARS as u64), "{body}.venue");
+            assert_eq!(max_len(body, "description"), Some(Description::MAX_CHARS as u64), "{body}.description");
+            assert_eq!(number(&schema(body, "capacity")["maximum"]), Some(u64::from(Capacity::MAX)), "{body}.capacity");
+            let max_seats = schema(body, "max_seats_per_booking");
+            assert_eq!(number(&max_seats["maximum"]), Some(u64::from(Seats::MAX)), "{body}.max_seats_per_booking");
+        }
+        let default = number(&schema("CreateEventBody", "max_seats_per_booking")["default"]);
+        assert_eq!(default, Some(u64::from(Seats::DEFAULT_LIMIT.get())));
+        assert_eq!(number(&schema("SeatsBody", "seats")["maximum"]), Some(u64::from(Seats::MAX)));
+        assert_eq!(max_len("RegisterBody", "name"), Some(UserName::MAX_CHARS as u64));
+        assert_eq!(max_len("RegisterBody", "email"), Some(Email::MAX_CHARS as u64));
+        assert_eq!(max_len("RegisterBody", "password"), Some(Password::MAX_CHARS as u64));
+        let limits = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .flat_map(|operation| operation["parameters"].as_array().cloned().unwrap_or_default())
+            .filter(|parameter| parameter["name"] == "limit")
+            .collect::<Vec<_>>();
+        assert!(!limits.is_empty());
+        for limit in limits {
+            assert_eq!(number(&limit["schema"]["maximum"]), Some(u64::from(PageRequest::MAX_LIMIT)));
+            assert_eq!(number(&limit["schema"]["default"]), Some(u64::from(PageRequest::DEFAULT_LIMIT)));
+        }
+    }
+}
