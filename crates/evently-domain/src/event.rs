@@ -3,9 +3,13 @@
 mod models;
 mod ports;
 mod service;
+mod tiers;
 
 pub use models::{Description, Event, EventFilter, EventName, EventPatch, NewEvent, SearchText, Venue};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockEventRepository;
-pub use ports::{CancelEventError, EventRepository, UpdateEventError};
+pub use ports::{CancelEventError, EventRepository, TierError, UpdateEventError};
 pub use service::EventService;
+pub use tiers::{
+    Currency, CurrencyError, NewTier, Price, PriceError, Tier, TierName, TierPatch, TierPlan, TierPlanError,
+};

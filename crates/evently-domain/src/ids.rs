@@ -37,6 +37,10 @@ id_type!(
     EventId
 );
 id_type!(
+    /// Identifies a ticket tier (a price category) of an event.
+    TierId
+);
+id_type!(
     /// Identifies a booking.
     BookingId
 );

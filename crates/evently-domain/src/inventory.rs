@@ -6,6 +6,6 @@ mod conflicts;
 mod rules;
 mod values;
 
-pub use conflicts::{BookConflict, CancelConflict, EventCancelled, JoinConflict, ResizeConflict};
-pub use rules::{Holding, Inventory, InventoryError, Queued, Released};
+pub use conflicts::{BookConflict, CancelConflict, EventCancelled, JoinConflict, ResizeConflict, TierConflict};
+pub use rules::{Holding, Inventory, InventoryError, Queued, TierStock};
 pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Seats, SeatsError};

@@ -17,7 +17,7 @@ pub mod user;
 pub mod waitlist;
 
 pub use failure::StoreError;
-pub use ids::{BookingId, EventId, NotificationId, UserId, WaitlistEntryId};
+pub use ids::{BookingId, EventId, NotificationId, TierId, UserId, WaitlistEntryId};
 pub use page::{Page, PageRequest};
 pub use refusal::Refusal;
 pub use store::Store;

@@ -14,6 +14,9 @@ pub enum BookError {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The request names a tier the event does not have.
+    #[error("the event has no such tier")]
+    UnknownTier,
     /// More seats than the event allows per booking.
     #[error("at most {max} seats per booking")]
     SeatsAboveLimit {
@@ -90,6 +93,7 @@ impl From<BookError> for Refusal {
         match error {
             BookError::EventNotFound => Self::NotFound("no such event"),
             BookError::EventCancelled => Self::conflict("event_cancelled", &error),
+            BookError::UnknownTier => Self::invalid("tier_id", &error),
             BookError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             BookError::AlreadyBooked => Self::conflict("already_booked", &error),
             BookError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
@@ -125,6 +129,7 @@ impl From<BookConflict> for BookError {
     fn from(conflict: BookConflict) -> Self {
         match conflict {
             BookConflict::EventCancelled => Self::EventCancelled,
+            BookConflict::UnknownTier => Self::UnknownTier,
             BookConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             BookConflict::AlreadyBooked => Self::AlreadyBooked,
             BookConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,

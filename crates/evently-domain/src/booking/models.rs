@@ -1,8 +1,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
+use crate::event::{Currency, Price};
 use crate::inventory::{BookingStatus, Seats};
-use crate::{BookingId, EventId, UserId};
+use crate::{BookingId, EventId, TierId, UserId};
 
 /// How a booking came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +44,12 @@ pub struct Booking {
     pub user_id: UserId,
     /// How many seats.
     pub seats: Seats,
+    /// The tier booked.
+    pub tier_id: TierId,
+    /// The price of one seat when it was booked.
+    pub unit_price: Price,
+    /// The currency of the price.
+    pub currency: Currency,
     /// Confirmed or cancelled.
     pub status: BookingStatus,
     /// Direct or promoted from the waitlist.
@@ -59,6 +66,11 @@ impl Booking {
         self.status = BookingStatus::Confirmed;
         self.cancelled_at = None;
         self
+    }
+
+    /// What it costs: seats times the unit price.
+    pub fn amount(&self) -> u64 {
+        self.unit_price.times(self.seats.get())
     }
 }
 
@@ -103,6 +115,8 @@ pub struct BookingRequest {
     pub user_id: UserId,
     /// How many seats.
     pub seats: Seats,
+    /// The tier to book; the event's first tier when `None`.
+    pub tier: Option<TierId>,
     /// Makes the request safe to repeat.
     pub idempotency_key: Option<IdempotencyKey>,
 }

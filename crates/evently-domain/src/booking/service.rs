@@ -83,9 +83,10 @@ mod tests {
     use super::*;
     use crate::booking::{BookingSource, MockBookingRepository};
     use crate::cache::{CacheTag, MockCache};
+    use crate::event::{Currency, Price};
     use crate::inventory::Seats;
     use crate::user::Role;
-    use crate::{EventId, UserId};
+    use crate::{EventId, TierId, UserId};
 
     fn booking(owner: i64) -> Booking {
         Booking {
@@ -93,6 +94,9 @@ mod tests {
             event_id: EventId::new(1).unwrap(),
             user_id: UserId::new(owner).unwrap(),
             seats: Seats::ONE,
+            tier_id: TierId::new(1).unwrap(),
+            unit_price: Price::FREE,
+            currency: Currency::EUR,
             status: BookingStatus::Confirmed,
             source: BookingSource::Direct,
             created_at: Utc::now(),
@@ -177,6 +181,7 @@ mod tests {
             event_id: EventId::new(1).unwrap(),
             user_id: UserId::new(1).unwrap(),
             seats: Seats::ONE,
+            tier: None,
             idempotency_key: None,
         };
         assert!(matches!(block_on(service.book(request)), Err(BookError::SoldOut { available: 0 })));
@@ -194,6 +199,7 @@ mod tests {
                 event_id: EventId::new(1).unwrap(),
                 user_id: UserId::new(1).unwrap(),
                 seats: Seats::ONE,
+                tier: None,
                 idempotency_key: None,
             };
             assert!(block_on(service.book(request)).is_ok());

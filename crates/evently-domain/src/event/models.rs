@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 
+use super::{Currency, Tier, TierPlan};
 use crate::EventId;
 use crate::inventory::{Capacity, EventStatus, Seats};
 use crate::text::text_type;
@@ -42,6 +43,10 @@ pub struct Event {
     pub booked_seats: u32,
     /// Entries waiting for seats.
     pub waitlist_length: u32,
+    /// The currency of its prices.
+    pub currency: Currency,
+    /// Its price categories, in id order (at least one).
+    pub tiers: Vec<Tier>,
     /// Scheduled or cancelled.
     pub status: EventStatus,
     /// When it was created.
@@ -72,6 +77,10 @@ pub struct NewEvent {
     pub capacity: Capacity,
     /// The most seats per booking.
     pub max_seats_per_booking: Seats,
+    /// The currency of its prices.
+    pub currency: Currency,
+    /// Its tiers.
+    pub tiers: TierPlan,
 }
 
 /// The fields an admin changes; `None` keeps the current value.

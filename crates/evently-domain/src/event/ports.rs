@@ -2,10 +2,10 @@ use std::future::Future;
 
 use thiserror::Error;
 
-use super::{Event, EventFilter, EventPatch, NewEvent};
+use super::{Event, EventFilter, EventPatch, NewEvent, NewTier, Tier, TierPatch};
 use crate::failure::Transient;
-use crate::inventory::{EventCancelled, ResizeConflict};
-use crate::{EventId, Page, PageRequest, Refusal, StoreError};
+use crate::inventory::{EventCancelled, ResizeConflict, TierConflict};
+use crate::{EventId, Page, PageRequest, Refusal, StoreError, TierId};
 
 /// Why an event could not be changed.
 #[derive(Debug, Error)]
@@ -43,6 +43,68 @@ pub enum CancelEventError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a tier could not be added or changed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TierError {
+    /// No such event, or no such tier of it.
+    #[error("no such tier")]
+    NotFound,
+    /// The event is cancelled and accepts no edits.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// Another tier of the event has the name.
+    #[error("another tier of this event is named {0:?}")]
+    NameTaken(String),
+    /// A quota above the event's capacity.
+    #[error("must be at most the event's capacity, {max}")]
+    AboveEventCapacity {
+        /// The event's capacity.
+        max: u32,
+    },
+    /// A quota below the seats the tier has booked.
+    #[error("capacity {capacity} is below the {booked} seats already booked in this tier")]
+    CapacityBelowBooked {
+        /// The quota asked for.
+        capacity: u32,
+        /// Seats booked in the tier now.
+        booked: u32,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Transient for TierError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_transient())
+    }
+}
+
+impl From<TierConflict> for TierError {
+    fn from(conflict: TierConflict) -> Self {
+        match conflict {
+            TierConflict::EventCancelled => Self::EventCancelled,
+            TierConflict::AboveEventCapacity { max } => Self::AboveEventCapacity { max },
+            TierConflict::UnknownTier => Self::NotFound,
+            TierConflict::CapacityBelowBooked { capacity, booked } => Self::CapacityBelowBooked { capacity, booked },
+        }
+    }
+}
+
+impl From<TierError> for Refusal {
+    fn from(error: TierError) -> Self {
+        match error {
+            TierError::NotFound => Self::NotFound("no such tier"),
+            TierError::EventCancelled => Self::conflict("event_cancelled", &error),
+            TierError::NameTaken(_) => Self::invalid("name", &error),
+            TierError::AboveEventCapacity { .. } => Self::invalid("capacity", &error),
+            TierError::CapacityBelowBooked { .. } => Self::conflict("capacity_below_booked", &error),
+            TierError::Store(e) => Self::Store(e),
+        }
+    }
 }
 
 impl Transient for UpdateEventError {
@@ -116,6 +178,25 @@ pub trait EventRepository: Send + Sync + 'static {
     /// # Errors
     /// [`CancelEventError::NotFound`], [`CancelEventError::EventCancelled`].
     fn cancel_event(&self, id: EventId) -> impl Future<Output = Result<Event, CancelEventError>> + Send;
+
+    /// Adds a tier to an event, under the event's lock.
+    ///
+    /// # Errors
+    /// [`TierError::NotFound`] for an unknown event, [`TierError::NameTaken`], and the
+    /// rule's refusals ([`TierError::EventCancelled`], [`TierError::AboveEventCapacity`]).
+    fn create_tier(&self, event: EventId, tier: NewTier) -> impl Future<Output = Result<Tier, TierError>> + Send;
+
+    /// Changes a tier under the event's lock; a raised quota promotes waiting entries in
+    /// the same operation.
+    ///
+    /// # Errors
+    /// [`TierError`]'s variants.
+    fn update_tier(
+        &self,
+        event: EventId,
+        tier: TierId,
+        patch: TierPatch,
+    ) -> impl Future<Output = Result<Tier, TierError>> + Send;
 }
 
 impl From<UpdateEventError> for Refusal {

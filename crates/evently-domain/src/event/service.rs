@@ -1,9 +1,12 @@
-use super::{CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError};
+use super::{
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierPatch,
+    UpdateEventError,
+};
 use crate::cache::invalidate_event;
 use crate::cache::{Cache, CacheTag};
 use crate::failure::retry_transient;
 use crate::user::Admin;
-use crate::{EventId, Page, PageRequest, StoreError};
+use crate::{EventId, Page, PageRequest, StoreError, TierId};
 
 /// Publishing and reading events; every change invalidates the cached answers it
 /// affects.
@@ -63,6 +66,32 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
         let event = retry_transient(|| self.events.cancel_event(id)).await?;
         invalidate_event(&self.cache, id).await;
         Ok(event)
+    }
+
+    /// Adds a tier to an event (admin), retrying an operation the store aborted.
+    ///
+    /// # Errors
+    /// See [`EventRepository::create_tier`].
+    pub async fn add_tier(&self, _admin: Admin, event: EventId, tier: NewTier) -> Result<Tier, TierError> {
+        let tier = retry_transient(|| self.events.create_tier(event, tier.clone())).await?;
+        invalidate_event(&self.cache, event).await;
+        Ok(tier)
+    }
+
+    /// Changes a tier (admin), retrying an operation the store aborted.
+    ///
+    /// # Errors
+    /// See [`EventRepository::update_tier`].
+    pub async fn update_tier(
+        &self,
+        _admin: Admin,
+        event: EventId,
+        tier: TierId,
+        patch: TierPatch,
+    ) -> Result<Tier, TierError> {
+        let tier = retry_transient(|| self.events.update_tier(event, tier, patch.clone())).await?;
+        invalidate_event(&self.cache, event).await;
+        Ok(tier)
     }
 }
 

@@ -9,6 +9,9 @@ pub enum BookConflict {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The request names a tier the event does not have.
+    #[error("the event has no such tier")]
+    UnknownTier,
     /// More seats than the event allows per booking.
     #[error("at most {max} seats per booking")]
     SeatsAboveLimit {
@@ -35,6 +38,9 @@ pub enum JoinConflict {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The request names a tier the event does not have.
+    #[error("the event has no such tier")]
+    UnknownTier,
     /// More seats than the event allows per entry.
     #[error("at most {max} seats per entry")]
     SeatsAboveLimit {
@@ -78,6 +84,31 @@ pub enum ResizeConflict {
         /// The capacity asked for.
         capacity: u32,
         /// Seats booked now.
+        booked: u32,
+    },
+}
+
+/// Why a tier cannot be added or changed, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum TierConflict {
+    /// The event is cancelled.
+    #[error("the event is cancelled")]
+    EventCancelled,
+    /// A quota larger than the event's capacity.
+    #[error("must be at most the event's capacity, {max}")]
+    AboveEventCapacity {
+        /// The event's capacity.
+        max: u32,
+    },
+    /// The event has no such tier.
+    #[error("the event has no such tier")]
+    UnknownTier,
+    /// A quota below the seats the tier has booked.
+    #[error("capacity {capacity} is below the {booked} seats already booked in this tier")]
+    CapacityBelowBooked {
+        /// The quota asked for.
+        capacity: u32,
+        /// Seats booked in the tier now.
         booked: u32,
     },
 }

@@ -1,34 +1,45 @@
-//! The inventory rules, as pure functions on one event's seats.
+//! The inventory rules, as pure functions on one event's seats and its tiers.
 //!
 //! Every store loads the event's [`Inventory`] under the event's lock, asks these rules
-//! for a decision, and writes that decision in the same atomic operation. Nothing here
-//! performs I/O.
+//! for a decision, and writes that decision in the same atomic operation. A rule that
+//! refuses leaves the inventory as it was. Nothing here performs I/O.
 
 use thiserror::Error;
 
 use super::{
     BookConflict, BookingStatus, CancelConflict, Capacity, EventCancelled, EventStatus, JoinConflict, ResizeConflict,
-    Seats,
+    Seats, TierConflict,
 };
-use crate::{UserId, WaitlistEntryId};
+use crate::{TierId, UserId, WaitlistEntryId};
 
-/// An event's seats: capacity, seats booked, the per-booking limit and the status.
-/// `booked <= capacity` always holds.
+/// One tier's seats: its own quota (`None`: bounded by the event only) and the seats its
+/// confirmed bookings hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierStock {
+    /// The tier.
+    pub id: TierId,
+    /// Its quota.
+    pub capacity: Option<Capacity>,
+    /// Seats booked in it.
+    pub booked: u32,
+}
+
+/// An event's seats: capacity, its tiers (in id order, at least one), the per-booking
+/// limit and the status. Seats booked in all tiers never exceed the capacity, nor those
+/// of one tier its quota.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inventory {
     capacity: Capacity,
     booked: u32,
     max_per_booking: Seats,
     status: EventStatus,
+    tiers: Vec<TierStock>,
 }
 
 /// A stored inventory that breaks the rules (a corrupt row).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-#[error("{booked} seats booked exceed capacity {capacity}")]
-pub struct InventoryError {
-    booked: u32,
-    capacity: u32,
-}
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("corrupt inventory: {0}")]
+pub struct InventoryError(&'static str);
 
 /// What a user already holds for an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,172 +62,275 @@ pub struct Queued {
     pub user: UserId,
     /// How many seats they wait for.
     pub seats: Seats,
-}
-
-/// The decision after seats were freed: the new inventory and the waiting entries to
-/// turn into confirmed bookings, in queue order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Released {
-    /// The inventory with promotions applied.
-    pub inventory: Inventory,
-    /// Entries promoted, in queue order.
-    pub promoted: Vec<Queued>,
+    /// The tier they wait in.
+    pub tier: TierId,
 }
 
 impl Inventory {
-    /// Builds an inventory from stored values.
+    /// Builds an inventory from stored values; the seats booked are the tiers' sum.
     ///
     /// # Errors
-    /// [`InventoryError`] when `booked` exceeds `capacity`.
+    /// [`InventoryError`] without tiers, or with more seats booked than the event's
+    /// capacity or a tier's quota allows.
     pub fn new(
         capacity: Capacity,
-        booked: u32,
         max_per_booking: Seats,
         status: EventStatus,
+        tiers: Vec<TierStock>,
     ) -> Result<Self, InventoryError> {
-        if booked > capacity.get() {
-            return Err(InventoryError { booked, capacity: capacity.get() });
+        if tiers.is_empty() {
+            return Err(InventoryError("an event without tiers"));
         }
-        Ok(Self { capacity, booked, max_per_booking, status })
+        if tiers.iter().any(|t| t.capacity.is_some_and(|c| t.booked > c.get())) {
+            return Err(InventoryError("a tier booked beyond its quota"));
+        }
+        let booked = tiers.iter().map(|t| t.booked).sum::<u32>();
+        if booked > capacity.get() {
+            return Err(InventoryError("booked beyond capacity"));
+        }
+        Ok(Self { capacity, booked, max_per_booking, status, tiers })
     }
 
     /// Seats booked.
-    pub fn booked(self) -> u32 {
+    pub fn booked(&self) -> u32 {
         self.booked
     }
 
-    /// Seats free.
-    pub fn available(self) -> u32 {
+    /// Seats free in the event.
+    pub fn available(&self) -> u32 {
         self.capacity.get() - self.booked
     }
 
     /// The event's capacity.
-    pub fn capacity(self) -> Capacity {
+    pub fn capacity(&self) -> Capacity {
         self.capacity
     }
 
     /// The most seats one booking or entry may hold.
-    pub fn max_per_booking(self) -> Seats {
+    pub fn max_per_booking(&self) -> Seats {
         self.max_per_booking
     }
 
     /// Scheduled or cancelled.
-    pub fn status(self) -> EventStatus {
+    pub fn status(&self) -> EventStatus {
         self.status
     }
 
-    fn check_request(self, seats: Seats, holding: Holding) -> Result<(), RequestRefusal> {
+    /// The tiers, in id order.
+    pub fn tiers(&self) -> &[TierStock] {
+        &self.tiers
+    }
+
+    /// Seats free in `tier`: its quota's free seats, bounded by the event's.
+    pub fn available_in(&self, tier: TierId) -> u32 {
+        self.stock(tier).map_or(0, |stock| self.free_in(stock))
+    }
+
+    fn free_in(&self, stock: &TierStock) -> u32 {
+        let quota = stock.capacity.map_or(u32::MAX, |c| c.get().saturating_sub(stock.booked));
+        quota.min(self.available())
+    }
+
+    fn stock(&self, tier: TierId) -> Option<&TierStock> {
+        self.tiers.iter().find(|t| t.id == tier)
+    }
+
+    fn stock_mut(&mut self, tier: TierId) -> Option<&mut TierStock> {
+        self.tiers.iter_mut().find(|t| t.id == tier)
+    }
+
+    /// The tier a request names, or the event's first tier when it names none.
+    fn resolve(&self, tier: Option<TierId>) -> Result<TierId, RequestRefusal> {
+        match tier {
+            None => self.tiers.first().map(|t| t.id).ok_or(RequestRefusal::UnknownTier),
+            Some(id) => self.stock(id).map(|t| t.id).ok_or(RequestRefusal::UnknownTier),
+        }
+    }
+
+    fn check_request(&self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, RequestRefusal> {
         if self.status == EventStatus::Cancelled {
             return Err(RequestRefusal::EventCancelled);
         }
+        let tier = self.resolve(tier)?;
         if seats > self.max_per_booking {
             return Err(RequestRefusal::SeatsAboveLimit { max: self.max_per_booking.get() });
         }
         match holding {
-            Holding::Nothing => Ok(()),
+            Holding::Nothing => Ok(tier),
             Holding::Booked => Err(RequestRefusal::AlreadyBooked),
             Holding::Waiting => Err(RequestRefusal::AlreadyWaitlisted),
         }
     }
 
-    /// Books `seats` for a user holding `holding`.
-    ///
-    /// # Errors
-    /// In order of precedence: [`BookConflict`]'s variants.
-    pub fn book(self, seats: Seats, holding: Holding) -> Result<Self, BookConflict> {
-        self.check_request(seats, holding)?;
-        if seats.get() > self.available() {
-            return Err(BookConflict::SoldOut { available: self.available() });
+    fn take(&mut self, tier: TierId, seats: Seats) {
+        if let Some(stock) = self.stock_mut(tier) {
+            stock.booked += seats.get();
+            self.booked += seats.get();
         }
-        Ok(Self { booked: self.booked + seats.get(), ..self })
     }
 
-    /// Checks that a user holding `holding` may wait for `seats`: only when they do not
-    /// fit now.
+    fn give_back(&mut self, tier: TierId, seats: Seats) {
+        if let Some(stock) = self.stock_mut(tier) {
+            let freed = seats.get().min(stock.booked);
+            stock.booked -= freed;
+            self.booked -= freed;
+        }
+    }
+
+    /// Books `seats` in `tier` (the first tier when `None`) for a user holding
+    /// `holding`; the tier booked.
+    ///
+    /// # Errors
+    /// In order of precedence, [`BookConflict`]'s variants.
+    pub fn book(&mut self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, BookConflict> {
+        let tier = self.check_request(tier, seats, holding)?;
+        let available = self.available_in(tier);
+        if seats.get() > available {
+            return Err(BookConflict::SoldOut { available });
+        }
+        self.take(tier, seats);
+        Ok(tier)
+    }
+
+    /// Checks that a user holding `holding` may wait for `seats` of `tier` (the first
+    /// tier when `None`): only when they do not fit now. The tier to wait in.
     ///
     /// # Errors
     /// In order of precedence, [`JoinConflict`]'s variants.
-    pub fn join_waitlist(self, seats: Seats, holding: Holding) -> Result<(), JoinConflict> {
-        self.check_request(seats, holding)?;
-        if seats.get() <= self.available() {
-            return Err(JoinConflict::EventNotFull { available: self.available() });
+    pub fn join_waitlist(&self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, JoinConflict> {
+        let tier = self.check_request(tier, seats, holding)?;
+        let available = self.available_in(tier);
+        if seats.get() <= available {
+            return Err(JoinConflict::EventNotFull { available });
         }
-        Ok(())
+        Ok(tier)
     }
 
-    /// Cancels a booking of `seats` in state `status` and promotes from `queue`.
+    /// Cancels a booking of `seats` in `tier`, in state `status`, and promotes from
+    /// `queue`; the entries promoted, in queue order.
     ///
     /// # Errors
     /// [`CancelConflict::EventCancelled`] when the event is cancelled (it wins over
     /// every other conflict; its bookings were all cancelled with it),
     /// [`CancelConflict::AlreadyCancelled`] for a cancelled booking.
     pub fn cancel_booking(
-        self,
+        &mut self,
         status: BookingStatus,
+        tier: TierId,
         seats: Seats,
         queue: &[Queued],
-    ) -> Result<Released, CancelConflict> {
+    ) -> Result<Vec<Queued>, CancelConflict> {
         if self.status == EventStatus::Cancelled {
             return Err(CancelConflict::EventCancelled);
         }
         if status == BookingStatus::Cancelled {
             return Err(CancelConflict::AlreadyCancelled);
         }
-        let freed = Self { booked: self.booked.saturating_sub(seats.get()), ..self };
-        Ok(freed.promote(queue))
+        self.give_back(tier, seats);
+        Ok(self.promote(queue))
     }
 
     /// Changes the capacity (and the per-booking limit) and promotes from `queue` if
-    /// seats were freed.
+    /// seats were freed; the entries promoted.
     ///
     /// # Errors
     /// [`ResizeConflict::EventCancelled`], [`ResizeConflict::CapacityBelowBooked`].
     pub fn resize(
-        self,
+        &mut self,
         capacity: Capacity,
         max_per_booking: Seats,
         queue: &[Queued],
-    ) -> Result<Released, ResizeConflict> {
+    ) -> Result<Vec<Queued>, ResizeConflict> {
         if self.status == EventStatus::Cancelled {
             return Err(ResizeConflict::EventCancelled);
         }
         if capacity.get() < self.booked {
             return Err(ResizeConflict::CapacityBelowBooked { capacity: capacity.get(), booked: self.booked });
         }
-        Ok(Self { capacity, max_per_booking, ..self }.promote(queue))
+        self.capacity = capacity;
+        self.max_per_booking = max_per_booking;
+        Ok(self.promote(queue))
+    }
+
+    /// Adds a tier with quota `capacity`.
+    ///
+    /// # Errors
+    /// [`TierConflict::EventCancelled`], [`TierConflict::AboveEventCapacity`].
+    pub fn add_tier(&mut self, id: TierId, capacity: Option<Capacity>) -> Result<(), TierConflict> {
+        self.check_quota(capacity)?;
+        self.tiers.push(TierStock { id, capacity, booked: 0 });
+        Ok(())
+    }
+
+    /// Changes `tier`'s quota and promotes from `queue` if seats were freed; the entries
+    /// promoted.
+    ///
+    /// # Errors
+    /// In order of precedence, [`TierConflict`]'s variants.
+    pub fn resize_tier(
+        &mut self,
+        tier: TierId,
+        capacity: Option<Capacity>,
+        queue: &[Queued],
+    ) -> Result<Vec<Queued>, TierConflict> {
+        self.check_quota(capacity)?;
+        let stock = self.stock(tier).ok_or(TierConflict::UnknownTier)?;
+        if let Some(quota) = capacity
+            && quota.get() < stock.booked
+        {
+            return Err(TierConflict::CapacityBelowBooked { capacity: quota.get(), booked: stock.booked });
+        }
+        if let Some(stock) = self.stock_mut(tier) {
+            stock.capacity = capacity;
+        }
+        Ok(self.promote(queue))
+    }
+
+    fn check_quota(&self, capacity: Option<Capacity>) -> Result<(), TierConflict> {
+        if self.status == EventStatus::Cancelled {
+            return Err(TierConflict::EventCancelled);
+        }
+        match capacity {
+            Some(quota) if quota > self.capacity => Err(TierConflict::AboveEventCapacity { max: self.capacity.get() }),
+            _ => Ok(()),
+        }
     }
 
     /// Cancels the event: every confirmed booking is cancelled, so no seat stays booked.
     ///
     /// # Errors
     /// [`EventCancelled`] when it is cancelled already.
-    pub fn cancel_event(self) -> Result<Self, EventCancelled> {
+    pub fn cancel_event(&mut self) -> Result<(), EventCancelled> {
         if self.status == EventStatus::Cancelled {
             return Err(EventCancelled);
         }
-        Ok(Self { booked: 0, status: EventStatus::Cancelled, ..self })
+        self.status = EventStatus::Cancelled;
+        self.booked = 0;
+        self.tiers.iter_mut().for_each(|t| t.booked = 0);
+        Ok(())
     }
 
     /// First come, first served, first fit: visits `queue` in order and confirms every
-    /// entry whose seats fit in what is still free.
-    fn promote(mut self, queue: &[Queued]) -> Released {
+    /// entry whose seats fit in what its tier still has free.
+    fn promote(&mut self, queue: &[Queued]) -> Vec<Queued> {
         let mut promoted = Vec::new();
         for waiting in queue {
             if self.available() == 0 {
                 break;
             }
-            if waiting.seats.get() <= self.available() {
-                self.booked += waiting.seats.get();
+            if waiting.seats.get() <= self.available_in(waiting.tier) {
+                self.take(waiting.tier, waiting.seats);
                 promoted.push(*waiting);
             }
         }
-        Released { inventory: self, promoted }
+        promoted
     }
 }
 
 /// Refusals shared by booking and joining the waitlist.
 enum RequestRefusal {
     EventCancelled,
+    UnknownTier,
     SeatsAboveLimit { max: u32 },
     AlreadyBooked,
     AlreadyWaitlisted,
@@ -226,6 +340,7 @@ impl From<RequestRefusal> for BookConflict {
     fn from(refusal: RequestRefusal) -> Self {
         match refusal {
             RequestRefusal::EventCancelled => Self::EventCancelled,
+            RequestRefusal::UnknownTier => Self::UnknownTier,
             RequestRefusal::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             RequestRefusal::AlreadyBooked => Self::AlreadyBooked,
             RequestRefusal::AlreadyWaitlisted => Self::AlreadyWaitlisted,
@@ -237,6 +352,7 @@ impl From<RequestRefusal> for JoinConflict {
     fn from(refusal: RequestRefusal) -> Self {
         match refusal {
             RequestRefusal::EventCancelled => Self::EventCancelled,
+            RequestRefusal::UnknownTier => Self::UnknownTier,
             RequestRefusal::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             RequestRefusal::AlreadyBooked => Self::AlreadyBooked,
             RequestRefusal::AlreadyWaitlisted => Self::AlreadyWaitlisted,

@@ -14,6 +14,9 @@ pub enum JoinWaitlistError {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The request names a tier the event does not have.
+    #[error("the event has no such tier")]
+    UnknownTier,
     /// More seats than the event allows per booking.
     #[error("at most {max} seats per entry")]
     SeatsAboveLimit {
@@ -69,6 +72,7 @@ impl From<JoinWaitlistError> for Refusal {
         match error {
             JoinWaitlistError::EventNotFound => Self::NotFound("no such event"),
             JoinWaitlistError::EventCancelled => Self::conflict("event_cancelled", &error),
+            JoinWaitlistError::UnknownTier => Self::invalid("tier_id", &error),
             JoinWaitlistError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             JoinWaitlistError::AlreadyBooked => Self::conflict("already_booked", &error),
             JoinWaitlistError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
@@ -92,6 +96,7 @@ impl From<JoinConflict> for JoinWaitlistError {
     fn from(conflict: JoinConflict) -> Self {
         match conflict {
             JoinConflict::EventCancelled => Self::EventCancelled,
+            JoinConflict::UnknownTier => Self::UnknownTier,
             JoinConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             JoinConflict::AlreadyBooked => Self::AlreadyBooked,
             JoinConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::inventory::Seats;
-use crate::{BookingId, EventId, UserId, WaitlistEntryId};
+use crate::{BookingId, EventId, TierId, UserId, WaitlistEntryId};
 
 /// Where a waitlist entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +50,8 @@ pub struct WaitlistEntry {
     pub user_id: UserId,
     /// How many seats.
     pub seats: Seats,
+    /// The tier waited in.
+    pub tier_id: TierId,
     /// Where the entry stands.
     pub status: WaitlistStatus,
     /// 1-based rank among the event's waiting entries; `None` unless waiting.

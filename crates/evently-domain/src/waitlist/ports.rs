@@ -2,7 +2,7 @@ use std::future::Future;
 
 use super::{JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry};
 use crate::inventory::Seats;
-use crate::{EventId, Page, PageRequest, StoreError, UserId};
+use crate::{EventId, Page, PageRequest, StoreError, TierId, UserId};
 
 /// Persistence of waitlists. Joining and leaving run under the event's lock.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -17,6 +17,7 @@ pub trait WaitlistRepository: Send + Sync + 'static {
         event: EventId,
         user: UserId,
         seats: Seats,
+        tier: Option<TierId>,
     ) -> impl Future<Output = Result<WaitlistEntry, JoinWaitlistError>> + Send;
 
     /// Takes a user's waiting entry out of the queue (status `left`).

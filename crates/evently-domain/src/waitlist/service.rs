@@ -4,7 +4,7 @@ use crate::cache::invalidate_event;
 use crate::failure::retry_transient;
 use crate::inventory::Seats;
 use crate::user::{Actor, Admin};
-use crate::{EventId, Page, PageRequest, StoreError, UserId};
+use crate::{EventId, Page, PageRequest, StoreError, TierId, UserId};
 
 /// Joining, leaving and reading waitlists; every change invalidates the cached answers
 /// it affects (queue lengths show in event reads).
@@ -24,8 +24,14 @@ impl<R: WaitlistRepository, C: Cache> WaitlistService<R, C> {
     ///
     /// # Errors
     /// See [`WaitlistRepository::join_waitlist`].
-    pub async fn join(&self, event: EventId, user: UserId, seats: Seats) -> Result<WaitlistEntry, JoinWaitlistError> {
-        let entry = retry_transient(|| self.waitlists.join_waitlist(event, user, seats)).await?;
+    pub async fn join(
+        &self,
+        event: EventId,
+        user: UserId,
+        seats: Seats,
+        tier: Option<TierId>,
+    ) -> Result<WaitlistEntry, JoinWaitlistError> {
+        let entry = retry_transient(|| self.waitlists.join_waitlist(event, user, seats, tier)).await?;
         invalidate_event(&self.cache, event).await;
         Ok(entry)
     }
@@ -82,16 +88,16 @@ mod tests {
     fn join_retries_then_succeeds_after_a_transient_failure() {
         let mut waitlists = MockWaitlistRepository::new();
         let mut seq = mockall::Sequence::new();
-        waitlists.expect_join_waitlist().times(1).in_sequence(&mut seq).returning(|_, _, _| {
+        waitlists.expect_join_waitlist().times(1).in_sequence(&mut seq).returning(|_, _, _, _| {
             Box::pin(async { Err(JoinWaitlistError::Store(StoreError::Transient(anyhow::anyhow!("serialization")))) })
         });
         waitlists
             .expect_join_waitlist()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _| Box::pin(async { Err(JoinWaitlistError::EventNotFull { available: 3 }) }));
+            .returning(|_, _, _, _| Box::pin(async { Err(JoinWaitlistError::EventNotFull { available: 3 }) }));
         let service = WaitlistService::new(waitlists, MockCache::new());
-        let result = block_on(service.join(EventId::new(1).unwrap(), UserId::new(2).unwrap(), Seats::ONE));
+        let result = block_on(service.join(EventId::new(1).unwrap(), UserId::new(2).unwrap(), Seats::ONE, None));
         assert!(matches!(result, Err(JoinWaitlistError::EventNotFull { available: 3 })));
     }
 

@@ -2,8 +2,30 @@ use super::*;
 
 mod model;
 
+const GA: i64 = 1;
+const VIP: i64 = 2;
+
+fn tier(id: i64) -> TierId {
+    TierId::new(id).unwrap()
+}
+
+fn stock(id: i64, capacity: Option<i64>, booked: u32) -> TierStock {
+    TierStock { id: tier(id), capacity: capacity.map(|c| Capacity::new(c).unwrap()), booked }
+}
+
+/// One unlimited tier holding every booked seat.
 fn inventory(capacity: i64, booked: u32) -> Inventory {
-    Inventory::new(Capacity::new(capacity).unwrap(), booked, Seats::new(4).unwrap(), EventStatus::Scheduled).unwrap()
+    tiered(capacity, vec![stock(GA, None, booked)])
+}
+
+fn tiered(capacity: i64, tiers: Vec<TierStock>) -> Inventory {
+    Inventory::new(Capacity::new(capacity).unwrap(), Seats::new(4).unwrap(), EventStatus::Scheduled, tiers).unwrap()
+}
+
+fn cancelled(capacity: i64, booked: u32) -> Inventory {
+    let mut inventory = inventory(capacity, booked);
+    inventory.cancel_event().unwrap();
+    inventory
 }
 
 fn seats(n: i64) -> Seats {
@@ -11,97 +33,174 @@ fn seats(n: i64) -> Seats {
 }
 
 fn queued(id: i64, n: i64) -> Queued {
-    Queued { entry: WaitlistEntryId::new(id).unwrap(), user: UserId::new(id).unwrap(), seats: seats(n) }
+    queued_in(id, n, GA)
+}
+
+fn queued_in(id: i64, n: i64, tier_id: i64) -> Queued {
+    Queued {
+        entry: WaitlistEntryId::new(id).unwrap(),
+        user: UserId::new(id).unwrap(),
+        seats: seats(n),
+        tier: tier(tier_id),
+    }
 }
 
 #[test]
-fn booked_beyond_capacity_is_corrupt() {
-    let result = Inventory::new(Capacity::new(2).unwrap(), 3, Seats::ONE, EventStatus::Scheduled);
-    assert!(result.is_err());
+fn stored_values_that_break_the_rules_are_corrupt() {
+    let new = |capacity: i64, tiers| {
+        Inventory::new(Capacity::new(capacity).unwrap(), Seats::ONE, EventStatus::Scheduled, tiers)
+    };
+    assert!(new(2, vec![stock(GA, None, 3)]).is_err(), "booked beyond capacity");
+    assert!(new(10, vec![stock(GA, Some(2), 3)]).is_err(), "booked beyond a quota");
+    assert!(new(10, Vec::new()).is_err(), "no tier");
+    let split = new(10, vec![stock(GA, None, 3), stock(VIP, Some(5), 4)]).unwrap();
+    assert_eq!(split.booked(), 7);
 }
 
 #[test]
-fn booking_takes_free_seats() {
-    let after = inventory(10, 7).book(seats(3), Holding::Nothing).unwrap();
-    assert_eq!((after.booked(), after.available()), (10, 0));
+fn booking_takes_free_seats_of_the_first_tier_by_default() {
+    let mut inventory = inventory(10, 7);
+    assert_eq!(inventory.book(None, seats(3), Holding::Nothing), Ok(tier(GA)));
+    assert_eq!((inventory.booked(), inventory.available()), (10, 0));
 }
 
 #[test]
-fn booking_more_than_free_is_sold_out() {
-    let result = inventory(10, 8).book(seats(3), Holding::Nothing);
-    assert!(matches!(result, Err(BookConflict::SoldOut { available: 2 })));
+fn booking_more_than_free_is_sold_out_and_changes_nothing() {
+    let mut inventory = inventory(10, 8);
+    assert_eq!(inventory.book(None, seats(3), Holding::Nothing), Err(BookConflict::SoldOut { available: 2 }));
+    assert_eq!(inventory, self::inventory(10, 8));
 }
 
 #[test]
 fn booking_precedence_puts_cancellation_first() {
-    let cancelled = inventory(10, 10).cancel_event().unwrap();
-    assert!(matches!(cancelled.book(seats(9), Holding::Booked), Err(BookConflict::EventCancelled)));
-    let full = inventory(10, 10);
-    assert!(matches!(full.book(seats(9), Holding::Booked), Err(BookConflict::SeatsAboveLimit { max: 4 })));
-    assert!(matches!(full.book(seats(1), Holding::Booked), Err(BookConflict::AlreadyBooked)));
-    assert!(matches!(full.book(seats(1), Holding::Waiting), Err(BookConflict::AlreadyWaitlisted)));
-    assert!(matches!(full.book(seats(1), Holding::Nothing), Err(BookConflict::SoldOut { available: 0 })));
+    let mut gone = cancelled(10, 10);
+    assert_eq!(gone.book(Some(tier(9)), seats(9), Holding::Booked), Err(BookConflict::EventCancelled));
+    let mut full = inventory(10, 10);
+    assert_eq!(full.book(Some(tier(9)), seats(9), Holding::Booked), Err(BookConflict::UnknownTier));
+    assert_eq!(full.book(None, seats(9), Holding::Booked), Err(BookConflict::SeatsAboveLimit { max: 4 }));
+    assert_eq!(full.book(None, seats(1), Holding::Booked), Err(BookConflict::AlreadyBooked));
+    assert_eq!(full.book(None, seats(1), Holding::Waiting), Err(BookConflict::AlreadyWaitlisted));
+    assert_eq!(full.book(None, seats(1), Holding::Nothing), Err(BookConflict::SoldOut { available: 0 }));
 }
 
 #[test]
-fn joining_needs_a_full_event() {
-    assert!(matches!(
-        inventory(10, 8).join_waitlist(seats(2), Holding::Nothing),
+fn a_tier_is_bounded_by_its_quota_and_by_the_event() {
+    // 10 seats; VIP has a quota of 3.
+    let mut inventory = tiered(10, vec![stock(GA, None, 0), stock(VIP, Some(3), 0)]);
+    assert_eq!(inventory.book(Some(tier(VIP)), seats(3), Holding::Nothing), Ok(tier(VIP)));
+    assert_eq!(
+        inventory.book(Some(tier(VIP)), seats(1), Holding::Nothing),
+        Err(BookConflict::SoldOut { available: 0 }),
+        "the quota is spent"
+    );
+    assert_eq!(inventory.available_in(tier(GA)), 7);
+    assert_eq!(inventory.book(Some(tier(GA)), seats(4), Holding::Nothing), Ok(tier(GA)));
+    assert_eq!(inventory.book(Some(tier(GA)), seats(4), Holding::Nothing), Err(BookConflict::SoldOut { available: 3 }));
+    // The event bounds a tier whose quota has room.
+    let mut small = tiered(4, vec![stock(GA, None, 2), stock(VIP, Some(4), 0)]);
+    assert_eq!(small.available_in(tier(VIP)), 2);
+    assert_eq!(small.book(Some(tier(VIP)), seats(3), Holding::Nothing), Err(BookConflict::SoldOut { available: 2 }));
+}
+
+#[test]
+fn joining_needs_the_chosen_tier_to_be_full() {
+    let partly = inventory(10, 8);
+    assert_eq!(
+        partly.join_waitlist(None, seats(2), Holding::Nothing),
         Err(JoinConflict::EventNotFull { available: 2 })
-    ));
-    assert!(inventory(10, 8).join_waitlist(seats(3), Holding::Nothing).is_ok());
-    assert!(matches!(inventory(10, 10).join_waitlist(seats(1), Holding::Booked), Err(JoinConflict::AlreadyBooked)));
-    assert!(matches!(
-        inventory(10, 10).join_waitlist(seats(1), Holding::Waiting),
-        Err(JoinConflict::AlreadyWaitlisted)
-    ));
-    assert!(matches!(
-        inventory(10, 10).join_waitlist(seats(5), Holding::Nothing),
-        Err(JoinConflict::SeatsAboveLimit { max: 4 })
-    ));
-    let cancelled = inventory(10, 0).cancel_event().unwrap();
-    assert!(matches!(cancelled.join_waitlist(seats(1), Holding::Waiting), Err(JoinConflict::EventCancelled)));
+    );
+    assert_eq!(partly.join_waitlist(None, seats(3), Holding::Nothing), Ok(tier(GA)));
+    let full = inventory(10, 10);
+    assert_eq!(full.join_waitlist(None, seats(1), Holding::Booked), Err(JoinConflict::AlreadyBooked));
+    assert_eq!(full.join_waitlist(None, seats(1), Holding::Waiting), Err(JoinConflict::AlreadyWaitlisted));
+    assert_eq!(full.join_waitlist(None, seats(5), Holding::Nothing), Err(JoinConflict::SeatsAboveLimit { max: 4 }));
+    assert_eq!(full.join_waitlist(Some(tier(3)), seats(1), Holding::Nothing), Err(JoinConflict::UnknownTier));
+    assert_eq!(cancelled(10, 0).join_waitlist(None, seats(1), Holding::Waiting), Err(JoinConflict::EventCancelled));
+    // A full tier may be waited for while the event has room.
+    let vip_full = tiered(10, vec![stock(GA, None, 0), stock(VIP, Some(2), 2)]);
+    assert_eq!(vip_full.join_waitlist(Some(tier(VIP)), seats(1), Holding::Nothing), Ok(tier(VIP)));
 }
 
 #[test]
 fn cancelling_promotes_first_fit_in_queue_order() {
     // 10 seats, all booked; a booking of 3 is cancelled. Queue: 4, 2, 3, 1.
     let queue = [queued(1, 4), queued(2, 2), queued(3, 3), queued(4, 1)];
-    let released = inventory(10, 10).cancel_booking(BookingStatus::Confirmed, seats(3), &queue).unwrap();
+    let mut inventory = inventory(10, 10);
+    let promoted = inventory.cancel_booking(BookingStatus::Confirmed, tier(GA), seats(3), &queue).unwrap();
     // 4 does not fit in 3; 2 does (1 left); 3 does not; 1 does.
-    assert_eq!(released.promoted, vec![queue[1], queue[3]]);
-    assert_eq!(released.inventory.available(), 0);
+    assert_eq!(promoted, vec![queue[1], queue[3]]);
+    assert_eq!(inventory.available(), 0);
+}
+
+#[test]
+fn promotion_fits_each_entry_into_its_own_tier() {
+    // VIP (quota 2) is full, GA holds the rest; a GA booking of 2 is cancelled.
+    let mut inventory = tiered(6, vec![stock(GA, None, 4), stock(VIP, Some(2), 2)]);
+    let queue = [queued_in(1, 1, VIP), queued_in(2, 2, GA)];
+    let promoted = inventory.cancel_booking(BookingStatus::Confirmed, tier(GA), seats(2), &queue).unwrap();
+    // The VIP entry does not fit its full quota; the GA entry takes the two seats.
+    assert_eq!(promoted, vec![queue[1]]);
+    assert_eq!(inventory.available_in(tier(VIP)), 0);
 }
 
 #[test]
 fn cancelling_twice_is_refused() {
-    let result = inventory(10, 5).cancel_booking(BookingStatus::Cancelled, seats(1), &[]);
-    assert!(matches!(result, Err(CancelConflict::AlreadyCancelled)));
+    let result = inventory(10, 5).cancel_booking(BookingStatus::Cancelled, tier(GA), seats(1), &[]);
+    assert_eq!(result, Err(CancelConflict::AlreadyCancelled));
 }
 
 #[test]
 fn cancelling_a_booking_of_a_cancelled_event_names_the_event() {
-    let cancelled = inventory(10, 5).cancel_event().unwrap();
-    let result = cancelled.cancel_booking(BookingStatus::Cancelled, seats(1), &[]);
-    assert!(matches!(result, Err(CancelConflict::EventCancelled)));
+    let result = cancelled(10, 5).cancel_booking(BookingStatus::Cancelled, tier(GA), seats(1), &[]);
+    assert_eq!(result, Err(CancelConflict::EventCancelled));
 }
 
 #[test]
 fn raising_capacity_promotes_and_lowering_below_booked_is_refused() {
     let queue = [queued(1, 2), queued(2, 1)];
-    let raised = inventory(10, 10).resize(Capacity::new(12).unwrap(), seats(4), &queue).unwrap();
-    assert_eq!(raised.promoted, vec![queue[0]]);
-    assert_eq!(raised.inventory.booked(), 12);
+    let mut raised = inventory(10, 10);
+    assert_eq!(raised.resize(Capacity::new(12).unwrap(), seats(4), &queue), Ok(vec![queue[0]]));
+    assert_eq!(raised.booked(), 12);
     let lowered = inventory(10, 6).resize(Capacity::new(5).unwrap(), seats(4), &[]);
-    assert!(matches!(lowered, Err(ResizeConflict::CapacityBelowBooked { capacity: 5, booked: 6 })));
-    let to_booked = inventory(10, 6).resize(Capacity::new(6).unwrap(), seats(4), &[]).unwrap();
-    assert_eq!(to_booked.inventory.available(), 0);
+    assert_eq!(lowered, Err(ResizeConflict::CapacityBelowBooked { capacity: 5, booked: 6 }));
+    let mut to_booked = inventory(10, 6);
+    to_booked.resize(Capacity::new(6).unwrap(), seats(4), &[]).unwrap();
+    assert_eq!(to_booked.available(), 0);
+}
+
+#[test]
+fn tier_quotas_change_within_the_event_and_above_their_bookings() {
+    let mut inventory = tiered(10, vec![stock(GA, None, 2), stock(VIP, Some(2), 2)]);
+    let queue = [queued_in(1, 1, VIP)];
+    assert_eq!(
+        inventory.resize_tier(tier(VIP), Some(Capacity::new(11).unwrap()), &queue),
+        Err(TierConflict::AboveEventCapacity { max: 10 })
+    );
+    assert_eq!(
+        inventory.resize_tier(tier(VIP), Some(Capacity::new(1).unwrap()), &queue),
+        Err(TierConflict::CapacityBelowBooked { capacity: 1, booked: 2 })
+    );
+    assert_eq!(inventory.resize_tier(tier(7), None, &queue), Err(TierConflict::UnknownTier));
+    assert_eq!(inventory.resize_tier(tier(VIP), Some(Capacity::new(3).unwrap()), &queue), Ok(vec![queue[0]]));
+    assert_eq!(
+        inventory.add_tier(tier(3), Some(Capacity::new(11).unwrap())),
+        Err(TierConflict::AboveEventCapacity { max: 10 })
+    );
+    inventory.add_tier(tier(3), Some(Capacity::new(5).unwrap())).unwrap();
+    assert_eq!(inventory.available_in(tier(3)), 5);
+    // The event's capacity may fall below a tier's quota, never below its bookings.
+    assert_eq!(inventory.resize(Capacity::new(5).unwrap(), seats(4), &[]), Ok(Vec::new()));
+    assert_eq!(inventory.available_in(tier(3)), 0);
 }
 
 #[test]
 fn a_cancelled_event_frees_every_seat_and_refuses_edits() {
-    let cancelled = inventory(10, 7).cancel_event().unwrap();
-    assert_eq!((cancelled.booked(), cancelled.status()), (0, EventStatus::Cancelled));
-    assert!(matches!(cancelled.cancel_event(), Err(EventCancelled)));
-    assert!(matches!(cancelled.resize(Capacity::new(20).unwrap(), seats(4), &[]), Err(ResizeConflict::EventCancelled)));
+    let mut gone = tiered(10, vec![stock(GA, None, 5), stock(VIP, Some(2), 2)]);
+    gone.cancel_event().unwrap();
+    assert_eq!((gone.booked(), gone.status()), (0, EventStatus::Cancelled));
+    assert!(gone.tiers().iter().all(|t| t.booked == 0));
+    assert_eq!(gone.cancel_event(), Err(EventCancelled));
+    assert_eq!(gone.resize(Capacity::new(20).unwrap(), seats(4), &[]), Err(ResizeConflict::EventCancelled));
+    assert_eq!(gone.add_tier(tier(3), None), Err(TierConflict::EventCancelled));
+    assert_eq!(gone.resize_tier(tier(GA), None, &[]), Err(TierConflict::EventCancelled));
 }

@@ -8,26 +8,31 @@ use proptest::prelude::*;
 use super::*;
 
 const USERS: i64 = 6;
+/// Tier 1 has no quota of its own; tier 2 starts with a quota of 3.
+const TIERS: i64 = 2;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Book { user: i64, seats: i64 },
+    Book { user: i64, seats: i64, tier: i64 },
     Cancel { user: i64 },
-    Join { user: i64, seats: i64 },
+    Join { user: i64, seats: i64, tier: i64 },
     Leave { user: i64 },
     Resize { capacity: i64 },
+    ResizeTier { tier: i64, capacity: Option<i64> },
     CancelEvent,
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let user = 1..=USERS;
     let seats = 1..=4_i64;
+    let tier = 1..=TIERS;
     prop_oneof![
-        4 => (user.clone(), seats.clone()).prop_map(|(user, seats)| Op::Book { user, seats }),
+        4 => (user.clone(), seats.clone(), tier.clone()).prop_map(|(user, seats, tier)| Op::Book { user, seats, tier }),
         3 => user.clone().prop_map(|user| Op::Cancel { user }),
-        3 => (user.clone(), seats).prop_map(|(user, seats)| Op::Join { user, seats }),
+        3 => (user.clone(), seats, tier.clone()).prop_map(|(user, seats, tier)| Op::Join { user, seats, tier }),
         1 => user.prop_map(|user| Op::Leave { user }),
         1 => (1..=12_i64).prop_map(|capacity| Op::Resize { capacity }),
+        1 => (tier, proptest::option::of(1..=12_i64)).prop_map(|(tier, capacity)| Op::ResizeTier { tier, capacity }),
         1 => Just(Op::CancelEvent),
     ]
 }
@@ -36,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Debug, Clone)]
 struct Ledger {
     inventory: Inventory,
-    confirmed: BTreeMap<i64, u32>,
+    confirmed: BTreeMap<i64, (u32, i64)>,
     queue: Vec<Queued>,
     next_entry: i64,
 }
@@ -45,34 +50,43 @@ struct Ledger {
 #[derive(Debug, Clone, PartialEq)]
 struct Reference {
     capacity: u32,
+    quotas: BTreeMap<i64, Option<u32>>,
     cancelled: bool,
-    confirmed: BTreeMap<i64, u32>,
-    waiting: Vec<(i64, u32)>,
+    confirmed: BTreeMap<i64, (u32, i64)>,
+    waiting: Vec<(i64, u32, i64)>,
 }
 
 impl Reference {
-    fn free(&self) -> u32 {
-        self.capacity - self.confirmed.values().sum::<u32>()
+    fn booked_in(&self, tier: i64) -> u32 {
+        self.confirmed.values().filter(|(_, t)| *t == tier).map(|(s, _)| s).sum()
+    }
+
+    fn free(&self, tier: i64) -> u32 {
+        let event = self.capacity - self.confirmed.values().map(|(s, _)| s).sum::<u32>();
+        match self.quotas[&tier] {
+            Some(quota) => event.min(quota.saturating_sub(self.booked_in(tier))),
+            None => event,
+        }
     }
 
     fn holds(&self, user: i64) -> bool {
-        self.confirmed.contains_key(&user) || self.waiting.iter().any(|(u, _)| *u == user)
+        self.confirmed.contains_key(&user) || self.waiting.iter().any(|(u, _, _)| *u == user)
     }
 
     fn promote(&mut self) {
-        while let Some(i) = self.waiting.iter().position(|(_, s)| *s <= self.free()) {
-            let (user, seats) = self.waiting.remove(i);
-            self.confirmed.insert(user, seats);
+        while let Some(i) = self.waiting.iter().position(|(_, s, t)| *s <= self.free(*t)) {
+            let (user, seats, tier) = self.waiting.remove(i);
+            self.confirmed.insert(user, (seats, tier));
         }
     }
 
     /// Applies `op`; `true` when it succeeded.
     fn apply(&mut self, op: &Op) -> bool {
         match *op {
-            Op::Book { user, seats } => {
-                let ok = !self.cancelled && !self.holds(user) && seats as u32 <= self.free();
+            Op::Book { user, seats, tier } => {
+                let ok = !self.cancelled && !self.holds(user) && seats as u32 <= self.free(tier);
                 if ok {
-                    self.confirmed.insert(user, seats as u32);
+                    self.confirmed.insert(user, (seats as u32, tier));
                 }
                 ok
             }
@@ -81,20 +95,29 @@ impl Reference {
                 self.promote();
                 ok
             }
-            Op::Join { user, seats } => {
-                let ok = !self.cancelled && !self.holds(user) && seats as u32 > self.free();
+            Op::Join { user, seats, tier } => {
+                let ok = !self.cancelled && !self.holds(user) && seats as u32 > self.free(tier);
                 if ok {
-                    self.waiting.push((user, seats as u32));
+                    self.waiting.push((user, seats as u32, tier));
                 }
                 ok
             }
             Op::Leave { user } => {
                 let before = self.waiting.len();
-                self.waiting.retain(|(u, _)| *u != user);
+                self.waiting.retain(|(u, _, _)| *u != user);
                 before != self.waiting.len()
             }
+            Op::ResizeTier { tier, capacity } => {
+                let capacity = capacity.map(|c| c as u32);
+                let ok = !self.cancelled && capacity.is_none_or(|c| c <= self.capacity && c >= self.booked_in(tier));
+                if ok {
+                    self.quotas.insert(tier, capacity);
+                    self.promote();
+                }
+                ok
+            }
             Op::Resize { capacity } => {
-                let booked: u32 = self.confirmed.values().sum();
+                let booked: u32 = self.confirmed.values().map(|(s, _)| s).sum();
                 let ok = !self.cancelled && capacity as u32 >= booked;
                 if ok {
                     self.capacity = capacity as u32;
@@ -126,11 +149,10 @@ impl Ledger {
         }
     }
 
-    fn settle(&mut self, released: Released) {
-        self.inventory = released.inventory;
-        for promoted in released.promoted {
+    fn settle(&mut self, promoted: Vec<Queued>) {
+        for promoted in promoted {
             self.queue.retain(|q| q.entry != promoted.entry);
-            self.confirmed.insert(promoted.user.get(), promoted.seats.get());
+            self.confirmed.insert(promoted.user.get(), (promoted.seats.get(), promoted.tier.get()));
         }
     }
 
@@ -138,37 +160,50 @@ impl Ledger {
     fn apply(&mut self, op: &Op) -> bool {
         let user_id = |u: i64| UserId::new(u).unwrap();
         match *op {
-            Op::Book { user, seats } => match self.inventory.book(Seats::new(seats).unwrap(), self.holding(user)) {
-                Ok(after) => {
-                    self.inventory = after;
-                    self.confirmed.insert(user, seats as u32);
-                    true
-                }
-                Err(_) => false,
-            },
-            Op::Cancel { user } => {
-                let Some(&held) = self.confirmed.get(&user) else {
-                    return false;
-                };
-                let seats = Seats::new(i64::from(held)).unwrap();
-                match self.inventory.cancel_booking(BookingStatus::Confirmed, seats, &self.queue) {
-                    Ok(released) => {
-                        self.confirmed.remove(&user);
-                        self.settle(released);
+            Op::Book { user, seats, tier } => {
+                let tier = TierId::new(tier).unwrap();
+                match self.inventory.book(Some(tier), Seats::new(seats).unwrap(), self.holding(user)) {
+                    Ok(booked) => {
+                        self.confirmed.insert(user, (seats as u32, booked.get()));
                         true
                     }
                     Err(_) => false,
                 }
             }
-            Op::Join { user, seats } => {
-                let seats = Seats::new(seats).unwrap();
-                if self.inventory.join_waitlist(seats, self.holding(user)).is_err() {
+            Op::Cancel { user } => {
+                let Some(&(held, tier)) = self.confirmed.get(&user) else {
                     return false;
+                };
+                let seats = Seats::new(i64::from(held)).unwrap();
+                let tier = TierId::new(tier).unwrap();
+                match self.inventory.cancel_booking(BookingStatus::Confirmed, tier, seats, &self.queue) {
+                    Ok(promoted) => {
+                        self.confirmed.remove(&user);
+                        self.settle(promoted);
+                        true
+                    }
+                    Err(_) => false,
                 }
+            }
+            Op::Join { user, seats, tier } => {
+                let seats = Seats::new(seats).unwrap();
+                let Ok(tier) = self.inventory.join_waitlist(TierId::new(tier), seats, self.holding(user)) else {
+                    return false;
+                };
                 self.next_entry += 1;
                 let entry = WaitlistEntryId::new(self.next_entry).unwrap();
-                self.queue.push(Queued { entry, user: user_id(user), seats });
+                self.queue.push(Queued { entry, user: user_id(user), seats, tier });
                 true
+            }
+            Op::ResizeTier { tier, capacity } => {
+                let capacity = capacity.map(|c| Capacity::new(c).unwrap());
+                match self.inventory.resize_tier(TierId::new(tier).unwrap(), capacity, &self.queue) {
+                    Ok(promoted) => {
+                        self.settle(promoted);
+                        true
+                    }
+                    Err(_) => false,
+                }
             }
             Op::Leave { user } => {
                 let before = self.queue.len();
@@ -178,16 +213,15 @@ impl Ledger {
             Op::Resize { capacity } => {
                 let capacity = Capacity::new(capacity).unwrap();
                 match self.inventory.resize(capacity, Seats::new(4).unwrap(), &self.queue) {
-                    Ok(released) => {
-                        self.settle(released);
+                    Ok(promoted) => {
+                        self.settle(promoted);
                         true
                     }
                     Err(_) => false,
                 }
             }
             Op::CancelEvent => match self.inventory.cancel_event() {
-                Ok(after) => {
-                    self.inventory = after;
+                Ok(()) => {
                     self.confirmed.clear();
                     self.queue.clear();
                     true
@@ -198,12 +232,17 @@ impl Ledger {
     }
 
     fn check_invariants(&self) {
-        let sum: u32 = self.confirmed.values().sum();
+        let sum: u32 = self.confirmed.values().map(|(s, _)| s).sum();
         assert_eq!(self.inventory.booked(), sum, "booked seats equal confirmed seats");
         assert!(self.inventory.booked() <= self.inventory.capacity().get(), "no overselling");
+        for stock in self.inventory.tiers() {
+            let in_tier: u32 = self.confirmed.values().filter(|(_, t)| *t == stock.id.get()).map(|(s, _)| s).sum();
+            assert_eq!(stock.booked, in_tier, "a tier's booked seats equal its confirmed seats");
+            assert!(stock.capacity.is_none_or(|c| stock.booked <= c.get()), "no tier oversold");
+        }
         assert!(
-            self.queue.iter().all(|q| q.seats.get() > self.inventory.available()),
-            "no waiting entry fits in the free seats"
+            self.queue.iter().all(|q| q.seats.get() > self.inventory.available_in(q.tier)),
+            "no waiting entry fits in the free seats of its tier"
         );
         for q in &self.queue {
             assert!(!self.confirmed.contains_key(&q.user.get()), "never booked and waiting at once");
@@ -214,9 +253,10 @@ impl Ledger {
     fn as_reference(&self) -> Reference {
         Reference {
             capacity: self.inventory.capacity().get(),
+            quotas: self.inventory.tiers().iter().map(|t| (t.id.get(), t.capacity.map(Capacity::get))).collect(),
             cancelled: self.inventory.status() == EventStatus::Cancelled,
             confirmed: self.confirmed.clone(),
-            waiting: self.queue.iter().map(|q| (q.user.get(), q.seats.get())).collect(),
+            waiting: self.queue.iter().map(|q| (q.user.get(), q.seats.get(), q.tier.get())).collect(),
         }
     }
 }
@@ -227,7 +267,16 @@ proptest! {
     #[test]
     fn rules_match_the_reference_model(capacity in 1..=10_i64, ops in proptest::collection::vec(op(), 1..60)) {
         let mut ledger = Ledger {
-            inventory: Inventory::new(Capacity::new(capacity).unwrap(), 0, Seats::new(4).unwrap(), EventStatus::Scheduled).unwrap(),
+            inventory: Inventory::new(
+                Capacity::new(capacity).unwrap(),
+                Seats::new(4).unwrap(),
+                EventStatus::Scheduled,
+                vec![
+                    TierStock { id: TierId::new(1).unwrap(), capacity: None, booked: 0 },
+                    TierStock { id: TierId::new(2).unwrap(), capacity: Capacity::new(3).ok().filter(|c| c.get() <= capacity as u32), booked: 0 },
+                ],
+            )
+            .unwrap(),
             confirmed: BTreeMap::new(),
             queue: Vec::new(),
             next_entry: 0,
