@@ -17,9 +17,21 @@ SELECT 'never booked and waiting at once', count(*)
   FROM bookings b JOIN waitlist_entries w ON w.event_id = b.event_id AND w.user_id = b.user_id
  WHERE b.status = 'confirmed' AND w.status = 'waiting'
 UNION ALL
-SELECT 'no waiting entry fits in the free seats', count(*)
-  FROM waitlist_entries w JOIN events e ON e.id = w.event_id
- WHERE w.status = 'waiting' AND w.seats <= e.capacity - e.booked_seats
+SELECT 'a tier''s booked_seats = its confirmed seats <= its quota', count(*)
+  FROM tiers t
+ WHERE (t.capacity IS NOT NULL AND t.booked_seats > t.capacity)
+    OR t.booked_seats <> COALESCE((SELECT sum(b.seats) FROM bookings b
+                                    WHERE b.tier_id = t.id AND b.status = 'confirmed'), 0)
+UNION ALL
+SELECT 'bookings and waiting entries are in a tier of their event', count(*)
+  FROM (SELECT b.event_id, b.tier_id FROM bookings b UNION ALL SELECT w.event_id, w.tier_id FROM waitlist_entries w) x
+  JOIN tiers t ON t.id = x.tier_id
+ WHERE t.event_id <> x.event_id
+UNION ALL
+SELECT 'no waiting entry fits in the free seats of its tier', count(*)
+  FROM waitlist_entries w JOIN events e ON e.id = w.event_id JOIN tiers t ON t.id = w.tier_id
+ WHERE w.status = 'waiting'
+   AND w.seats <= LEAST(e.capacity - e.booked_seats, COALESCE(t.capacity - t.booked_seats, e.capacity))
 UNION ALL
 SELECT 'seats between 1 and the largest limit an event may set (100)', count(*)
   FROM bookings b

@@ -252,14 +252,13 @@ impl Inventory {
         Ok(self.promote(queue))
     }
 
-    /// Adds a tier with quota `capacity`.
+    /// Checks that a tier with quota `capacity` may be added (it starts with nothing
+    /// booked, so adding it changes no other seat).
     ///
     /// # Errors
     /// [`TierConflict::EventCancelled`], [`TierConflict::AboveEventCapacity`].
-    pub fn add_tier(&mut self, id: TierId, capacity: Option<Capacity>) -> Result<(), TierConflict> {
-        self.check_quota(capacity)?;
-        self.tiers.push(TierStock { id, capacity, booked: 0 });
-        Ok(())
+    pub fn admits_tier(&self, capacity: Option<Capacity>) -> Result<(), TierConflict> {
+        self.check_quota(capacity)
     }
 
     /// Changes `tier`'s quota and promotes from `queue` if seats were freed; the entries

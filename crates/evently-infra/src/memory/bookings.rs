@@ -18,7 +18,7 @@ impl BookingRepository for MemoryStore {
         if let Some(stored) =
             key.as_ref().and_then(|k| state.keys.get(k)).filter(|s| now - s.created_at < IdempotencyKey::LIFETIME)
         {
-            if stored.event != request.event_id || stored.seats != request.seats {
+            if stored.event != request.event_id || stored.seats != request.seats || stored.tier != request.tier {
                 return Err(BookError::IdempotencyMismatch);
             }
             let booking = state
@@ -33,14 +33,19 @@ impl BookingRepository for MemoryStore {
             return Err(BookError::UnknownUser);
         }
         let holding = state.holding(request.event_id, request.user_id);
-        let after = state.inventory(&event)?.book(request.seats, holding)?;
-        let booking = state.insert_booking(request.event_id, request.user_id, request.seats, BookingSource::Direct)?;
-        if let Some(stored) = state.event_mut(request.event_id) {
-            stored.booked_seats = after.booked();
-        }
+        let mut inventory = state.inventory(&event)?;
+        let tier = inventory.book(request.tier, request.seats, holding)?;
+        let booking =
+            state.insert_booking(request.event_id, request.user_id, request.seats, tier, BookingSource::Direct)?;
+        state.store_inventory(request.event_id, &inventory);
         if let Some(key) = key {
-            let stored =
-                StoredKey { event: request.event_id, seats: request.seats, booking: booking.id, created_at: now };
+            let stored = StoredKey {
+                event: request.event_id,
+                seats: request.seats,
+                tier: request.tier,
+                booking: booking.id,
+                created_at: now,
+            };
             state.keys.insert(key, stored);
         }
         Ok(BookOutcome { booking, replayed: false })
@@ -55,13 +60,14 @@ impl BookingRepository for MemoryStore {
         let booking = state.bookings.get(index(id.get())).cloned().ok_or(CancelBookingError::NotFound)?;
         let event = state.event(booking.event_id).ok_or(CancelBookingError::NotFound)?;
         let queue = state.queue(event.id);
-        let released = state.inventory(&event)?.cancel_booking(booking.status, booking.seats, &queue)?;
+        let mut inventory = state.inventory(&event)?;
+        let promoted = inventory.cancel_booking(booking.status, booking.tier_id, booking.seats, &queue)?;
         let stored = state.bookings.get_mut(index(id.get())).ok_or(CancelBookingError::NotFound)?;
         stored.status = BookingStatus::Cancelled;
         stored.cancelled_at = Some(Utc::now());
         let cancelled = stored.clone();
         let notice = Notice::booking_cancelled(cancelled.user_id, event.id, event.name.as_str(), id);
-        state.settle(event.id, released.inventory, &released.promoted, vec![notice])?;
+        state.settle(event.id, &inventory, &promoted, vec![notice])?;
         Ok(cancelled)
     }
 

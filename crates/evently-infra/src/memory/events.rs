@@ -1,12 +1,13 @@
 use chrono::Utc;
 use evently_domain::event::{
-    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierPatch,
+    UpdateEventError,
 };
 use evently_domain::inventory::BookingStatus;
 use evently_domain::inventory::EventStatus;
 use evently_domain::notification::Notice;
 use evently_domain::waitlist::WaitlistStatus;
-use evently_domain::{EventId, Page, PageRequest, StoreError};
+use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 
 use super::MemoryStore;
 use super::state::next_id;
@@ -15,6 +16,15 @@ impl EventRepository for MemoryStore {
     async fn create_event(&self, new: NewEvent) -> Result<Event, StoreError> {
         let mut state = self.lock()?;
         let now = Utc::now();
+        let tiers = new
+            .tiers
+            .tiers()
+            .iter()
+            .map(|tier| {
+                let NewTier { name, price, capacity } = tier.clone();
+                Ok(Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0 })
+            })
+            .collect::<Result<_, StoreError>>()?;
         let event = Event {
             id: next_id(state.events.len(), EventId::new)?,
             name: new.name,
@@ -25,6 +35,8 @@ impl EventRepository for MemoryStore {
             max_seats_per_booking: new.max_seats_per_booking,
             booked_seats: 0,
             waitlist_length: 0,
+            currency: new.currency,
+            tiers,
             status: EventStatus::Scheduled,
             created_at: now,
             updated_at: now,
@@ -48,10 +60,10 @@ impl EventRepository for MemoryStore {
     async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         let mut state = self.lock()?;
         let current = state.event(id).ok_or(UpdateEventError::NotFound)?;
-        let inventory = state.inventory(&current)?;
+        let mut inventory = state.inventory(&current)?;
         let capacity = patch.capacity.unwrap_or(current.capacity);
         let max = patch.max_seats_per_booking.unwrap_or(current.max_seats_per_booking);
-        let released = inventory.resize(capacity, max, &state.queue(id))?;
+        let promoted = inventory.resize(capacity, max, &state.queue(id))?;
         let details_changed = patch.changes_details();
         let stored = state.event_mut(id).ok_or(UpdateEventError::NotFound)?;
         let EventPatch { name, venue, description, starts_at, .. } = patch;
@@ -59,8 +71,6 @@ impl EventRepository for MemoryStore {
         stored.venue = venue.unwrap_or_else(|| stored.venue.clone());
         stored.description = description.unwrap_or_else(|| stored.description.clone());
         stored.starts_at = starts_at.unwrap_or(stored.starts_at);
-        stored.capacity = capacity;
-        stored.max_seats_per_booking = max;
         stored.updated_at = Utc::now();
         let name = stored.name.as_str().to_owned();
         let notices = if details_changed {
@@ -74,14 +84,15 @@ impl EventRepository for MemoryStore {
         } else {
             Vec::new()
         };
-        state.settle(id, released.inventory, &released.promoted, notices)?;
+        state.settle(id, &inventory, &promoted, notices)?;
         state.event(id).ok_or(UpdateEventError::NotFound)
     }
 
     async fn cancel_event(&self, id: EventId) -> Result<Event, CancelEventError> {
         let mut state = self.lock()?;
         let current = state.event(id).ok_or(CancelEventError::NotFound)?;
-        let cancelled = state.inventory(&current)?.cancel_event()?;
+        let mut inventory = state.inventory(&current)?;
+        inventory.cancel_event()?;
         let name = current.name.as_str();
         let now = Utc::now();
         let mut notices = Vec::new();
@@ -94,13 +105,49 @@ impl EventRepository for MemoryStore {
             entry.status = WaitlistStatus::Cancelled;
             notices.push(Notice::event_cancelled(entry.user_id, id, name, None));
         }
+        state.store_inventory(id, &inventory);
         if let Some(stored) = state.event_mut(id) {
-            stored.status = cancelled.status();
-            stored.booked_seats = cancelled.booked();
             stored.updated_at = now;
         }
         state.notify(notices)?;
         state.event(id).ok_or(CancelEventError::NotFound)
+    }
+
+    async fn create_tier(&self, event: EventId, tier: NewTier) -> Result<Tier, TierError> {
+        let mut state = self.lock()?;
+        let current = state.event(event).ok_or(TierError::NotFound)?;
+        state.inventory(&current)?.admits_tier(tier.capacity)?;
+        if current.tiers.iter().any(|t| t.name == tier.name) {
+            return Err(TierError::NameTaken(tier.name.as_str().to_owned()));
+        }
+        let NewTier { name, price, capacity } = tier;
+        let created = Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0 };
+        state.event_mut(event).ok_or(TierError::NotFound)?.tiers.push(created.clone());
+        Ok(created)
+    }
+
+    async fn update_tier(&self, event: EventId, tier: TierId, patch: TierPatch) -> Result<Tier, TierError> {
+        let mut state = self.lock()?;
+        let current = state.event(event).ok_or(TierError::NotFound)?;
+        let before = current.tiers.iter().find(|t| t.id == tier).ok_or(TierError::NotFound)?;
+        let mut inventory = state.inventory(&current)?;
+        let promoted = inventory.resize_tier(tier, patch.capacity.unwrap_or(before.capacity), &state.queue(event))?;
+        if let Some(name) = &patch.name
+            && current.tiers.iter().any(|t| t.id != tier && t.name == *name)
+        {
+            return Err(TierError::NameTaken(name.as_str().to_owned()));
+        }
+        let stored = state.event_mut(event).ok_or(TierError::NotFound)?;
+        let changed = stored.tiers.iter_mut().find(|t| t.id == tier).ok_or(TierError::NotFound)?;
+        if let Some(name) = patch.name {
+            changed.name = name;
+        }
+        if let Some(price) = patch.price {
+            changed.price = price;
+        }
+        state.settle(event, &inventory, &promoted, Vec::new())?;
+        let updated = state.event(event).and_then(|e| e.tiers.into_iter().find(|t| t.id == tier));
+        updated.ok_or(TierError::NotFound)
     }
 }
 
@@ -136,6 +183,8 @@ mod tests {
             max_seats_per_booking: Seats::new(2).unwrap(),
             booked_seats: 3,
             waitlist_length: 0,
+            currency: evently_domain::event::Currency::EUR,
+            tiers: Vec::new(),
             status: EventStatus::Scheduled,
             created_at: now,
             updated_at: now,

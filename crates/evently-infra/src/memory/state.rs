@@ -3,11 +3,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use evently_domain::booking::Booking;
 use evently_domain::event::Event;
-use evently_domain::inventory::{BookingStatus, Holding, Inventory, InventoryError, Queued, Seats};
+use evently_domain::inventory::{BookingStatus, Holding, Inventory, InventoryError, Queued, Seats, TierStock};
 use evently_domain::notification::{Notice, Notification};
 use evently_domain::user::{PasswordHash, User};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
-use evently_domain::{BookingId, EventId, NotificationId, StoreError, UserId, WaitlistEntryId};
+use evently_domain::{BookingId, EventId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
 
 /// An account and its password hash.
 #[derive(Debug)]
@@ -21,6 +21,7 @@ pub(super) struct Account {
 pub(super) struct StoredKey {
     pub event: EventId,
     pub seats: Seats,
+    pub tier: Option<TierId>,
     pub booking: BookingId,
     pub created_at: DateTime<Utc>,
 }
@@ -34,6 +35,8 @@ pub(super) struct State {
     pub entries: Vec<WaitlistEntry>,
     pub notifications: Vec<(UserId, Notification)>,
     pub keys: HashMap<(UserId, String), StoredKey>,
+    /// Tiers made so far, of every event (their ids are this count).
+    pub tiers_made: usize,
 }
 
 /// The next id for a table of `len` rows.
@@ -59,8 +62,31 @@ impl State {
     }
 
     pub fn inventory(&self, event: &Event) -> Result<Inventory, StoreError> {
-        Inventory::new(event.capacity, event.booked_seats, event.max_seats_per_booking, event.status)
+        let tiers = event.tiers.iter().map(|t| TierStock { id: t.id, capacity: t.capacity, booked: t.booked_seats });
+        Inventory::new(event.capacity, event.max_seats_per_booking, event.status, tiers.collect())
             .map_err(|e: InventoryError| StoreError::Unknown(e.into()))
+    }
+
+    /// Stores what the rules decided: the event's capacity, limit, status and the seats
+    /// booked in all and per tier.
+    pub fn store_inventory(&mut self, event: EventId, inventory: &Inventory) {
+        if let Some(stored) = self.event_mut(event) {
+            stored.capacity = inventory.capacity();
+            stored.max_seats_per_booking = inventory.max_per_booking();
+            stored.status = inventory.status();
+            stored.booked_seats = inventory.booked();
+            for (tier, stock) in stored.tiers.iter_mut().zip(inventory.tiers()) {
+                tier.capacity = stock.capacity;
+                tier.booked_seats = stock.booked;
+            }
+        }
+    }
+
+    /// A fresh tier id.
+    pub fn next_tier_id(&mut self) -> Result<TierId, StoreError> {
+        let id = next_id(self.tiers_made, TierId::new)?;
+        self.tiers_made += 1;
+        Ok(id)
     }
 
     /// The event's waiting entries in queue order.
@@ -69,7 +95,7 @@ impl State {
     }
 
     pub fn queue(&self, event: EventId) -> Vec<Queued> {
-        self.waiting(event).map(|e| Queued { entry: e.id, user: e.user_id, seats: e.seats }).collect()
+        self.waiting(event).map(|e| Queued { entry: e.id, user: e.user_id, seats: e.seats, tier: e.tier_id }).collect()
     }
 
     pub fn holding(&self, event: EventId, user: UserId) -> Holding {
@@ -101,13 +127,22 @@ impl State {
         event: EventId,
         user: UserId,
         seats: Seats,
+        tier: TierId,
         source: evently_domain::booking::BookingSource,
     ) -> Result<Booking, StoreError> {
+        let stored = self.events.get(index(event.get()));
+        let price = stored.and_then(|e| e.tiers.iter().find(|t| t.id == tier)).map(|t| t.price);
+        let (Some(price), Some(currency)) = (price, stored.map(|e| e.currency)) else {
+            return Err(StoreError::Unknown(anyhow::anyhow!("a booking of an unknown tier")));
+        };
         let booking = Booking {
             id: next_id(self.bookings.len(), BookingId::new)?,
             event_id: event,
             user_id: user,
             seats,
+            tier_id: tier,
+            unit_price: price,
+            currency,
             status: BookingStatus::Confirmed,
             source,
             created_at: Utc::now(),
@@ -117,27 +152,25 @@ impl State {
         Ok(booking)
     }
 
-    /// Confirms promoted entries, stores the new seat count and writes every notice.
+    /// Confirms promoted entries, stores the new seat counts and writes every notice.
     pub fn settle(
         &mut self,
         event: EventId,
-        inventory: Inventory,
+        inventory: &Inventory,
         promoted: &[Queued],
         mut notices: Vec<Notice>,
     ) -> Result<(), StoreError> {
         let name = self.event(event).map(|e| e.name.as_str().to_owned()).unwrap_or_default();
         for entry in promoted {
-            let booking =
-                self.insert_booking(event, entry.user, entry.seats, evently_domain::booking::BookingSource::Waitlist)?;
+            let source = evently_domain::booking::BookingSource::Waitlist;
+            let booking = self.insert_booking(event, entry.user, entry.seats, entry.tier, source)?;
             if let Some(stored) = self.entries.get_mut(index(entry.entry.get())) {
                 stored.status = WaitlistStatus::Promoted;
                 stored.booking_id = Some(booking.id);
             }
             notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
         }
-        if let Some(stored) = self.event_mut(event) {
-            stored.booked_seats = inventory.booked();
-        }
+        self.store_inventory(event, inventory);
         self.notify(notices)
     }
 

@@ -3,7 +3,7 @@ use evently_domain::inventory::Seats;
 use evently_domain::waitlist::{
     JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository, WaitlistStatus,
 };
-use evently_domain::{EventId, Page, PageRequest, StoreError, UserId};
+use evently_domain::{EventId, Page, PageRequest, StoreError, TierId, UserId};
 
 use super::MemoryStore;
 
@@ -13,18 +13,20 @@ impl WaitlistRepository for MemoryStore {
         event: EventId,
         user: UserId,
         seats: Seats,
+        tier: Option<TierId>,
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
         let mut state = self.lock()?;
         let found = state.event(event).ok_or(JoinWaitlistError::EventNotFound)?;
         if state.accounts.get(super::state::index(user.get())).is_none() {
             return Err(JoinWaitlistError::UnknownUser);
         }
-        state.inventory(&found)?.join_waitlist(seats, state.holding(event, user))?;
+        let tier = state.inventory(&found)?.join_waitlist(tier, seats, state.holding(event, user))?;
         let entry = WaitlistEntry {
             id: state.next_entry_id()?,
             event_id: event,
             user_id: user,
             seats,
+            tier_id: tier,
             status: WaitlistStatus::Waiting,
             position: None,
             booking_id: None,

@@ -50,13 +50,14 @@ impl BookingRepository for PgStore {
                     e => TxError::Db(e),
                 })?;
                 let event = id(before.event_id, EventId::new).map_err(store_failure)?;
-                let locked = lock_event(conn, event, None).await?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
+                let mut locked =
+                    lock_event(conn, event, None).await?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
                 // Re-read under the event's lock: every status change of a booking takes it.
                 let current = Booking::try_from(fetch(conn, booking_id).await?).map_err(store_failure)?;
                 let queue = load_queue(conn, event).await?;
-                let released = locked
+                let promoted = locked
                     .inventory
-                    .cancel_booking(current.status, current.seats, &queue)
+                    .cancel_booking(current.status, current.tier_id, current.seats, &queue)
                     .map_err(|c| TxError::Domain(c.into()))?;
                 let row: BookingRow = diesel::sql_query(format!(
                     "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING {BOOKING_COLUMNS}"
@@ -66,7 +67,7 @@ impl BookingRepository for PgStore {
                 .await?;
                 let cancelled = Booking::try_from(row).map_err(store_failure)?;
                 let notice = Notice::booking_cancelled(cancelled.user_id, event, &locked.name, booking_id);
-                settle(conn, event, &locked.name, released.inventory, &released.promoted, vec![notice]).await?;
+                settle(conn, event, &locked.name, &locked.inventory, &promoted, vec![notice]).await?;
                 Ok(cancelled)
             })
         })

@@ -8,11 +8,13 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest};
-use evently_domain::inventory::Holding;
+use evently_domain::inventory::{Holding, Inventory};
 use evently_domain::{EventId, StoreError};
 
 use super::error::TxError;
-use super::inventory::{LockedRow, into_locked, lock_query, seat_count, store_failure};
+use super::inventory::{
+    LockedRow, StockRow, into_locked, lock_query, seat_count, stock_query, store_failure, tier_counts,
+};
 use super::keys::{self, Claim};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
 
@@ -47,9 +49,12 @@ pub(super) async fn decide(
     .bind::<BigInt, _>(event.get())
     .bind::<Array<BigInt>, _>(users);
     // Pipelined: the server reads the holdings after granting the lock, in one round trip.
-    let (row, held) =
-        tokio::join!(lock_query(event).get_result::<LockedRow>(&mut &*conn), held_query.load::<Held>(&mut &*conn));
-    let Some(locked) = into_locked(row, Holding::Nothing)? else {
+    let (row, stock, held) = tokio::join!(
+        lock_query(event).get_result::<LockedRow>(&mut &*conn),
+        stock_query(event).load::<StockRow>(&mut &*conn),
+        held_query.load::<Held>(&mut &*conn)
+    );
+    let Some(locked) = into_locked(row, stock, Holding::Nothing)? else {
         return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
     };
     let held = held?;
@@ -65,6 +70,8 @@ pub(super) async fn decide(
     let mut inventory = locked.inventory;
     // `None`: accepted, the booking still to be written.
     let mut decisions: Vec<Option<Result<BookOutcome, BookError>>> = Vec::with_capacity(requests.len());
+    // The tier of each accepted request, in order.
+    let mut tiers: Vec<i64> = Vec::new();
     // Keys claimed for requests the rule refused: a refusal is not remembered.
     let mut refused_keys: Vec<(i64, &str)> = Vec::new();
     for request in &requests {
@@ -78,9 +85,9 @@ pub(super) async fn decide(
         }
         let key = request.idempotency_key.as_ref().map(|k| (request.user_id.get(), k.as_str()));
         let holding = holdings.get(&request.user_id.get()).copied().unwrap_or(Holding::Nothing);
-        match inventory.book(request.seats, holding) {
-            Ok(after) => {
-                inventory = after;
+        match inventory.book(request.tier, request.seats, holding) {
+            Ok(tier) => {
+                tiers.push(tier.get());
                 holdings.insert(request.user_id.get(), Holding::Booked);
                 decisions.push(None);
             }
@@ -94,7 +101,9 @@ pub(super) async fn decide(
         requests.iter().zip(&decisions).filter(|(_, d)| d.is_none()).map(|(r, _)| r).collect();
     let mut made: HashMap<i64, Booking> = HashMap::new();
     if !accepted.is_empty() || !refused_keys.is_empty() {
-        for row in write(conn, event, inventory.booked(), &accepted, &refused_keys).await? {
+        for row in
+            write(conn, event, &inventory, Accepted { requests: &accepted, tiers: &tiers }, &refused_keys).await?
+        {
             let booking = Booking::try_from(row).map_err(store_failure)?;
             made.insert(booking.user_id.get(), booking);
         }
@@ -113,23 +122,37 @@ pub(super) async fn decide(
         .collect())
 }
 
-/// One statement: the event's new seat count, the accepted bookings (one per user), each
-/// linked to its request's idempotency key, and the keys of refused requests forgotten.
+/// The requests the rules accepted, with the tier each books.
+struct Accepted<'a> {
+    requests: &'a [&'a BookingRequest],
+    tiers: &'a [i64],
+}
+
+/// One statement: the event's and its tiers' new seat counts, the accepted bookings (one
+/// per user, at their tier's price), each linked to its request's idempotency key, and
+/// the keys of refused requests forgotten.
 async fn write(
     conn: &mut AsyncPgConnection,
     event: EventId,
-    booked: u32,
-    accepted: &[&BookingRequest],
+    inventory: &Inventory,
+    accepted: Accepted<'_>,
     refused_keys: &[(i64, &str)],
 ) -> diesel::QueryResult<Vec<BookingRow>> {
-    let users: Vec<i64> = accepted.iter().map(|r| r.user_id.get()).collect();
-    let seats: Vec<i32> = accepted.iter().map(|r| seat_count(r.seats.get())).collect();
-    let keys: Vec<Option<&str>> = accepted.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
+    let users: Vec<i64> = accepted.requests.iter().map(|r| r.user_id.get()).collect();
+    let seats: Vec<i32> = accepted.requests.iter().map(|r| seat_count(r.seats.get())).collect();
+    let keys: Vec<Option<&str>> =
+        accepted.requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
     let (forget_users, forget_keys): (Vec<i64>, Vec<&str>) = refused_keys.iter().copied().unzip();
+    let (tier_ids, tier_booked) = tier_counts(inventory);
     diesel::sql_query(format!(
         "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1 AND booked_seats <> $4), \
-         b AS (INSERT INTO bookings (event_id, user_id, seats, source) \
-               SELECT $1, u, s, 'direct' FROM unnest($2::bigint[], $3::int[]) AS t(u, s) \
+         tc AS (UPDATE tiers SET booked_seats = n.b FROM unnest($9::bigint[], $10::int[]) AS n(id, b) \
+               WHERE tiers.id = n.id AND tiers.booked_seats <> n.b), \
+         b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency) \
+               SELECT $1, t.u, t.s, 'direct', t.tier, p.price_cents, p.currency \
+               FROM unnest($2::bigint[], $3::int[], $8::bigint[]) AS t(u, s, tier) \
+               JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers JOIN events ON events.id = tiers.event_id \
+                     WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
                RETURNING {BOOKING_COLUMNS}), \
          k AS (UPDATE idempotency_keys i SET booking_id = b.id \
                FROM b JOIN unnest($2::bigint[], $5::text[]) AS t(u, key) ON t.u = b.user_id \
@@ -141,10 +164,13 @@ async fn write(
     .bind::<BigInt, _>(event.get())
     .bind::<Array<BigInt>, _>(&users)
     .bind::<Array<Integer>, _>(&seats)
-    .bind::<Integer, _>(seat_count(booked))
+    .bind::<Integer, _>(seat_count(inventory.booked()))
     .bind::<Array<Nullable<Text>>, _>(&keys)
     .bind::<Array<BigInt>, _>(&forget_users)
     .bind::<Array<Text>, _>(&forget_keys)
+    .bind::<Array<BigInt>, _>(accepted.tiers)
+    .bind::<Array<BigInt>, _>(&tier_ids)
+    .bind::<Array<Integer>, _>(&tier_booked)
     .load(conn)
     .await
 }

@@ -1,15 +1,17 @@
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::event::{
-    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, UpdateEventError,
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Price, Tier, TierError,
+    TierName, TierPatch, UpdateEventError,
 };
 use evently_domain::notification::NotificationKind;
-use evently_domain::{EventId, Page, PageRequest, StoreError};
+use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 
 use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure};
-use super::rows::{EVENT_COLUMNS, EventRow, Total, convert};
+use super::rows::{EVENT_COLUMNS, EventRow, TIER_COLUMNS, TierRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
 
 /// The filter of an event listing, with `NULL` meaning "any".
@@ -35,22 +37,38 @@ async fn fetch(conn: &mut AsyncPgConnection, id: EventId) -> diesel::QueryResult
 impl EventRepository for PgStore {
     #[tracing::instrument(skip_all)]
     async fn create_event(&self, event: NewEvent) -> Result<Event, StoreError> {
-        let mut conn = self.conn().await?;
-        let row: EventRow = diesel::sql_query(format!(
-            "WITH e AS (INSERT INTO events (name, venue, description, starts_at, capacity, max_seats_per_booking) \
-               VALUES ($1, $2, $3, $4, $5, $6) RETURNING *) \
-             SELECT {EVENT_COLUMNS} FROM e"
-        ))
-        .bind::<Text, _>(event.name.as_str())
-        .bind::<Text, _>(event.venue.as_str())
-        .bind::<Text, _>(event.description.as_str())
-        .bind::<Timestamptz, _>(event.starts_at)
-        .bind::<Integer, _>(seat_count(event.capacity.get()))
-        .bind::<Integer, _>(seat_count(event.max_seats_per_booking.get()))
-        .get_result(&mut conn)
+        self.write(move |conn| {
+            Box::pin(async move {
+                let tiers = event.tiers.tiers();
+                let names: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+                let prices: Vec<i64> = tiers.iter().map(|t| cents(t.price)).collect();
+                let quotas: Vec<Option<i32>> = tiers.iter().map(|t| t.capacity.map(|c| seat_count(c.get()))).collect();
+                // The tiers get their ids in the order given: the first is the default.
+                let created: NewId = diesel::sql_query(
+                    "WITH e AS (INSERT INTO events (name, venue, description, starts_at, capacity, \
+                                max_seats_per_booking, currency) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id), \
+                     t AS (INSERT INTO tiers (event_id, name, price_cents, capacity) \
+                           SELECT e.id, x.n, x.p, x.c FROM e, \
+                             unnest($8::text[], $9::bigint[], $10::int[]) WITH ORDINALITY AS x(n, p, c, o) ORDER BY x.o) \
+                     SELECT id FROM e",
+                )
+                .bind::<Text, _>(event.name.as_str())
+                .bind::<Text, _>(event.venue.as_str())
+                .bind::<Text, _>(event.description.as_str())
+                .bind::<Timestamptz, _>(event.starts_at)
+                .bind::<Integer, _>(seat_count(event.capacity.get()))
+                .bind::<Integer, _>(seat_count(event.max_seats_per_booking.get()))
+                .bind::<Text, _>(event.currency.as_str())
+                .bind::<Array<Text>, _>(&names)
+                .bind::<Array<BigInt>, _>(&prices)
+                .bind::<Array<Nullable<Integer>>, _>(&quotas)
+                .get_result(conn)
+                .await?;
+                let id = id(created.id, EventId::new).map_err(store_failure)?;
+                Event::try_from(fetch(conn, id).await?).map_err(store_failure)
+            })
+        })
         .await
-        .map_err(classify)?;
-        row.try_into()
     }
 
     async fn find_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
@@ -90,12 +108,12 @@ impl EventRepository for PgStore {
     async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let locked = lock_event(conn, id, None).await?.ok_or(TxError::Domain(UpdateEventError::NotFound))?;
-                let current = locked.inventory;
+                let mut locked =
+                    lock_event(conn, id, None).await?.ok_or(TxError::Domain(UpdateEventError::NotFound))?;
                 let queue = load_queue(conn, id).await?;
-                let capacity = patch.capacity.unwrap_or(current.capacity());
-                let max = patch.max_seats_per_booking.unwrap_or(current.max_per_booking());
-                let released = current.resize(capacity, max, &queue).map_err(|c| TxError::Domain(c.into()))?;
+                let capacity = patch.capacity.unwrap_or(locked.inventory.capacity());
+                let max = patch.max_seats_per_booking.unwrap_or(locked.inventory.max_per_booking());
+                let promoted = locked.inventory.resize(capacity, max, &queue).map_err(|c| TxError::Domain(c.into()))?;
                 let row: EventRow = diesel::sql_query(format!(
                     "WITH e AS (UPDATE events SET name = COALESCE($2, name), venue = COALESCE($3, venue), \
                        description = COALESCE($4, description), starts_at = COALESCE($5, starts_at), \
@@ -115,7 +133,7 @@ impl EventRepository for PgStore {
                     broadcast(conn, id, NotificationKind::EventChanged, &row.name).await?;
                 }
                 let name = row.name.clone();
-                settle(conn, id, &name, released.inventory, &released.promoted, Vec::new()).await?;
+                settle(conn, id, &name, &locked.inventory, &promoted, Vec::new()).await?;
                 let row = fetch(conn, id).await?;
                 Event::try_from(row).map_err(store_failure)
             })
@@ -127,8 +145,9 @@ impl EventRepository for PgStore {
     async fn cancel_event(&self, id: EventId) -> Result<Event, CancelEventError> {
         self.write(move |conn| {
             Box::pin(async move {
-                let locked = lock_event(conn, id, None).await?.ok_or(TxError::Domain(CancelEventError::NotFound))?;
-                let cancelled = locked.inventory.cancel_event().map_err(|c| TxError::Domain(c.into()))?;
+                let mut locked =
+                    lock_event(conn, id, None).await?.ok_or(TxError::Domain(CancelEventError::NotFound))?;
+                locked.inventory.cancel_event().map_err(|c| TxError::Domain(c.into()))?;
                 broadcast(conn, id, NotificationKind::EventCancelled, &locked.name).await?;
                 diesel::sql_query(
                     "UPDATE bookings SET status = 'cancelled', cancelled_at = now() \
@@ -144,14 +163,75 @@ impl EventRepository for PgStore {
                 .execute(conn)
                 .await?;
                 diesel::sql_query(
-                    "UPDATE events SET status = 'cancelled', booked_seats = $2, updated_at = now() WHERE id = $1",
+                    "WITH t AS (UPDATE tiers SET booked_seats = 0 WHERE event_id = $1) \
+                     UPDATE events SET status = 'cancelled', booked_seats = $2, updated_at = now() WHERE id = $1",
                 )
                 .bind::<BigInt, _>(id.get())
-                .bind::<Integer, _>(seat_count(cancelled.booked()))
+                .bind::<Integer, _>(seat_count(locked.inventory.booked()))
                 .execute(conn)
                 .await?;
                 let row = fetch(conn, id).await?;
                 Event::try_from(row).map_err(store_failure)
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(event.id = %event))]
+    async fn create_tier(&self, event: EventId, tier: NewTier) -> Result<Tier, TierError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let locked = lock_event(conn, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
+                locked.inventory.admits_tier(tier.capacity).map_err(|c| TxError::Domain(c.into()))?;
+                let row: TierRow = diesel::sql_query(format!(
+                    "INSERT INTO tiers (event_id, name, price_cents, capacity) VALUES ($1, $2, $3, $4) \
+                     RETURNING {TIER_COLUMNS}"
+                ))
+                .bind::<BigInt, _>(event.get())
+                .bind::<Text, _>(tier.name.as_str())
+                .bind::<BigInt, _>(cents(tier.price))
+                .bind::<Nullable<Integer>, _>(tier.capacity.map(|c| seat_count(c.get())))
+                .get_result(conn)
+                .await
+                .map_err(|e| name_taken(e, &tier.name))?;
+                Tier::try_from(row).map_err(store_failure)
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(event.id = %event, tier.id = %tier))]
+    async fn update_tier(&self, event: EventId, tier: TierId, patch: TierPatch) -> Result<Tier, TierError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut locked = lock_event(conn, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
+                let current = locked.inventory.tiers().iter().find(|t| t.id == tier).copied();
+                let current = current.ok_or(TxError::Domain(TierError::NotFound))?;
+                let capacity = patch.capacity.unwrap_or(current.capacity);
+                let queue = load_queue(conn, event).await?;
+                let promoted =
+                    locked.inventory.resize_tier(tier, capacity, &queue).map_err(|c| TxError::Domain(c.into()))?;
+                let row: TierRow = diesel::sql_query(format!(
+                    "UPDATE tiers SET name = COALESCE($2, name), price_cents = COALESCE($3, price_cents), capacity = $4 \
+                     WHERE id = $1 RETURNING {TIER_COLUMNS}"
+                ))
+                .bind::<BigInt, _>(tier.get())
+                .bind::<Nullable<Text>, _>(patch.name.as_ref().map(|n| n.as_str()))
+                .bind::<Nullable<BigInt>, _>(patch.price.map(cents))
+                .bind::<Nullable<Integer>, _>(capacity.map(|c| seat_count(c.get())))
+                .get_result(conn)
+                .await
+                .map_err(|e| match &patch.name {
+                    Some(name) => name_taken(e, name),
+                    None => TxError::Db(e),
+                })?;
+                settle(conn, event, &locked.name, &locked.inventory, &promoted, Vec::new()).await?;
+                let row: TierRow = diesel::sql_query(format!("SELECT {TIER_COLUMNS} FROM tiers WHERE id = $1"))
+                    .bind::<BigInt, _>(tier.get())
+                    .get_result(conn)
+                    .await
+                    .or_else(|e| if matches!(e, diesel::result::Error::NotFound) { Ok(row) } else { Err(e) })?;
+                Tier::try_from(row).map_err(store_failure)
             })
         })
         .await
@@ -178,4 +258,25 @@ async fn broadcast<E: From<StoreError>>(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A price as the database's integer (prices are bounded by [`Price::MAX`]).
+fn cents(price: Price) -> i64 {
+    i64::try_from(price.cents()).unwrap_or(i64::MAX)
+}
+
+/// A unique violation on the tier's name is the domain's `NameTaken`.
+fn name_taken(error: diesel::result::Error, name: &TierName) -> TxError<TierError> {
+    match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            TxError::Domain(TierError::NameTaken(name.as_str().to_owned()))
+        }
+        e => TxError::Db(e),
+    }
+}
+
+#[derive(QueryableByName)]
+struct NewId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }

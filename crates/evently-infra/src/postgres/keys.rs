@@ -3,10 +3,10 @@
 //! other (and share its group commit), so two of them can never deadlock on the key row.
 
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, IdempotencyKey};
-use evently_domain::{EventId, StoreError};
+use evently_domain::{EventId, StoreError, TierId};
 
 use super::error::TxError;
 use super::inventory::{seat_count, store_failure};
@@ -43,6 +43,8 @@ struct Stored {
     key_event_id: i64,
     #[diesel(sql_type = Integer)]
     key_seats: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    key_tier_id: Option<i64>,
     #[diesel(embed)]
     booking: BookingRow,
 }
@@ -57,9 +59,12 @@ pub(super) async fn claim<E: From<StoreError>>(
     event: EventId,
     requests: &[&BookingRequest],
 ) -> Result<Vec<Claim>, TxError<E>> {
-    let keyed: Vec<(i64, &str, i32)> = requests
+    let keyed: Vec<(i64, &str, i32, Option<i64>)> = requests
         .iter()
-        .filter_map(|r| r.idempotency_key.as_ref().map(|k| (r.user_id.get(), k.as_str(), seat_count(r.seats.get()))))
+        .filter_map(|r| {
+            let tier = r.tier.map(TierId::get);
+            r.idempotency_key.as_ref().map(|k| (r.user_id.get(), k.as_str(), seat_count(r.seats.get()), tier))
+        })
         .collect();
     if keyed.is_empty() {
         return Ok(requests.iter().map(|_| Claim::Decide).collect());
@@ -67,11 +72,14 @@ pub(super) async fn claim<E: From<StoreError>>(
     let users: Vec<i64> = keyed.iter().map(|k| k.0).collect();
     let keys: Vec<&str> = keyed.iter().map(|k| k.1).collect();
     let counts: Vec<i32> = keyed.iter().map(|k| k.2).collect();
+    let tiers: Vec<Option<i64>> = keyed.iter().map(|k| k.3).collect();
     let fresh: Vec<Claimed> = diesel::sql_query(format!(
-        "INSERT INTO idempotency_keys (user_id, key, event_id, seats) \
-         SELECT u, k, $3, s FROM unnest($1::bigint[], $2::text[], $4::int[]) AS t(u, k, s) ORDER BY u, k \
+        "INSERT INTO idempotency_keys (user_id, key, event_id, seats, tier_id) \
+         SELECT u, k, $3, s, tier FROM unnest($1::bigint[], $2::text[], $4::int[], $5::bigint[]) AS t(u, k, s, tier) \
+         ORDER BY u, k \
          ON CONFLICT (user_id, key) DO UPDATE \
-           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, booking_id = NULL, created_at = now() \
+           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, booking_id = NULL, \
+               created_at = now() \
            WHERE idempotency_keys.created_at < now() - interval '{lifetime}' \
          RETURNING user_id, key",
         lifetime = key_lifetime()
@@ -80,13 +88,15 @@ pub(super) async fn claim<E: From<StoreError>>(
     .bind::<Array<Text>, _>(&keys)
     .bind::<BigInt, _>(event.get())
     .bind::<Array<Integer>, _>(&counts)
+    .bind::<Array<Nullable<BigInt>>, _>(&tiers)
     .load(conn)
     .await?;
     let mut stored: Vec<Stored> = Vec::new();
     if fresh.len() < keyed.len() {
         stored = diesel::sql_query(
             "SELECT k.user_id AS key_user_id, k.key, k.event_id AS key_event_id, k.seats AS key_seats, \
-               b.id, b.event_id, b.user_id, b.seats, b.status, b.source, b.created_at, b.cancelled_at \
+               k.tier_id AS key_tier_id, b.id, b.event_id, b.user_id, b.seats, b.status, b.source, b.created_at, \
+               b.cancelled_at, b.tier_id, b.unit_price_cents, b.currency \
              FROM idempotency_keys k JOIN bookings b ON b.id = k.booking_id \
              WHERE (k.user_id, k.key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
         )
@@ -107,7 +117,10 @@ pub(super) async fn claim<E: From<StoreError>>(
                 store_failure(StoreError::Unknown(anyhow::anyhow!("an idempotency key answered without a booking")))
             })?;
             let earlier = stored.swap_remove(at);
-            if earlier.key_event_id != event.get() || seats(earlier.key_seats).ok() != Some(request.seats) {
+            let same = earlier.key_event_id == event.get()
+                && seats(earlier.key_seats).ok() == Some(request.seats)
+                && earlier.key_tier_id == request.tier.map(TierId::get);
+            if !same {
                 return Ok(Claim::Answered(Err(BookError::IdempotencyMismatch)));
             }
             let booking = Booking::try_from(earlier.booking).map_err(store_failure)?;

@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use evently_domain::booking::{Booking, BookingSource};
-use evently_domain::event::{Description, Event, EventName, Venue};
+use evently_domain::event::{Currency, Description, Event, EventName, Price, Tier, TierName, Venue};
 use evently_domain::inventory::{BookingStatus, Seats};
 use evently_domain::inventory::{Capacity, EventStatus};
 use evently_domain::notification::{Notification, NotificationKind};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
-use evently_domain::{BookingId, EventId, NotificationId, StoreError, UserId, WaitlistEntryId};
+use evently_domain::{BookingId, EventId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
+use serde::Deserialize;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Unknown(anyhow::anyhow!("corrupt row: invalid {what}"))
@@ -105,13 +106,59 @@ pub(super) struct EventRow {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
     pub updated_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    /// The event's tiers as a JSON array of [`TierRow`]s, in id order.
+    #[diesel(sql_type = Text)]
+    pub tiers: String,
 }
 
 /// The columns of [`EventRow`] for an `events e` in the query, with the derived queue
 /// length.
 pub(super) const EVENT_COLUMNS: &str = "e.id, e.name, e.venue, e.description, e.starts_at, e.capacity, \
      e.max_seats_per_booking, e.booked_seats, e.status, e.created_at, e.updated_at, \
-     (SELECT count(*) FROM waitlist_entries w WHERE w.event_id = e.id AND w.status = 'waiting') AS waitlist_length";
+     (SELECT count(*) FROM waitlist_entries w WHERE w.event_id = e.id AND w.status = 'waiting') AS waitlist_length, \
+     e.currency, (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'price_cents', t.price_cents, \
+       'capacity', t.capacity, 'booked_seats', t.booked_seats) ORDER BY t.id)::text FROM tiers t WHERE t.event_id = e.id) AS tiers";
+
+/// A tier, as a row or as an element of [`EventRow::tiers`].
+#[derive(QueryableByName, Deserialize)]
+pub(super) struct TierRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub price_cents: i64,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub capacity: Option<i32>,
+    #[diesel(sql_type = Integer)]
+    pub booked_seats: i32,
+}
+
+pub(super) const TIER_COLUMNS: &str = "id, name, price_cents, capacity, booked_seats";
+
+impl TryFrom<TierRow> for Tier {
+    type Error = StoreError;
+
+    fn try_from(row: TierRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, TierId::new)?,
+            name: TierName::new(&row.name).map_err(|_| corrupt("tier name"))?,
+            price: Price::new(row.price_cents).map_err(|_| corrupt("price"))?,
+            capacity: row
+                .capacity
+                .map(|c| Capacity::new(i64::from(c)))
+                .transpose()
+                .map_err(|_| corrupt("tier capacity"))?,
+            booked_seats: unsigned(row.booked_seats)?,
+        })
+    }
+}
+
+pub(super) fn currency(raw: &str) -> Result<Currency, StoreError> {
+    Currency::new(raw).map_err(|_| corrupt("currency"))
+}
 
 impl TryFrom<EventRow> for Event {
     type Error = StoreError;
@@ -127,6 +174,8 @@ impl TryFrom<EventRow> for Event {
             max_seats_per_booking: seats(row.max_seats_per_booking)?,
             booked_seats: unsigned(row.booked_seats)?,
             waitlist_length: count(row.waitlist_length),
+            currency: currency(&row.currency)?,
+            tiers: convert(serde_json::from_str::<Vec<TierRow>>(&row.tiers).map_err(|_| corrupt("tiers"))?)?,
             status: EventStatus::parse(&row.status).ok_or_else(|| corrupt("event status"))?,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -152,9 +201,16 @@ pub(super) struct BookingRow {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub unit_price_cents: i64,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
 }
 
-pub(super) const BOOKING_COLUMNS: &str = "id, event_id, user_id, seats, status, source, created_at, cancelled_at";
+pub(super) const BOOKING_COLUMNS: &str =
+    "id, event_id, user_id, seats, status, source, created_at, cancelled_at, tier_id, unit_price_cents, currency";
 
 impl TryFrom<BookingRow> for Booking {
     type Error = StoreError;
@@ -165,6 +221,9 @@ impl TryFrom<BookingRow> for Booking {
             event_id: id(row.event_id, EventId::new)?,
             user_id: id(row.user_id, UserId::new)?,
             seats: seats(row.seats)?,
+            tier_id: id(row.tier_id, TierId::new)?,
+            unit_price: Price::new(row.unit_price_cents).map_err(|_| corrupt("price"))?,
+            currency: currency(&row.currency)?,
             status: BookingStatus::parse(&row.status).ok_or_else(|| corrupt("booking status"))?,
             source: BookingSource::parse(&row.source).ok_or_else(|| corrupt("booking source"))?,
             created_at: row.created_at,
@@ -191,11 +250,13 @@ pub(super) struct EntryRow {
     pub booking_id: Option<i64>,
     #[diesel(sql_type = Timestamptz)]
     pub joined_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
 }
 
 /// The columns of [`EntryRow`] for a `waitlist_entries w` in the query, with the
 /// derived position of waiting entries.
-pub(super) const ENTRY_COLUMNS: &str = "w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, \
+pub(super) const ENTRY_COLUMNS: &str = "w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, w.tier_id, \
      CASE WHEN w.status = 'waiting' THEN (SELECT count(*) FROM waitlist_entries o \
        WHERE o.event_id = w.event_id AND o.status = 'waiting' AND (o.joined_at, o.id) <= (w.joined_at, w.id)) END AS position";
 
@@ -208,6 +269,7 @@ impl TryFrom<EntryRow> for WaitlistEntry {
             event_id: id(row.event_id, EventId::new)?,
             user_id: id(row.user_id, UserId::new)?,
             seats: seats(row.seats)?,
+            tier_id: id(row.tier_id, TierId::new)?,
             status: WaitlistStatus::parse(&row.status).ok_or_else(|| corrupt("waitlist status"))?,
             position: row.position.map(count),
             booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,

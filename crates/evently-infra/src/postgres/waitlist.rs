@@ -4,7 +4,7 @@ use evently_domain::inventory::Seats;
 use evently_domain::waitlist::{
     JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository,
 };
-use evently_domain::{EventId, Page, PageRequest, StoreError, UserId};
+use evently_domain::{EventId, Page, PageRequest, StoreError, TierId, UserId};
 
 use super::PgStore;
 use super::error::{TxError, classify};
@@ -28,22 +28,28 @@ impl WaitlistRepository for PgStore {
         event: EventId,
         user: UserId,
         seats: Seats,
+        tier: Option<TierId>,
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
         self.write(move |conn| {
             Box::pin(async move {
                 let locked = lock_event(conn, event, Some(user))
                     .await?
                     .ok_or(TxError::Domain(JoinWaitlistError::EventNotFound))?;
-                locked.inventory.join_waitlist(seats, locked.holding).map_err(|c| TxError::Domain(c.into()))?;
+                let tier = locked
+                    .inventory
+                    .join_waitlist(tier, seats, locked.holding)
+                    .map_err(|c| TxError::Domain(c.into()))?;
                 let row: EntryRow = diesel::sql_query(
-                    "WITH w AS (INSERT INTO waitlist_entries (event_id, user_id, seats) VALUES ($1, $2, $3) RETURNING *) \
-                     SELECT w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, \
+                    "WITH w AS (INSERT INTO waitlist_entries (event_id, user_id, seats, tier_id) VALUES ($1, $2, $3, $4) \
+                       RETURNING *) \
+                     SELECT w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, w.tier_id, \
                        (SELECT count(*) + 1 FROM waitlist_entries o WHERE o.event_id = w.event_id AND o.status = 'waiting') AS position \
                      FROM w",
                 )
                 .bind::<BigInt, _>(event.get())
                 .bind::<BigInt, _>(user.get())
                 .bind::<Integer, _>(seat_count(seats.get()))
+                .bind::<BigInt, _>(tier.get())
                 .get_result(conn)
                 .await
                 .map_err(|e| match e {

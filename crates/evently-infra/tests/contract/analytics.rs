@@ -13,8 +13,8 @@ pub async fn figures_match_a_known_fixture<S: Store>(store: S) {
     let cancelled = book(&store, a, users[1], 2).await.unwrap().booking;
     store.cancel_booking(cancelled.id).await.unwrap();
     book(&store, b, users[2], 4).await.unwrap();
-    store.join_waitlist(b, users[3], seats(1)).await.unwrap();
-    store.join_waitlist(b, users[4], seats(2)).await.unwrap();
+    store.join_waitlist(b, users[3], seats(1), None).await.unwrap();
+    store.join_waitlist(b, users[4], seats(2), None).await.unwrap();
     let first = book(&store, c, users[5], 1).await.unwrap();
     store.cancel_event(c).await.unwrap();
     let b_booking = store.list_user_bookings(users[2], None, PageRequest::default()).await.unwrap().items[0].id;

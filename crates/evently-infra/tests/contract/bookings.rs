@@ -120,7 +120,7 @@ pub async fn accounts_that_vanished_cannot_book_or_wait<S: Store>(store: S) {
     assert!(matches!(book(&store, id, ghost, 1).await, Err(BookError::UnknownUser)));
     assert!(matches!(store.book(keyed(id, ghost, 1, "ghost-key")).await, Err(BookError::UnknownUser)));
     book(&store, id, users[0], 1).await.unwrap();
-    let joined = store.join_waitlist(id, ghost, crate::fixtures::seats(1)).await;
+    let joined = store.join_waitlist(id, ghost, crate::fixtures::seats(1), None).await;
     assert!(matches!(joined, Err(evently_domain::waitlist::JoinWaitlistError::UnknownUser)));
     assert_eq!(reload(&store, id).await.booked_seats, 1);
 }

@@ -81,9 +81,9 @@ pub async fn raising_capacity_promotes_waiting_entries<S: Store>(store: S) {
     let users = users(&store, 4).await;
     let id = event(&store, 4).await;
     book(&store, id, users[0], 4).await.unwrap();
-    store.join_waitlist(id, users[1], seats(3)).await.unwrap();
-    store.join_waitlist(id, users[2], seats(1)).await.unwrap();
-    store.join_waitlist(id, users[3], seats(2)).await.unwrap();
+    store.join_waitlist(id, users[1], seats(3), None).await.unwrap();
+    store.join_waitlist(id, users[2], seats(1), None).await.unwrap();
+    store.join_waitlist(id, users[3], seats(2), None).await.unwrap();
     let raise = EventPatch { capacity: Some(Capacity::new(7).unwrap()), ..EventPatch::default() };
     let raised = store.update_event(id, raise).await.unwrap();
     // 3 fit, then 1 does not... 3 free: the 3-seat entry takes them all.
@@ -104,7 +104,7 @@ pub async fn cancelling_an_event_cancels_everything_and_tells_everyone<S: Store>
     let users = users(&store, 3).await;
     let id = event(&store, 2).await;
     let booking = book(&store, id, users[0], 2).await.unwrap().booking;
-    store.join_waitlist(id, users[1], seats(1)).await.unwrap();
+    store.join_waitlist(id, users[1], seats(1), None).await.unwrap();
     let cancelled = store.cancel_event(id).await.unwrap();
     assert_eq!(cancelled.status, EventStatus::Cancelled);
     assert_eq!((cancelled.booked_seats, cancelled.waitlist_length), (0, 0));
@@ -129,7 +129,7 @@ pub async fn details_changes_are_announced<S: Store>(store: S) {
     let users = users(&store, 2).await;
     let id = event(&store, 1).await;
     book(&store, id, users[0], 1).await.unwrap();
-    store.join_waitlist(id, users[1], seats(1)).await.unwrap();
+    store.join_waitlist(id, users[1], seats(1), None).await.unwrap();
     let capacity_only = EventPatch { capacity: Some(Capacity::new(1).unwrap()), ..EventPatch::default() };
     store.update_event(id, capacity_only).await.unwrap();
     assert_eq!(store.list_notifications(users[0], PageRequest::default()).await.unwrap().total, 0);

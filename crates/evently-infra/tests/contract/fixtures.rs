@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey};
-use evently_domain::event::{Description, Event, EventName, NewEvent, Venue};
+use evently_domain::event::{Currency, Description, Event, EventName, NewEvent, TierPlan, Venue};
 use evently_domain::inventory::Capacity;
 use evently_domain::inventory::Seats;
 use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
@@ -45,6 +45,8 @@ pub fn new_event(name: &str, capacity: i64, day: u32) -> NewEvent {
         starts_at: Utc.with_ymd_and_hms(2027, 3, day, 19, 30, 0).unwrap(),
         capacity: Capacity::new(capacity).unwrap(),
         max_seats_per_booking: Seats::new(10).unwrap(),
+        currency: Currency::EUR,
+        tiers: TierPlan::general_admission(),
     }
 }
 
@@ -61,7 +63,7 @@ pub fn seats(n: i64) -> Seats {
 }
 
 pub fn request(event: EventId, user: UserId, n: i64) -> BookingRequest {
-    BookingRequest { event_id: event, user_id: user, seats: seats(n), idempotency_key: None }
+    BookingRequest { event_id: event, user_id: user, seats: seats(n), tier: None, idempotency_key: None }
 }
 
 pub fn keyed(event: EventId, user: UserId, n: i64, key: &str) -> BookingRequest {

@@ -10,6 +10,7 @@ mod bookings;
 mod events;
 mod fixtures;
 mod stampede;
+mod tiers;
 mod waitlists;
 
 /// Declares each case once per store.
@@ -75,4 +76,10 @@ contract! {
     stampede::concurrent_requests_of_one_user_book_once,
     stampede::racing_joins_and_bookings_of_one_user_hold_one_place,
     stampede::churn_keeps_every_invariant,
+    tiers::events_have_tiers_in_the_order_given,
+    tiers::a_tier_sells_within_its_quota_and_the_event,
+    tiers::waiting_entries_wait_in_their_tier,
+    tiers::tiers_are_added_and_changed_under_the_rules,
+    tiers::a_key_names_its_tier,
+    tiers::a_stampede_on_a_tier_never_oversells_it,
 }

@@ -78,7 +78,7 @@ pub async fn churn_keeps_every_invariant<S: Store>(store: S) {
                             }
                         }
                         2 => {
-                            let _ = store.join_waitlist(id, user, seats(n)).await;
+                            let _ = store.join_waitlist(id, user, seats(n), None).await;
                         }
                         3 => {
                             let _ = store.leave_waitlist(id, user).await;
@@ -120,7 +120,7 @@ pub async fn concurrent_requests_of_one_user_book_once<S: Store>(store: S) {
     let users = users(&store, 3).await;
     let id = event(&store, 3).await;
     book(&store, id, users[2], 3).await.unwrap();
-    store.join_waitlist(id, users[1], seats(1)).await.unwrap();
+    store.join_waitlist(id, users[1], seats(1), None).await.unwrap();
     let cancel = store.list_user_bookings(users[2], None, PageRequest::default()).await.unwrap().items[0].id;
     store.cancel_booking(cancel).await.unwrap(); // users[1] promoted: 2 seats free
     let attempts: Vec<_> = (0..30)
@@ -154,7 +154,7 @@ pub async fn racing_joins_and_bookings_of_one_user_hold_one_place<S: Store>(stor
                 if i % 3 == 0 {
                     book(&store, id, user, 1).await.map(drop).map_err(|e| format!("{e:?}"))
                 } else {
-                    store.join_waitlist(id, user, seats(1)).await.map(drop).map_err(|e| format!("{e:?}"))
+                    store.join_waitlist(id, user, seats(1), None).await.map(drop).map_err(|e| format!("{e:?}"))
                 }
             })
         })

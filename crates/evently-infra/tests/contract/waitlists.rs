@@ -11,15 +11,18 @@ pub async fn joining_needs_a_full_event_and_keeps_order<S: Store>(store: S) {
     let id = event(&store, 3).await;
     book(&store, id, users[0], 2).await.unwrap();
     assert!(matches!(
-        store.join_waitlist(id, users[1], seats(1)).await,
+        store.join_waitlist(id, users[1], seats(1), None).await,
         Err(JoinWaitlistError::EventNotFull { available: 1 })
     ));
-    let first = store.join_waitlist(id, users[1], seats(2)).await.unwrap();
+    let first = store.join_waitlist(id, users[1], seats(2), None).await.unwrap();
     assert_eq!((first.status, first.position, first.booking_id), (WaitlistStatus::Waiting, Some(1), None));
-    let second = store.join_waitlist(id, users[2], seats(3)).await.unwrap();
+    let second = store.join_waitlist(id, users[2], seats(3), None).await.unwrap();
     assert_eq!(second.position, Some(2));
-    assert!(matches!(store.join_waitlist(id, users[2], seats(3)).await, Err(JoinWaitlistError::AlreadyWaitlisted)));
-    assert!(matches!(store.join_waitlist(id, users[0], seats(2)).await, Err(JoinWaitlistError::AlreadyBooked)));
+    assert!(matches!(
+        store.join_waitlist(id, users[2], seats(3), None).await,
+        Err(JoinWaitlistError::AlreadyWaitlisted)
+    ));
+    assert!(matches!(store.join_waitlist(id, users[0], seats(2), None).await, Err(JoinWaitlistError::AlreadyBooked)));
     let standing = store.find_standing(id, users[2]).await.unwrap().unwrap();
     assert_eq!((standing.entry.position, standing.total_waiting), (Some(2), 2));
     assert!(store.find_standing(id, users[3]).await.unwrap().is_none());
@@ -34,9 +37,9 @@ pub async fn cancellation_promotes_first_fit_and_notifies<S: Store>(store: S) {
     let id = event(&store, 5).await;
     let big = book(&store, id, users[0], 3).await.unwrap().booking;
     book(&store, id, users[1], 2).await.unwrap();
-    store.join_waitlist(id, users[2], seats(4)).await.unwrap();
-    store.join_waitlist(id, users[3], seats(2)).await.unwrap();
-    store.join_waitlist(id, users[4], seats(1)).await.unwrap();
+    store.join_waitlist(id, users[2], seats(4), None).await.unwrap();
+    store.join_waitlist(id, users[3], seats(2), None).await.unwrap();
+    store.join_waitlist(id, users[4], seats(1), None).await.unwrap();
     store.cancel_booking(big.id).await.unwrap();
     // 3 free: 4 does not fit, 2 does, then 1 does.
     let event = reload(&store, id).await;
@@ -64,12 +67,12 @@ pub async fn leaving_and_rejoining_goes_to_the_back<S: Store>(store: S) {
     let users = users(&store, 3).await;
     let id = event(&store, 1).await;
     book(&store, id, users[0], 1).await.unwrap();
-    store.join_waitlist(id, users[1], seats(1)).await.unwrap();
-    store.join_waitlist(id, users[2], seats(1)).await.unwrap();
+    store.join_waitlist(id, users[1], seats(1), None).await.unwrap();
+    store.join_waitlist(id, users[2], seats(1), None).await.unwrap();
     store.leave_waitlist(id, users[1]).await.unwrap();
     assert!(matches!(store.leave_waitlist(id, users[1]).await, Err(LeaveWaitlistError::NotWaiting)));
     assert_eq!(store.find_standing(id, users[2]).await.unwrap().unwrap().entry.position, Some(1));
-    let back = store.join_waitlist(id, users[1], seats(1)).await.unwrap();
+    let back = store.join_waitlist(id, users[1], seats(1), None).await.unwrap();
     assert_eq!(back.position, Some(2));
     let mine = store.list_user_entries(users[1], PageRequest::default()).await.unwrap();
     assert_eq!(
@@ -82,6 +85,6 @@ pub async fn waiting_users_cannot_book_directly<S: Store>(store: S) {
     let users = users(&store, 2).await;
     let id = event(&store, 2).await;
     book(&store, id, users[0], 2).await.unwrap();
-    store.join_waitlist(id, users[1], seats(2)).await.unwrap();
+    store.join_waitlist(id, users[1], seats(2), None).await.unwrap();
     assert!(matches!(book(&store, id, users[1], 1).await, Err(BookError::AlreadyWaitlisted)));
 }
