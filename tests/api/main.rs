@@ -15,4 +15,5 @@ mod instances;
 mod operations;
 mod pgbouncer;
 mod stampede;
+mod tiers;
 mod waitlist;

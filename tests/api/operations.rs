@@ -74,6 +74,8 @@ async fn docs_work_offline_and_the_document_covers_every_route() {
         ("/api/v1/events/{id}", "get"),
         ("/api/v1/events/{id}", "patch"),
         ("/api/v1/events/{id}", "delete"),
+        ("/api/v1/events/{id}/tiers", "post"),
+        ("/api/v1/events/{id}/tiers/{tier_id}", "patch"),
         ("/api/v1/events/{id}/bookings", "post"),
         ("/api/v1/bookings/{id}", "get"),
         ("/api/v1/bookings/{id}/cancel", "post"),

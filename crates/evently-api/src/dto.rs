@@ -6,6 +6,7 @@ mod events;
 mod ops;
 pub mod pages;
 mod query;
+mod tiers;
 mod users;
 mod waitlist;
 
@@ -14,5 +15,6 @@ pub use bookings::{BookingDto, BookingStatusFilter, BookingsQuery, SeatsBody};
 pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody, StatusFilter};
 pub use ops::{Health, Readiness};
 pub use pages::{PageDto, PageQuery};
+pub use tiers::{PatchTierBody, TierBody, TierDto, tier_id};
 pub use users::{LoginBody, RegisterBody, RoleBody, TokenDto, UserDto};
 pub use waitlist::{NotificationDto, StandingDto, WaitlistEntryDto};

@@ -7,6 +7,7 @@ pub(crate) mod bookings;
 pub(crate) mod events;
 pub(crate) mod me;
 pub(crate) mod ops;
+pub(crate) mod tiers;
 pub(crate) mod waitlist;
 
 use actix_web::dev::Handler;
@@ -62,6 +63,8 @@ route_table![
     events::get::<B>,
     events::update::<B>,
     events::cancel::<B>,
+    tiers::create::<B>,
+    tiers::update::<B>,
     bookings::book::<B>,
     bookings::get::<B>,
     bookings::cancel::<B>,

@@ -39,6 +39,8 @@ pub struct BookingRow {
     pub source: String,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -57,6 +59,19 @@ pub struct EntryRow {
     pub booking_id: Option<i64>,
     #[diesel(sql_type = Timestamptz)]
     pub joined_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
+}
+
+/// A tier and its quota.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct TierRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub capacity: Option<i32>,
 }
 
 /// A key remembered in `idempotency_keys`.
@@ -88,6 +103,8 @@ pub struct RuleCount {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FinalState {
     pub events: Vec<EventRow>,
+    /// In id order.
+    pub tiers: Vec<TierRow>,
     pub bookings: Vec<BookingRow>,
     /// In queue order (`joined_at`, `id`).
     pub entries: Vec<EntryRow>,
@@ -102,11 +119,16 @@ impl FinalState {
     pub async fn read(database_url: &str) -> Self {
         let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
         let events = "SELECT id, capacity, booked_seats, max_seats_per_booking, status FROM events ORDER BY id";
-        let bookings = "SELECT id, event_id, user_id, seats, status, source, created_at FROM bookings ORDER BY id";
-        let entries = "SELECT id, event_id, user_id, seats, status, booking_id, joined_at FROM waitlist_entries \
-                       ORDER BY joined_at, id";
+        let bookings =
+            "SELECT id, event_id, user_id, seats, status, source, created_at, tier_id FROM bookings ORDER BY id";
+        let entries = "SELECT id, event_id, user_id, seats, status, booking_id, joined_at, tier_id \
+                       FROM waitlist_entries ORDER BY joined_at, id";
         Self {
             events: diesel::sql_query(events).load(&mut conn).await.unwrap(),
+            tiers: diesel::sql_query("SELECT id, event_id, capacity FROM tiers ORDER BY id")
+                .load(&mut conn)
+                .await
+                .unwrap(),
             bookings: diesel::sql_query(bookings).load(&mut conn).await.unwrap(),
             entries: diesel::sql_query(entries).load(&mut conn).await.unwrap(),
             keys: diesel::sql_query("SELECT user_id, key, event_id, seats, booking_id FROM idempotency_keys")

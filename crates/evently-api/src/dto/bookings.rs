@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use evently_domain::TierId;
 use evently_domain::booking::Booking;
 use evently_domain::inventory::{BookingStatus, Seats};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,15 @@ pub struct BookingDto {
     pub user_id: i64,
     /// Seats held.
     pub seats: u32,
+    /// The tier booked.
+    pub tier_id: i64,
+    /// The price of one seat when it was booked, in minor units.
+    pub unit_price_cents: u64,
+    /// `seats x unit_price_cents`.
+    pub amount_cents: u64,
+    /// ISO 4217 code of the prices.
+    #[schema(example = "EUR")]
+    pub currency: String,
     /// `confirmed` or `cancelled`.
     #[schema(example = "confirmed")]
     pub status: &'static str,
@@ -37,6 +47,10 @@ impl From<Booking> for BookingDto {
             event_id: booking.event_id.get(),
             user_id: booking.user_id.get(),
             seats: booking.seats.get(),
+            tier_id: booking.tier_id.get(),
+            unit_price_cents: booking.unit_price.cents(),
+            amount_cents: booking.amount(),
+            currency: booking.currency.as_str().to_owned(),
             status: booking.status.as_str(),
             source: booking.source.as_str(),
             created_at: booking.created_at,
@@ -45,12 +59,17 @@ impl From<Booking> for BookingDto {
     }
 }
 
-/// How many seats to book or wait for; the whole body may be left out.
+/// How many seats to book or wait for, and in which tier; the whole body may be left
+/// out.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SeatsBody {
     /// 1 up to the event's `max_seats_per_booking`; 1 when left out.
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100, default = 1)]
     pub seats: Option<Integer>,
+    /// A tier of the event; its first tier when left out. Any other id is `422
+    /// validation_failed`.
+    #[schema(value_type = Option<i64>)]
+    pub tier_id: Option<Integer>,
 }
 
 impl SeatsBody {
@@ -60,6 +79,11 @@ impl SeatsBody {
             None => Ok(Seats::ONE),
             Some(raw) => field("seats", Seats::new(raw.get("seats")?)),
         }
+    }
+
+    /// The tier named, if any.
+    pub fn tier(&self) -> Result<Option<TierId>, ApiError> {
+        super::tier_id(self.tier_id)
     }
 }
 

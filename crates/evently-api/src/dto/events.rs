@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::pages::page_request;
+use super::tiers::{TierBody, TierDto, currency, plan};
 use crate::body::{Integer, field};
 use crate::error::ApiError;
 use evently_domain::PageRequest;
@@ -33,6 +34,13 @@ pub struct EventDto {
     pub available_seats: u32,
     /// Entries waiting for seats.
     pub waitlist_length: u32,
+    /// Seats held by active holds.
+    pub held_seats: u32,
+    /// ISO 4217 code of every price of the event.
+    #[schema(example = "EUR")]
+    pub currency: String,
+    /// Its price categories, in id order; the first is the default.
+    pub tiers: Vec<TierDto>,
     /// `scheduled` or `cancelled`.
     #[schema(example = "scheduled")]
     pub status: &'static str,
@@ -44,9 +52,13 @@ pub struct EventDto {
 
 impl From<Event> for EventDto {
     fn from(event: Event) -> Self {
+        let available = event.available_seats();
         Self {
             id: event.id.get(),
-            available_seats: event.available_seats(),
+            available_seats: available,
+            held_seats: 0,
+            currency: event.currency.as_str().to_owned(),
+            tiers: event.tiers.into_iter().map(|tier| TierDto::new(tier, available)).collect(),
             name: event.name.as_str().to_owned(),
             venue: event.venue.as_str().to_owned(),
             description: event.description.as_str().to_owned(),
@@ -95,21 +107,35 @@ pub struct CreateEventBody {
     /// 1 to 100; 10 when left out.
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100, default = 10)]
     pub max_seats_per_booking: Option<Integer>,
+    /// ISO 4217 code, three upper-case letters; `EUR` when left out.
+    #[schema(example = "EUR")]
+    pub currency: Option<String>,
+    /// 1 to 20 tiers with unique names, each quota at most `capacity`; one free
+    /// "General admission" tier without a quota when left out.
+    #[schema(min_items = 1, max_items = 20)]
+    pub tiers: Option<Vec<TierBody>>,
 }
 
 impl CreateEventBody {
     /// The validated event (422 naming the first bad field).
     pub fn validate(self) -> Result<NewEvent, ApiError> {
+        let name = field("name", EventName::new(&self.name))?;
+        let venue = field("venue", Venue::new(&self.venue))?;
+        let description = field("description", Description::new(self.description.as_deref().unwrap_or("")))?;
+        let starts_at = starts_at(&self.starts_at)?;
+        let capacity = capacity(self.capacity)?;
         Ok(NewEvent {
-            name: field("name", EventName::new(&self.name))?,
-            venue: field("venue", Venue::new(&self.venue))?,
-            description: field("description", Description::new(self.description.as_deref().unwrap_or("")))?,
-            starts_at: starts_at(&self.starts_at)?,
-            capacity: capacity(self.capacity)?,
+            name,
+            venue,
+            description,
+            starts_at,
+            capacity,
             max_seats_per_booking: match self.max_seats_per_booking {
                 Some(raw) => max_seats(raw)?,
                 None => Seats::DEFAULT_LIMIT,
             },
+            currency: currency(self.currency.as_deref())?,
+            tiers: plan(self.tiers, capacity)?,
         })
     }
 }

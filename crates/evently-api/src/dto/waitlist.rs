@@ -15,6 +15,8 @@ pub struct WaitlistEntryDto {
     pub user_id: i64,
     /// Seats waited for.
     pub seats: u32,
+    /// The tier waited in.
+    pub tier_id: i64,
     /// `waiting`, `promoted`, `left` or `cancelled`.
     #[schema(example = "waiting")]
     pub status: &'static str,
@@ -33,6 +35,7 @@ impl From<WaitlistEntry> for WaitlistEntryDto {
             event_id: entry.event_id.get(),
             user_id: entry.user_id.get(),
             seats: entry.seats.get(),
+            tier_id: entry.tier_id.get(),
             status: entry.status.as_str(),
             position: entry.position,
             booking_id: entry.booking_id.map(|b| b.get()),

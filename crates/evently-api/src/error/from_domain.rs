@@ -3,7 +3,7 @@
 
 use evently_domain::Refusal;
 use evently_domain::booking::{BookError, CancelBookingError, GetBookingError};
-use evently_domain::event::{CancelEventError, UpdateEventError};
+use evently_domain::event::{CancelEventError, TierError, UpdateEventError};
 use evently_domain::page::PageRequestError;
 use evently_domain::user::{Forbidden, LoginError, RegisterError, SetRoleError};
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError};
@@ -45,6 +45,7 @@ through_refusal!(
     SetRoleError,
     UpdateEventError,
     CancelEventError,
+    TierError,
     BookError,
     CancelBookingError,
     GetBookingError,

@@ -49,10 +49,13 @@ pub async fn book<B: Backend>(
     id: web::Path<i64>,
     body: JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
+    let event_id = event_id(id.into_inner())?;
+    let body = body.parse()?.unwrap_or_default();
     let request = BookingRequest {
-        event_id: event_id(id.into_inner())?,
+        event_id,
         user_id: auth.user_id,
-        seats: body.parse()?.unwrap_or_default().seats()?,
+        seats: body.seats()?,
+        tier: body.tier()?,
         idempotency_key: idempotency_key(&req)?,
     };
     let outcome = detached(async move { state.bookings.book(request).await }).await?;

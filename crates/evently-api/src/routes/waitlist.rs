@@ -27,8 +27,10 @@ pub async fn join<B: Backend>(
     id: web::Path<i64>,
     body: JsonBody<Option<SeatsBody>>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, seats) = (event_id(id.into_inner())?, body.parse()?.unwrap_or_default().seats()?);
-    let entry = detached(async move { state.waitlists.join(id, auth.user_id, seats).await }).await?;
+    let id = event_id(id.into_inner())?;
+    let body = body.parse()?.unwrap_or_default();
+    let (seats, tier) = (body.seats()?, body.tier()?);
+    let entry = detached(async move { state.waitlists.join(id, auth.user_id, seats, tier).await }).await?;
     Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
 }
 

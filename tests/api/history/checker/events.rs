@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use evently_domain::inventory::{Capacity, EventStatus};
-use evently_domain::inventory::{Inventory, Queued, Seats};
-use evently_domain::{UserId, WaitlistEntryId};
+use evently_domain::inventory::{Inventory, Queued, Seats, TierStock};
+use evently_domain::{TierId, UserId, WaitlistEntryId};
 
 use super::Anomaly;
 use super::answers::describe;
@@ -83,23 +83,39 @@ fn no_waiting_entry_fits(event: &EventRow, state: &FinalState, found: &mut Vec<A
             .filter(|e| e.event_id == event.id && e.status == "waiting")
             .map(|e| {
                 let (entry, user) = (WaitlistEntryId::new(e.id)?, UserId::new(e.user_id)?);
-                Some(Queued { entry, user, seats: Seats::new(e.seats.into()).ok()? })
+                Some(Queued { entry, user, seats: Seats::new(e.seats.into()).ok()?, tier: TierId::new(e.tier_id)? })
             })
             .collect::<Option<Vec<_>>>()?;
-        let inventory = Inventory::new(capacity, u32::try_from(confirmed).ok()?, max, status).ok()?;
-        Some((inventory, capacity, max, queue))
+        let tiers = state
+            .tiers
+            .iter()
+            .filter(|t| t.event_id == event.id)
+            .map(|t| {
+                let booked: i32 = state
+                    .bookings
+                    .iter()
+                    .filter(|b| b.tier_id == t.id && b.status == "confirmed")
+                    .map(|b| b.seats)
+                    .sum();
+                let capacity = t.capacity.map(|c| Capacity::new(c.into()).ok()).unwrap_or(None);
+                Some(TierStock { id: TierId::new(t.id)?, capacity, booked: u32::try_from(booked).ok()? })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let inventory = Inventory::new(capacity, max, status, tiers).ok()?;
+        (inventory.booked() == u32::try_from(confirmed).ok()?).then_some((inventory, capacity, max, queue))
     })();
-    let Some((inventory, capacity, max, queue)) = built else {
+    let Some((mut inventory, capacity, max, queue)) = built else {
         let detail = format!("event {} cannot be rebuilt as an Inventory: {event:?}", event.id);
         found.push(Anomaly::new(rule, detail).event(event.id));
         return;
     };
-    if let Ok(released) = inventory.resize(capacity, max, &queue)
-        && !released.promoted.is_empty()
+    let available = inventory.available();
+    if let Ok(promoted) = inventory.resize(capacity, max, &queue)
+        && !promoted.is_empty()
     {
         let fits: Vec<String> =
-            released.promoted.iter().map(|q| format!("entry {} ({} seats)", q.entry, q.seats.get())).collect();
-        let detail = format!("event {}: {} seats free, yet {} wait", event.id, inventory.available(), fits.join(", "));
+            promoted.iter().map(|q| format!("entry {} ({} seats)", q.entry, q.seats.get())).collect();
+        let detail = format!("event {}: {available} seats free, yet {} wait", event.id, fits.join(", "));
         found.push(Anomaly::new(rule, detail).event(event.id));
     }
 }

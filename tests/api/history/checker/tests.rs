@@ -6,10 +6,11 @@ use serde_json::{Value, json};
 
 use super::{Anomaly, check};
 use crate::history::record::{Call, FaultWindow, Op, Outcome};
-use crate::history::state::{BookingRow, EntryRow, EventRow, FinalState, KeyRow, RuleCount};
+use crate::history::state::{BookingRow, EntryRow, EventRow, FinalState, KeyRow, RuleCount, TierRow};
 
 const ADMIN: i64 = 1;
 const EVENT: i64 = 7;
+const TIER: i64 = 70;
 
 fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000, 0).unwrap() + TimeDelta::milliseconds(ms)
@@ -44,11 +45,13 @@ fn booking(id: i64, user: i64, seats: i32, status: &str, source: &str, created: 
         status: status.into(),
         source: source.into(),
         created_at: at(created),
+        tier_id: TIER,
     }
 }
 
 fn entry(id: i64, user: i64, seats: i32, status: &str, booking_id: Option<i64>, joined: i64) -> EntryRow {
-    EntryRow { id, event_id: EVENT, user_id: user, seats, status: status.into(), booking_id, joined_at: at(joined) }
+    let status = status.into();
+    EntryRow { id, event_id: EVENT, user_id: user, seats, status, booking_id, joined_at: at(joined), tier_id: TIER }
 }
 
 /// Event 7 (2 seats): user 10 books both, user 11 joins and leaves, user 12 joins, user
@@ -78,13 +81,14 @@ fn clean() -> (Vec<Call>, FinalState) {
             max_seats_per_booking: 3,
             status: "scheduled".into(),
         }],
+        tiers: vec![TierRow { id: TIER, event_id: EVENT, capacity: None }],
         bookings: vec![
             booking(100, 10, 2, "cancelled", "direct", 25),
             booking(101, 12, 2, "confirmed", "waitlist", 100),
         ],
         entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
         keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
-        invariants: (0..6).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
+        invariants: (0..8).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
         deadlocks: 0,
     };
     (history, state)
