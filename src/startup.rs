@@ -22,6 +22,12 @@ use crate::Settings;
 /// How often expired idempotency keys are deleted.
 const KEY_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
+/// How often expired holds of events nobody touches are settled (the contract allows 5 s).
+const HOLD_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Events settled per sweeping round trip.
+const HOLD_SWEEP_BATCH: u32 = 100;
+
 /// The adapters of a server on PostgreSQL.
 #[derive(Debug)]
 struct OnPostgres;
@@ -93,6 +99,7 @@ impl Application {
             auth_rate: AuthRateLimit::per_minute(settings.auth_rate_per_min),
         };
         let state = web::Data::new(AppState::new(parts, &metrics));
+        tokio::spawn(sweep_expired_holds(state.clone()));
         if let Some((email, password)) = &settings.admin {
             let email = Email::new(email).context("EVENTLY_ADMIN_EMAIL is not a valid email")?;
             let password = Password::new(password.expose_secret()).context("EVENTLY_ADMIN_PASSWORD is too short")?;
@@ -186,6 +193,33 @@ async fn purge_idempotency_keys<S: Store>(store: S) {
         match store.purge_idempotency_keys(chrono::Utc::now()).await {
             Ok(purged) => tracing::debug!(keys.purged = purged, "expired idempotency keys purged"),
             Err(e) => tracing::warn!(error = %e, "cannot purge expired idempotency keys"),
+        }
+    }
+}
+
+/// Settles events whose holds expired, for as long as the process runs. Every instance
+/// sweeps; each hold is settled once, under its event's lock.
+async fn sweep_expired_holds<B: Backend>(state: web::Data<AppState<B>>) {
+    let mut every = tokio::time::interval(HOLD_SWEEP_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        // A full batch may leave more behind: sweep again at once.
+        loop {
+            match state.holds.sweep(HOLD_SWEEP_BATCH).await {
+                Ok(settled) => {
+                    if settled > 0 {
+                        tracing::debug!(events = settled, "expired holds settled");
+                    }
+                    if settled < HOLD_SWEEP_BATCH as usize {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot settle expired holds");
+                    break;
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 mod analytics;
 mod bookings;
 mod events;
+mod holds;
 mod ops;
 pub mod pages;
 mod query;
@@ -13,6 +14,7 @@ mod waitlist;
 pub use analytics::{EventStatsDto, OverviewDto, SortParam, StatsQuery};
 pub use bookings::{BookingDto, BookingStatusFilter, BookingsQuery, SeatsBody};
 pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody, StatusFilter};
+pub use holds::{ConfirmBody, HoldBody, HoldDto, HoldStatusFilter, HoldsQuery};
 pub use ops::{Health, Readiness};
 pub use pages::{PageDto, PageQuery};
 pub use tiers::{PatchTierBody, TierBody, TierDto, tier_id};

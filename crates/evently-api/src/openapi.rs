@@ -23,6 +23,7 @@ use crate::routes::RouteDoc;
         Problem,
         crate::dto::StatusFilter,
         crate::dto::BookingStatusFilter,
+        crate::dto::HoldStatusFilter,
         crate::dto::SortParam,
     )),
     modifiers(&Routes, &ProblemResponses, &BearerAuth),
@@ -32,6 +33,7 @@ use crate::routes::RouteDoc;
         (name = "events", description = "Events: public reads, admin writes"),
         (name = "bookings", description = "Booking and cancelling seats"),
         (name = "waitlist", description = "Waiting for seats of full events"),
+        (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
         (name = "admin", description = "Account administration and analytics"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

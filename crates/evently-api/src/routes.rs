@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod analytics;
 pub(crate) mod bookings;
 pub(crate) mod events;
+pub(crate) mod holds;
 pub(crate) mod me;
 pub(crate) mod ops;
 pub(crate) mod tiers;
@@ -54,6 +55,7 @@ route_table![
     me::bookings::<B>,
     me::waitlist::<B>,
     me::notifications::<B>,
+    holds::mine::<B>,
     admin::list_users::<B>,
     admin::set_role::<B>,
     analytics::overview::<B>,
@@ -68,6 +70,10 @@ route_table![
     bookings::book::<B>,
     bookings::get::<B>,
     bookings::cancel::<B>,
+    holds::create::<B>,
+    holds::get::<B>,
+    holds::release::<B>,
+    holds::confirm::<B>,
     waitlist::queue::<B>,
     waitlist::join::<B>,
     waitlist::standing::<B>,

@@ -1,6 +1,7 @@
 use evently_domain::analytics::AnalyticsService;
 use evently_domain::booking::BookingService;
 use evently_domain::event::EventService;
+use evently_domain::hold::HoldService;
 use evently_domain::notification::NotificationService;
 use evently_domain::user::{AccountService, Actor, Admin};
 use evently_domain::waitlist::WaitlistService;
@@ -22,6 +23,8 @@ pub struct AppState<B: Backend> {
     pub bookings: BookingService<B::Store, B::Cache>,
     /// Waitlists.
     pub waitlists: WaitlistService<B::Store, B::Cache>,
+    /// Holds.
+    pub holds: HoldService<B::Store, B::Cache>,
     /// Each user's notifications.
     pub notifications: NotificationService<B::Store>,
     /// Figures for admins.
@@ -64,6 +67,7 @@ impl<B: Backend> AppState<B> {
             events: EventService::new(store.clone(), cache.clone()),
             bookings: BookingService::new(store.clone(), cache.clone()),
             waitlists: WaitlistService::new(store.clone(), cache.clone()),
+            holds: HoldService::new(store.clone(), cache.clone()),
             notifications: NotificationService::new(store.clone()),
             analytics: AnalyticsService::new(store.clone()),
             responses: ResponseCache::new(cache, metrics),

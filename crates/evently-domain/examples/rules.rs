@@ -5,7 +5,9 @@
 //! `cargo run -p evently-domain --example rules`
 
 use evently_domain::booking::BookError;
-use evently_domain::inventory::{BookingStatus, Capacity, EventStatus, Holding, Inventory, Queued, Seats, TierStock};
+use evently_domain::inventory::{
+    BookingStatus, Capacity, EventStatus, Holding, Inventory, Promotion, Queued, Seats, TierStock,
+};
 use evently_domain::{Refusal, TierId, UserId, WaitlistEntryId};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -13,10 +15,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let general = TierId::new(1).ok_or("id")?;
     let balcony = TierId::new(2).ok_or("id")?;
     let tiers = vec![
-        TierStock { id: general, capacity: None, booked: 0 },
-        TierStock { id: balcony, capacity: Some(Capacity::new(1)?), booked: 0 },
+        TierStock { id: general, capacity: None, booked: 0, held: 0 },
+        TierStock { id: balcony, capacity: Some(Capacity::new(1)?), booked: 0, held: 0 },
     ];
-    let mut hall = Inventory::new(Capacity::new(4)?, seats(3)?, EventStatus::Scheduled, tiers)?;
+    let mut hall = Inventory::new(Capacity::new(4)?, seats(3)?, EventStatus::Scheduled, Promotion::Book, tiers)?;
     hall.book(None, seats(3)?, Holding::Nothing)?;
     println!("booked 3 of 4 seats in the first tier; {} left", hall.available());
 

@@ -7,7 +7,9 @@ mod ports;
 mod service;
 
 pub use errors::{BookError, CancelBookingError, GetBookingError};
-pub use models::{BookOutcome, Booking, BookingRequest, BookingSource, IdempotencyKey, IdempotencyKeyError};
+pub use models::{
+    BookOutcome, Booking, BookingRequest, BookingSource, IdempotencyKey, IdempotencyKeyError, PaymentReference,
+};
 pub use ports::BookingRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockBookingRepository;

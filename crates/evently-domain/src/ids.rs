@@ -45,6 +45,10 @@ id_type!(
     BookingId
 );
 id_type!(
+    /// Identifies a hold.
+    HoldId
+);
+id_type!(
     /// Identifies a waitlist entry.
     WaitlistEntryId
 );

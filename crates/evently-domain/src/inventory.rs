@@ -8,4 +8,4 @@ mod values;
 
 pub use conflicts::{BookConflict, CancelConflict, EventCancelled, JoinConflict, ResizeConflict, TierConflict};
 pub use rules::{Holding, Inventory, InventoryError, Queued, TierStock};
-pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Seats, SeatsError};
+pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Promotion, Seats, SeatsError};

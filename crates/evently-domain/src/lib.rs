@@ -6,6 +6,7 @@ pub mod booking;
 pub mod cache;
 pub mod event;
 mod failure;
+pub mod hold;
 pub mod ids;
 pub mod inventory;
 pub mod notification;
@@ -17,7 +18,7 @@ pub mod user;
 pub mod waitlist;
 
 pub use failure::StoreError;
-pub use ids::{BookingId, EventId, NotificationId, TierId, UserId, WaitlistEntryId};
+pub use ids::{BookingId, EventId, HoldId, NotificationId, TierId, UserId, WaitlistEntryId};
 pub use page::{Page, PageRequest};
 pub use refusal::Refusal;
 pub use store::Store;

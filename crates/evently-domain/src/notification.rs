@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::inventory::Seats;
 use crate::user::Actor;
-use crate::{BookingId, EventId, NotificationId, Page, PageRequest, StoreError, UserId};
+use crate::{BookingId, EventId, HoldId, NotificationId, Page, PageRequest, StoreError, UserId};
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,6 +19,10 @@ pub enum NotificationKind {
     EventCancelled,
     /// The event's details changed.
     EventChanged,
+    /// A hold's timer ran out.
+    HoldExpired,
+    /// A waiting entry was offered a hold.
+    WaitlistOffer,
 }
 
 impl NotificationKind {
@@ -29,6 +33,8 @@ impl NotificationKind {
             Self::BookingCancelled => "booking_cancelled",
             Self::EventCancelled => "event_cancelled",
             Self::EventChanged => "event_changed",
+            Self::HoldExpired => "hold_expired",
+            Self::WaitlistOffer => "waitlist_offer",
         }
     }
 
@@ -39,6 +45,8 @@ impl NotificationKind {
             "booking_cancelled" => Some(Self::BookingCancelled),
             "event_cancelled" => Some(Self::EventCancelled),
             "event_changed" => Some(Self::EventChanged),
+            "hold_expired" => Some(Self::HoldExpired),
+            "waitlist_offer" => Some(Self::WaitlistOffer),
             _ => None,
         }
     }
@@ -55,6 +63,8 @@ pub struct Notification {
     pub event_id: EventId,
     /// The booking concerned, if any.
     pub booking_id: Option<BookingId>,
+    /// The hold concerned, if any.
+    pub hold_id: Option<HoldId>,
     /// A sentence for people.
     pub message: String,
     /// When it was written.
@@ -73,6 +83,8 @@ pub struct Notice {
     pub event: EventId,
     /// The booking concerned, if any.
     pub booking: Option<BookingId>,
+    /// The hold concerned, if any.
+    pub hold: Option<HoldId>,
     /// A sentence for people.
     pub message: String,
 }
@@ -84,25 +96,40 @@ impl Notice {
             "A place opened up: your {} seat(s) for \"{event_name}\" are confirmed (booking {booking}).",
             seats.get()
         );
-        Self { user, kind: NotificationKind::WaitlistPromoted, event, booking: Some(booking), message }
+        Self { user, kind: NotificationKind::WaitlistPromoted, event, booking: Some(booking), hold: None, message }
     }
 
     /// `booking` was cancelled.
     pub fn booking_cancelled(user: UserId, event: EventId, event_name: &str, booking: BookingId) -> Self {
         let message = format!("Your booking {booking} for \"{event_name}\" was cancelled.");
-        Self { user, kind: NotificationKind::BookingCancelled, event, booking: Some(booking), message }
+        Self { user, kind: NotificationKind::BookingCancelled, event, booking: Some(booking), hold: None, message }
     }
 
     /// The event was cancelled; `booking` is the user's cancelled booking, if they had one.
     pub fn event_cancelled(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
         let message = NotificationKind::EventCancelled.broadcast_message(event_name);
-        Self { user, kind: NotificationKind::EventCancelled, event, booking, message }
+        Self { user, kind: NotificationKind::EventCancelled, event, booking, hold: None, message }
+    }
+
+    /// `hold` expired before it was confirmed.
+    pub fn hold_expired(user: UserId, event: EventId, event_name: &str, hold: HoldId) -> Self {
+        let message = format!("Your hold {hold} for \"{event_name}\" expired; its seats were released.");
+        Self { user, kind: NotificationKind::HoldExpired, event, booking: None, hold: Some(hold), message }
+    }
+
+    /// A waiting entry was offered `hold`, to confirm before it expires.
+    pub fn offered(user: UserId, event: EventId, event_name: &str, hold: HoldId, seats: Seats) -> Self {
+        let message = format!(
+            "A place opened up: {} seat(s) for \"{event_name}\" are held for you (hold {hold}); confirm before it expires.",
+            seats.get()
+        );
+        Self { user, kind: NotificationKind::WaitlistOffer, event, booking: None, hold: Some(hold), message }
     }
 
     /// The event's details changed.
     pub fn event_changed(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
         let message = NotificationKind::EventChanged.broadcast_message(event_name);
-        Self { user, kind: NotificationKind::EventChanged, event, booking, message }
+        Self { user, kind: NotificationKind::EventChanged, event, booking, hold: None, message }
     }
 }
 
@@ -115,7 +142,7 @@ impl NotificationKind {
             Self::EventChanged => {
                 format!("The details of \"{event_name}\" changed; please check the event.")
             }
-            Self::WaitlistPromoted | Self::BookingCancelled => {
+            Self::WaitlistPromoted | Self::BookingCancelled | Self::HoldExpired | Self::WaitlistOffer => {
                 format!("An update about \"{event_name}\".")
             }
         }

@@ -8,6 +8,7 @@ pub trait Store:
     + crate::event::EventRepository
     + crate::booking::BookingRepository
     + crate::waitlist::WaitlistRepository
+    + crate::hold::HoldRepository
     + crate::notification::NotificationRepository
     + crate::analytics::AnalyticsRepository
     + Clone

@@ -6,6 +6,7 @@
 mod analytics;
 mod bookings;
 mod events;
+mod holds;
 mod state;
 mod users;
 mod waitlist;

@@ -31,9 +31,11 @@ pub struct BookingDto {
     /// `confirmed` or `cancelled`.
     #[schema(example = "confirmed")]
     pub status: &'static str,
-    /// `direct` or `waitlist`.
+    /// `direct`, `waitlist` or `hold`.
     #[schema(example = "direct")]
     pub source: &'static str,
+    /// The reference given when its hold was confirmed; `null` otherwise.
+    pub payment_reference: Option<String>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it was cancelled; `null` while confirmed.
@@ -53,6 +55,7 @@ impl From<Booking> for BookingDto {
             currency: booking.currency.as_str().to_owned(),
             status: booking.status.as_str(),
             source: booking.source.as_str(),
+            payment_reference: booking.payment_reference.map(|r| r.as_str().to_owned()),
             created_at: booking.created_at,
             cancelled_at: booking.cancelled_at,
         }

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 use evently_domain::event::{Description, Event, EventFilter, EventName, EventPatch, NewEvent, SearchText, Venue};
+use evently_domain::hold::HoldTtl;
 use evently_domain::inventory::Seats;
-use evently_domain::inventory::{Capacity, EventStatus};
+use evently_domain::inventory::{Capacity, EventStatus, Promotion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -30,12 +31,18 @@ pub struct EventDto {
     pub max_seats_per_booking: u32,
     /// Seats held by confirmed bookings.
     pub booked_seats: u32,
-    /// `capacity - booked_seats`.
+    /// `capacity - booked_seats - held_seats`.
     pub available_seats: u32,
     /// Entries waiting for seats.
     pub waitlist_length: u32,
-    /// Seats held by active holds.
+    /// Seats held by active holds (unexpired ones: an expired hold's seats count as free
+    /// at once).
     pub held_seats: u32,
+    /// How long a new hold lasts.
+    pub hold_ttl_seconds: u32,
+    /// `book` or `offer`: what promoting a waiting entry gives it.
+    #[schema(example = "book")]
+    pub waitlist_promotion: &'static str,
     /// ISO 4217 code of every price of the event.
     #[schema(example = "EUR")]
     pub currency: String,
@@ -56,7 +63,9 @@ impl From<Event> for EventDto {
         Self {
             id: event.id.get(),
             available_seats: available,
-            held_seats: 0,
+            held_seats: event.held_seats,
+            hold_ttl_seconds: event.hold_ttl.seconds(),
+            waitlist_promotion: event.waitlist_promotion.as_str(),
             currency: event.currency.as_str().to_owned(),
             tiers: event.tiers.into_iter().map(|tier| TierDto::new(tier, available)).collect(),
             name: event.name.as_str().to_owned(),
@@ -84,6 +93,14 @@ fn capacity(raw: Integer) -> Result<Capacity, ApiError> {
 
 fn max_seats(raw: Integer) -> Result<Seats, ApiError> {
     field("max_seats_per_booking", Seats::new(raw.get("max_seats_per_booking")?))
+}
+
+fn hold_ttl(raw: Integer) -> Result<HoldTtl, ApiError> {
+    field("hold_ttl_seconds", HoldTtl::new(raw.get("hold_ttl_seconds")?))
+}
+
+fn promotion(raw: &str) -> Result<Promotion, ApiError> {
+    Promotion::parse(raw).ok_or_else(|| ApiError::Validation("waitlist_promotion: must be book or offer".into()))
 }
 
 /// A new event.
@@ -114,6 +131,13 @@ pub struct CreateEventBody {
     /// "General admission" tier without a quota when left out.
     #[schema(min_items = 1, max_items = 20)]
     pub tiers: Option<Vec<TierBody>>,
+    /// How long a hold lasts, 5 to 3,600 seconds; 600 when left out.
+    #[schema(value_type = Option<i64>, minimum = 5, maximum = 3600, default = 600)]
+    pub hold_ttl_seconds: Option<Integer>,
+    /// `book` (the default: promotion confirms a booking) or `offer` (promotion gives
+    /// an active hold to confirm before it expires).
+    #[schema(value_type = Option<String>, example = "book")]
+    pub waitlist_promotion: Option<String>,
 }
 
 impl CreateEventBody {
@@ -134,6 +158,8 @@ impl CreateEventBody {
                 Some(raw) => max_seats(raw)?,
                 None => Seats::DEFAULT_LIMIT,
             },
+            hold_ttl: self.hold_ttl_seconds.map(hold_ttl).transpose()?.unwrap_or_default(),
+            waitlist_promotion: self.waitlist_promotion.as_deref().map(promotion).transpose()?.unwrap_or_default(),
             currency: currency(self.currency.as_deref())?,
             tiers: plan(self.tiers, capacity)?,
         })
@@ -161,6 +187,12 @@ pub struct PatchEventBody {
     /// 1 to 100; applies to requests made from now on.
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub max_seats_per_booking: Option<Integer>,
+    /// 5 to 3,600 seconds; applies to holds made from now on.
+    #[schema(value_type = Option<i64>, minimum = 5, maximum = 3600)]
+    pub hold_ttl_seconds: Option<Integer>,
+    /// `book` or `offer`; applies to later changes' promotions.
+    #[schema(value_type = Option<String>)]
+    pub waitlist_promotion: Option<String>,
 }
 
 impl PatchEventBody {
@@ -173,6 +205,8 @@ impl PatchEventBody {
             starts_at: self.starts_at.as_deref().map(starts_at).transpose()?,
             capacity: self.capacity.map(capacity).transpose()?,
             max_seats_per_booking: self.max_seats_per_booking.map(max_seats).transpose()?,
+            hold_ttl: self.hold_ttl_seconds.map(hold_ttl).transpose()?,
+            waitlist_promotion: self.waitlist_promotion.as_deref().map(promotion).transpose()?,
         })
     }
 }

@@ -38,7 +38,7 @@ impl TierDto {
             price_cents: tier.price.cents(),
             capacity: tier.capacity.map(Capacity::get),
             booked_seats: tier.booked_seats,
-            held_seats: 0,
+            held_seats: tier.held_seats,
         }
     }
 }

@@ -22,8 +22,10 @@ pub struct WaitlistEntryDto {
     pub status: &'static str,
     /// 1-based rank among the event's waiting entries; `null` unless waiting.
     pub position: Option<u32>,
-    /// The booking it became, once promoted.
+    /// The booking it became, once promoted (in offer mode, once the offer is confirmed).
     pub booking_id: Option<i64>,
+    /// The hold it was offered, in offer mode.
+    pub hold_id: Option<i64>,
     /// When the user joined.
     pub joined_at: DateTime<Utc>,
 }
@@ -39,6 +41,7 @@ impl From<WaitlistEntry> for WaitlistEntryDto {
             status: entry.status.as_str(),
             position: entry.position,
             booking_id: entry.booking_id.map(|b| b.get()),
+            hold_id: entry.hold_id.map(|h| h.get()),
             joined_at: entry.joined_at,
         }
     }
@@ -65,13 +68,16 @@ impl From<QueueStanding> for StandingDto {
 pub struct NotificationDto {
     /// The notification's id.
     pub id: i64,
-    /// `waitlist_promoted`, `booking_cancelled`, `event_cancelled` or `event_changed`.
+    /// `waitlist_promoted`, `booking_cancelled`, `event_cancelled`, `event_changed`,
+    /// `hold_expired` or `waitlist_offer`.
     #[schema(example = "waitlist_promoted")]
     pub kind: &'static str,
     /// The event concerned.
     pub event_id: i64,
     /// The booking concerned, if any.
     pub booking_id: Option<i64>,
+    /// The hold concerned, if any.
+    pub hold_id: Option<i64>,
     /// A sentence for people.
     pub message: String,
     /// When it was written.
@@ -85,6 +91,7 @@ impl From<Notification> for NotificationDto {
             kind: n.kind.as_str(),
             event_id: n.event_id.get(),
             booking_id: n.booking_id.map(|b| b.get()),
+            hold_id: n.hold_id.map(|h| h.get()),
             message: n.message,
             created_at: n.created_at,
         }

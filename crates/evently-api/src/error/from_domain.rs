@@ -4,6 +4,7 @@
 use evently_domain::Refusal;
 use evently_domain::booking::{BookError, CancelBookingError, GetBookingError};
 use evently_domain::event::{CancelEventError, TierError, UpdateEventError};
+use evently_domain::hold::{ConfirmHoldError, HoldError, ReleaseHoldError};
 use evently_domain::page::PageRequestError;
 use evently_domain::user::{Forbidden, LoginError, RegisterError, SetRoleError};
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError};
@@ -50,6 +51,9 @@ through_refusal!(
     CancelBookingError,
     GetBookingError,
     JoinWaitlistError,
+    HoldError,
+    ConfirmHoldError,
+    ReleaseHoldError,
     LeaveWaitlistError,
 );
 

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 /// The header that makes a booking request safe to retry.
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(raw) = req.headers().get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -37,7 +37,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
         (status = 404, description = "`not_found`"),
-        (status = 409, description = "`sold_out`, `already_booked`, `already_waitlisted`, `event_cancelled`"),
+        (status = 409, description = "`sold_out`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
         (status = 422, description = "`validation_failed`, `idempotency_mismatch`"),
         (status = 503, description = "`unavailable`: nothing was booked"),
     ))]

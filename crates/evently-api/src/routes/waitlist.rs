@@ -16,7 +16,7 @@ use crate::error::ApiError;
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
         (status = 404, description = "`not_found`"),
-        (status = 409, description = "`event_not_full`, `already_booked`, `already_waitlisted`, `event_cancelled`"),
+        (status = 409, description = "`event_not_full`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
         (status = 422, description = "`validation_failed`"),
         (status = 503, description = "`unavailable`"),
     ))]

@@ -29,6 +29,9 @@ pub enum BookError {
     /// The user is waiting for the event.
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
+    /// The user holds an active hold for the event.
+    #[error("already holding seats of this event")]
+    AlreadyHolding,
     /// Fewer seats are free than requested.
     #[error("only {available} seats are available")]
     SoldOut {
@@ -97,6 +100,7 @@ impl From<BookError> for Refusal {
             BookError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             BookError::AlreadyBooked => Self::conflict("already_booked", &error),
             BookError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
+            BookError::AlreadyHolding => Self::conflict("already_holding", &error),
             BookError::SoldOut { .. } => Self::conflict("sold_out", &error),
             BookError::UnknownUser => Self::Unauthenticated,
             BookError::IdempotencyMismatch => Self::IdempotencyMismatch,
@@ -133,6 +137,7 @@ impl From<BookConflict> for BookError {
             BookConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             BookConflict::AlreadyBooked => Self::AlreadyBooked,
             BookConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,
+            BookConflict::AlreadyHolding => Self::AlreadyHolding,
             BookConflict::SoldOut { available } => Self::SoldOut { available },
         }
     }

@@ -3,7 +3,13 @@ use thiserror::Error;
 
 use crate::event::{Currency, Price};
 use crate::inventory::{BookingStatus, Seats};
+use crate::text::text_type;
 use crate::{BookingId, EventId, TierId, UserId};
+
+text_type!(
+    /// A payment provider's reference for a confirmed hold: 1 to 200 characters.
+    PaymentReference, max = 200, clean, multiline = false
+);
 
 /// How a booking came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -12,6 +18,8 @@ pub enum BookingSource {
     Direct,
     /// Promoted from the waitlist.
     Waitlist,
+    /// A confirmed hold.
+    Hold,
 }
 
 impl BookingSource {
@@ -20,6 +28,7 @@ impl BookingSource {
         match self {
             Self::Direct => "direct",
             Self::Waitlist => "waitlist",
+            Self::Hold => "hold",
         }
     }
 
@@ -28,6 +37,7 @@ impl BookingSource {
         match raw {
             "direct" => Some(Self::Direct),
             "waitlist" => Some(Self::Waitlist),
+            "hold" => Some(Self::Hold),
             _ => None,
         }
     }
@@ -52,8 +62,10 @@ pub struct Booking {
     pub currency: Currency,
     /// Confirmed or cancelled.
     pub status: BookingStatus,
-    /// Direct or promoted from the waitlist.
+    /// Direct, promoted from the waitlist, or a confirmed hold.
     pub source: BookingSource,
+    /// The payment reference given when its hold was confirmed.
+    pub payment_reference: Option<PaymentReference>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it was cancelled, if it was.

@@ -99,6 +99,7 @@ mod tests {
             currency: Currency::EUR,
             status: BookingStatus::Confirmed,
             source: BookingSource::Direct,
+            payment_reference: None,
             created_at: Utc::now(),
             cancelled_at: None,
         }

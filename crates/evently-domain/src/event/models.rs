@@ -2,7 +2,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Currency, Tier, TierPlan};
 use crate::EventId;
-use crate::inventory::{Capacity, EventStatus, Seats};
+use crate::hold::HoldTtl;
+use crate::inventory::{Capacity, EventStatus, Promotion, Seats};
 use crate::text::text_type;
 
 text_type!(
@@ -41,8 +42,14 @@ pub struct Event {
     pub max_seats_per_booking: Seats,
     /// Seats held by confirmed bookings.
     pub booked_seats: u32,
+    /// Seats held by active, unexpired holds.
+    pub held_seats: u32,
     /// Entries waiting for seats.
     pub waitlist_length: u32,
+    /// How long its new holds last.
+    pub hold_ttl: HoldTtl,
+    /// What promoting a waiting entry gives it.
+    pub waitlist_promotion: Promotion,
     /// The currency of its prices.
     pub currency: Currency,
     /// Its price categories, in id order (at least one).
@@ -56,9 +63,9 @@ pub struct Event {
 }
 
 impl Event {
-    /// Seats still free: `capacity - booked_seats`.
+    /// Seats still free: `capacity - booked_seats - held_seats`.
     pub fn available_seats(&self) -> u32 {
-        self.capacity.get().saturating_sub(self.booked_seats)
+        self.capacity.get().saturating_sub(self.booked_seats + self.held_seats)
     }
 }
 
@@ -77,6 +84,10 @@ pub struct NewEvent {
     pub capacity: Capacity,
     /// The most seats per booking.
     pub max_seats_per_booking: Seats,
+    /// How long its holds last.
+    pub hold_ttl: HoldTtl,
+    /// What promoting a waiting entry gives it.
+    pub waitlist_promotion: Promotion,
     /// The currency of its prices.
     pub currency: Currency,
     /// Its tiers.
@@ -98,6 +109,10 @@ pub struct EventPatch {
     pub capacity: Option<Capacity>,
     /// New per-booking limit; it applies to requests made from now on.
     pub max_seats_per_booking: Option<Seats>,
+    /// New hold time; it applies to holds made from now on.
+    pub hold_ttl: Option<HoldTtl>,
+    /// New promotion mode; it applies to promotions from now on.
+    pub waitlist_promotion: Option<Promotion>,
 }
 
 impl EventPatch {

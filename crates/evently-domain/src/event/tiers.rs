@@ -88,12 +88,14 @@ pub struct Tier {
     pub capacity: Option<Capacity>,
     /// Seats held by its confirmed bookings.
     pub booked_seats: u32,
+    /// Seats held by its active, unexpired holds.
+    pub held_seats: u32,
 }
 
 impl Tier {
     /// Seats still free in this tier, given the event's free seats.
     pub fn available_seats(&self, event_available: u32) -> u32 {
-        let quota = self.capacity.map_or(u32::MAX, |c| c.get().saturating_sub(self.booked_seats));
+        let quota = self.capacity.map_or(u32::MAX, |c| c.get().saturating_sub(self.booked_seats + self.held_seats));
         quota.min(event_available)
     }
 }
@@ -224,7 +226,8 @@ mod tests {
             name: TierName::new("VIP").unwrap(),
             price: Price::FREE,
             capacity: Some(Capacity::new(10).unwrap()),
-            booked_seats: 4,
+            booked_seats: 3,
+            held_seats: 1,
         };
         assert_eq!(vip.available_seats(100), 6);
         assert_eq!(vip.available_seats(3), 3);

@@ -24,6 +24,9 @@ pub enum BookConflict {
     /// The user is waiting already.
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
+    /// The user holds an active hold for the event.
+    #[error("already holding seats of this event")]
+    AlreadyHolding,
     /// Fewer seats are free than requested.
     #[error("only {available} seats are available")]
     SoldOut {
@@ -53,6 +56,9 @@ pub enum JoinConflict {
     /// The user is waiting already.
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
+    /// The user holds an active hold for the event.
+    #[error("already holding seats of this event")]
+    AlreadyHolding,
     /// The seats fit now: book them instead.
     #[error("{available} seats are available: book instead")]
     EventNotFull {

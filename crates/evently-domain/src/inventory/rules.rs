@@ -1,4 +1,4 @@
-//! The inventory rules, as pure functions on one event's seats and its tiers.
+//! The inventory rules, as pure functions on one event's seats, its tiers and its holds.
 //!
 //! Every store loads the event's [`Inventory`] under the event's lock, asks these rules
 //! for a decision, and writes that decision in the same atomic operation. A rule that
@@ -7,13 +7,13 @@
 use thiserror::Error;
 
 use super::{
-    BookConflict, BookingStatus, CancelConflict, Capacity, EventCancelled, EventStatus, JoinConflict, ResizeConflict,
-    Seats, TierConflict,
+    BookConflict, BookingStatus, CancelConflict, Capacity, EventCancelled, EventStatus, JoinConflict, Promotion,
+    ResizeConflict, Seats, TierConflict,
 };
 use crate::{TierId, UserId, WaitlistEntryId};
 
-/// One tier's seats: its own quota (`None`: bounded by the event only) and the seats its
-/// confirmed bookings hold.
+/// One tier's seats: its own quota (`None`: bounded by the event only), the seats its
+/// confirmed bookings hold and those its active, unexpired holds hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TierStock {
     /// The tier.
@@ -22,17 +22,21 @@ pub struct TierStock {
     pub capacity: Option<Capacity>,
     /// Seats booked in it.
     pub booked: u32,
+    /// Seats held in it.
+    pub held: u32,
 }
 
 /// An event's seats: capacity, its tiers (in id order, at least one), the per-booking
-/// limit and the status. Seats booked in all tiers never exceed the capacity, nor those
-/// of one tier its quota.
+/// limit, the status and what promotion gives. Seats booked and held in all tiers never
+/// exceed the capacity, nor those of one tier its quota.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inventory {
     capacity: Capacity,
     booked: u32,
+    held: u32,
     max_per_booking: Seats,
     status: EventStatus,
+    promotion: Promotion,
     tiers: Vec<TierStock>,
 }
 
@@ -44,10 +48,12 @@ pub struct InventoryError(&'static str);
 /// What a user already holds for an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holding {
-    /// Neither a confirmed booking nor a waiting entry.
+    /// Neither a confirmed booking, an active hold nor a waiting entry.
     Nothing,
     /// A confirmed booking.
     Booked,
+    /// An active hold.
+    Holding,
     /// A waiting entry.
     Waiting,
 }
@@ -67,28 +73,31 @@ pub struct Queued {
 }
 
 impl Inventory {
-    /// Builds an inventory from stored values; the seats booked are the tiers' sum.
+    /// Builds an inventory from stored values; the seats booked and held are the tiers'
+    /// sums.
     ///
     /// # Errors
-    /// [`InventoryError`] without tiers, or with more seats booked than the event's
-    /// capacity or a tier's quota allows.
+    /// [`InventoryError`] without tiers, or with more seats booked and held than the
+    /// event's capacity or a tier's quota allows.
     pub fn new(
         capacity: Capacity,
         max_per_booking: Seats,
         status: EventStatus,
+        promotion: Promotion,
         tiers: Vec<TierStock>,
     ) -> Result<Self, InventoryError> {
         if tiers.is_empty() {
             return Err(InventoryError("an event without tiers"));
         }
-        if tiers.iter().any(|t| t.capacity.is_some_and(|c| t.booked > c.get())) {
-            return Err(InventoryError("a tier booked beyond its quota"));
+        if tiers.iter().any(|t| t.capacity.is_some_and(|c| t.booked + t.held > c.get())) {
+            return Err(InventoryError("a tier taken beyond its quota"));
         }
         let booked = tiers.iter().map(|t| t.booked).sum::<u32>();
-        if booked > capacity.get() {
-            return Err(InventoryError("booked beyond capacity"));
+        let held = tiers.iter().map(|t| t.held).sum::<u32>();
+        if booked + held > capacity.get() {
+            return Err(InventoryError("taken beyond capacity"));
         }
-        Ok(Self { capacity, booked, max_per_booking, status, tiers })
+        Ok(Self { capacity, booked, held, max_per_booking, status, promotion, tiers })
     }
 
     /// Seats booked.
@@ -96,9 +105,19 @@ impl Inventory {
         self.booked
     }
 
-    /// Seats free in the event.
+    /// Seats held by active holds.
+    pub fn held(&self) -> u32 {
+        self.held
+    }
+
+    /// What promoting a waiting entry gives it.
+    pub fn promotion(&self) -> Promotion {
+        self.promotion
+    }
+
+    /// Seats free in the event: neither booked nor held.
     pub fn available(&self) -> u32 {
-        self.capacity.get() - self.booked
+        self.capacity.get() - self.booked - self.held
     }
 
     /// The event's capacity.
@@ -127,7 +146,7 @@ impl Inventory {
     }
 
     fn free_in(&self, stock: &TierStock) -> u32 {
-        let quota = stock.capacity.map_or(u32::MAX, |c| c.get().saturating_sub(stock.booked));
+        let quota = stock.capacity.map_or(u32::MAX, |c| c.get().saturating_sub(stock.booked + stock.held));
         quota.min(self.available())
     }
 
@@ -158,6 +177,7 @@ impl Inventory {
         match holding {
             Holding::Nothing => Ok(tier),
             Holding::Booked => Err(RequestRefusal::AlreadyBooked),
+            Holding::Holding => Err(RequestRefusal::AlreadyHolding),
             Holding::Waiting => Err(RequestRefusal::AlreadyWaitlisted),
         }
     }
@@ -177,6 +197,21 @@ impl Inventory {
         }
     }
 
+    fn reserve(&mut self, tier: TierId, seats: Seats) {
+        if let Some(stock) = self.stock_mut(tier) {
+            stock.held += seats.get();
+            self.held += seats.get();
+        }
+    }
+
+    fn unreserve(&mut self, tier: TierId, seats: Seats) {
+        if let Some(stock) = self.stock_mut(tier) {
+            let freed = seats.get().min(stock.held);
+            stock.held -= freed;
+            self.held -= freed;
+        }
+    }
+
     /// Books `seats` in `tier` (the first tier when `None`) for a user holding
     /// `holding`; the tier booked.
     ///
@@ -190,6 +225,36 @@ impl Inventory {
         }
         self.take(tier, seats);
         Ok(tier)
+    }
+
+    /// Holds `seats` in `tier` (the first tier when `None`) for a user holding `holding`;
+    /// the tier held. The same refusals as a booking.
+    ///
+    /// # Errors
+    /// In order of precedence, [`BookConflict`]'s variants.
+    pub fn hold(&mut self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, BookConflict> {
+        let tier = self.check_request(tier, seats, holding)?;
+        let available = self.available_in(tier);
+        if seats.get() > available {
+            return Err(BookConflict::SoldOut { available });
+        }
+        self.reserve(tier, seats);
+        Ok(tier)
+    }
+
+    /// Confirms an active hold of `seats` in `tier`: its seats stay taken, now booked.
+    pub fn confirm_hold(&mut self, tier: TierId, seats: Seats) {
+        self.unreserve(tier, seats);
+        self.take(tier, seats);
+    }
+
+    /// Gives back the seats of active holds that were released or expired, `(tier,
+    /// seats)` each, and promotes from `queue`; the entries promoted.
+    pub fn release_holds(&mut self, holds: &[(TierId, Seats)], queue: &[Queued]) -> Vec<Queued> {
+        for &(tier, seats) in holds {
+            self.unreserve(tier, seats);
+        }
+        self.promote(queue)
     }
 
     /// Checks that a user holding `holding` may wait for `seats` of `tier` (the first
@@ -244,8 +309,9 @@ impl Inventory {
         if self.status == EventStatus::Cancelled {
             return Err(ResizeConflict::EventCancelled);
         }
-        if capacity.get() < self.booked {
-            return Err(ResizeConflict::CapacityBelowBooked { capacity: capacity.get(), booked: self.booked });
+        if capacity.get() < self.booked + self.held {
+            let booked = self.booked + self.held;
+            return Err(ResizeConflict::CapacityBelowBooked { capacity: capacity.get(), booked });
         }
         self.capacity = capacity;
         self.max_per_booking = max_per_booking;
@@ -274,10 +340,11 @@ impl Inventory {
     ) -> Result<Vec<Queued>, TierConflict> {
         self.check_quota(capacity)?;
         let stock = self.stock(tier).ok_or(TierConflict::UnknownTier)?;
+        let taken = stock.booked + stock.held;
         if let Some(quota) = capacity
-            && quota.get() < stock.booked
+            && quota.get() < taken
         {
-            return Err(TierConflict::CapacityBelowBooked { capacity: quota.get(), booked: stock.booked });
+            return Err(TierConflict::CapacityBelowBooked { capacity: quota.get(), booked: taken });
         }
         if let Some(stock) = self.stock_mut(tier) {
             stock.capacity = capacity;
@@ -295,7 +362,8 @@ impl Inventory {
         }
     }
 
-    /// Cancels the event: every confirmed booking is cancelled, so no seat stays booked.
+    /// Cancels the event: every confirmed booking is cancelled and every active hold
+    /// released, so no seat stays taken.
     ///
     /// # Errors
     /// [`EventCancelled`] when it is cancelled already.
@@ -305,12 +373,14 @@ impl Inventory {
         }
         self.status = EventStatus::Cancelled;
         self.booked = 0;
-        self.tiers.iter_mut().for_each(|t| t.booked = 0);
+        self.held = 0;
+        self.tiers.iter_mut().for_each(|t| (t.booked, t.held) = (0, 0));
         Ok(())
     }
 
-    /// First come, first served, first fit: visits `queue` in order and confirms every
-    /// entry whose seats fit in what its tier still has free.
+    /// First come, first served, first fit: visits `queue` in order and promotes every
+    /// entry whose seats fit in what its tier still has free, to a booking or to an
+    /// offer (a hold) as [`Self::promotion`] says.
     fn promote(&mut self, queue: &[Queued]) -> Vec<Queued> {
         let mut promoted = Vec::new();
         for waiting in queue {
@@ -318,7 +388,10 @@ impl Inventory {
                 break;
             }
             if waiting.seats.get() <= self.available_in(waiting.tier) {
-                self.take(waiting.tier, waiting.seats);
+                match self.promotion {
+                    Promotion::Book => self.take(waiting.tier, waiting.seats),
+                    Promotion::Offer => self.reserve(waiting.tier, waiting.seats),
+                }
                 promoted.push(*waiting);
             }
         }
@@ -332,6 +405,7 @@ enum RequestRefusal {
     UnknownTier,
     SeatsAboveLimit { max: u32 },
     AlreadyBooked,
+    AlreadyHolding,
     AlreadyWaitlisted,
 }
 
@@ -342,6 +416,7 @@ impl From<RequestRefusal> for BookConflict {
             RequestRefusal::UnknownTier => Self::UnknownTier,
             RequestRefusal::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             RequestRefusal::AlreadyBooked => Self::AlreadyBooked,
+            RequestRefusal::AlreadyHolding => Self::AlreadyHolding,
             RequestRefusal::AlreadyWaitlisted => Self::AlreadyWaitlisted,
         }
     }
@@ -354,6 +429,7 @@ impl From<RequestRefusal> for JoinConflict {
             RequestRefusal::UnknownTier => Self::UnknownTier,
             RequestRefusal::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             RequestRefusal::AlreadyBooked => Self::AlreadyBooked,
+            RequestRefusal::AlreadyHolding => Self::AlreadyHolding,
             RequestRefusal::AlreadyWaitlisted => Self::AlreadyWaitlisted,
         }
     }

@@ -62,6 +62,35 @@ impl Capacity {
     }
 }
 
+/// What promoting a waiting entry gives it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Promotion {
+    /// A confirmed booking.
+    #[default]
+    Book,
+    /// An offer: an active hold for the entry's seats, to confirm before it expires.
+    Offer,
+}
+
+impl Promotion {
+    /// The mode's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Book => "book",
+            Self::Offer => "offer",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "book" => Some(Self::Book),
+            "offer" => Some(Self::Offer),
+            _ => None,
+        }
+    }
+}
+
 /// Whether an event still takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventStatus {

@@ -29,6 +29,9 @@ pub enum JoinWaitlistError {
     /// The user is already waiting.
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
+    /// The user holds an active hold for the event.
+    #[error("already holding seats of this event")]
+    AlreadyHolding,
     /// The joining user's account no longer exists.
     #[error("the account no longer exists")]
     UnknownUser,
@@ -76,6 +79,7 @@ impl From<JoinWaitlistError> for Refusal {
             JoinWaitlistError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             JoinWaitlistError::AlreadyBooked => Self::conflict("already_booked", &error),
             JoinWaitlistError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
+            JoinWaitlistError::AlreadyHolding => Self::conflict("already_holding", &error),
             JoinWaitlistError::UnknownUser => Self::Unauthenticated,
             JoinWaitlistError::EventNotFull { .. } => Self::conflict("event_not_full", &error),
             JoinWaitlistError::Store(e) => Self::Store(e),
@@ -100,6 +104,7 @@ impl From<JoinConflict> for JoinWaitlistError {
             JoinConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             JoinConflict::AlreadyBooked => Self::AlreadyBooked,
             JoinConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,
+            JoinConflict::AlreadyHolding => Self::AlreadyHolding,
             JoinConflict::EventNotFull { available } => Self::EventNotFull { available },
         }
     }

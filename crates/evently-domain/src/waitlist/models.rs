@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::inventory::Seats;
-use crate::{BookingId, EventId, TierId, UserId, WaitlistEntryId};
+use crate::{BookingId, EventId, HoldId, TierId, UserId, WaitlistEntryId};
 
 /// Where a waitlist entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,8 +56,10 @@ pub struct WaitlistEntry {
     pub status: WaitlistStatus,
     /// 1-based rank among the event's waiting entries; `None` unless waiting.
     pub position: Option<u32>,
-    /// The booking it became, once promoted.
+    /// The booking it became, once promoted (or once its offer was confirmed).
     pub booking_id: Option<BookingId>,
+    /// The hold it was offered, in offer mode.
+    pub hold_id: Option<HoldId>,
     /// When the user joined.
     pub joined_at: DateTime<Utc>,
 }

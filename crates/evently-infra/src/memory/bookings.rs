@@ -28,7 +28,7 @@ impl BookingRepository for MemoryStore {
                 .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("idempotency key without booking")))?;
             return Ok(BookOutcome { booking: booking.as_first_confirmed(), replayed: true });
         }
-        let event = state.event(request.event_id).ok_or(BookError::EventNotFound)?;
+        let event = state.open(request.event_id)?.ok_or(BookError::EventNotFound)?;
         if state.accounts.get(index(request.user_id.get())).is_none() {
             return Err(BookError::UnknownUser);
         }
@@ -58,7 +58,7 @@ impl BookingRepository for MemoryStore {
     async fn cancel_booking(&self, id: BookingId) -> Result<Booking, CancelBookingError> {
         let mut state = self.lock()?;
         let booking = state.bookings.get(index(id.get())).cloned().ok_or(CancelBookingError::NotFound)?;
-        let event = state.event(booking.event_id).ok_or(CancelBookingError::NotFound)?;
+        let event = state.open(booking.event_id)?.ok_or(CancelBookingError::NotFound)?;
         let queue = state.queue(event.id);
         let mut inventory = state.inventory(&event)?;
         let promoted = inventory.cancel_booking(booking.status, booking.tier_id, booking.seats, &queue)?;

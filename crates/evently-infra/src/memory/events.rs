@@ -3,6 +3,7 @@ use evently_domain::event::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierPatch,
     UpdateEventError,
 };
+use evently_domain::hold::HoldStatus;
 use evently_domain::inventory::BookingStatus;
 use evently_domain::inventory::EventStatus;
 use evently_domain::notification::Notice;
@@ -22,7 +23,7 @@ impl EventRepository for MemoryStore {
             .iter()
             .map(|tier| {
                 let NewTier { name, price, capacity } = tier.clone();
-                Ok(Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0 })
+                Ok(Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0, held_seats: 0 })
             })
             .collect::<Result<_, StoreError>>()?;
         let event = Event {
@@ -34,7 +35,10 @@ impl EventRepository for MemoryStore {
             capacity: new.capacity,
             max_seats_per_booking: new.max_seats_per_booking,
             booked_seats: 0,
+            held_seats: 0,
             waitlist_length: 0,
+            hold_ttl: new.hold_ttl,
+            waitlist_promotion: new.waitlist_promotion,
             currency: new.currency,
             tiers,
             status: EventStatus::Scheduled,
@@ -59,18 +63,20 @@ impl EventRepository for MemoryStore {
 
     async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         let mut state = self.lock()?;
-        let current = state.event(id).ok_or(UpdateEventError::NotFound)?;
+        let current = state.open(id)?.ok_or(UpdateEventError::NotFound)?;
         let mut inventory = state.inventory(&current)?;
         let capacity = patch.capacity.unwrap_or(current.capacity);
         let max = patch.max_seats_per_booking.unwrap_or(current.max_seats_per_booking);
         let promoted = inventory.resize(capacity, max, &state.queue(id))?;
         let details_changed = patch.changes_details();
         let stored = state.event_mut(id).ok_or(UpdateEventError::NotFound)?;
-        let EventPatch { name, venue, description, starts_at, .. } = patch;
+        let EventPatch { name, venue, description, starts_at, .. } = patch.clone();
         stored.name = name.unwrap_or_else(|| stored.name.clone());
         stored.venue = venue.unwrap_or_else(|| stored.venue.clone());
         stored.description = description.unwrap_or_else(|| stored.description.clone());
         stored.starts_at = starts_at.unwrap_or(stored.starts_at);
+        stored.hold_ttl = patch.hold_ttl.unwrap_or(stored.hold_ttl);
+        stored.waitlist_promotion = patch.waitlist_promotion.unwrap_or(stored.waitlist_promotion);
         stored.updated_at = Utc::now();
         let name = stored.name.as_str().to_owned();
         let notices = if details_changed {
@@ -79,8 +85,15 @@ impl EventRepository for MemoryStore {
                 .iter()
                 .filter(|b| b.event_id == id && b.status == BookingStatus::Confirmed)
                 .map(|b| Notice::event_changed(b.user_id, id, &name, Some(b.id)));
+            let now = Utc::now();
+            let holding =
+                state.holds.iter().filter(|h| h.event_id == id && h.status_at(now) == HoldStatus::Active).map(|h| {
+                    let mut notice = Notice::event_changed(h.user_id, id, &name, None);
+                    notice.hold = Some(h.id);
+                    notice
+                });
             let waiting = state.waiting(id).map(|e| Notice::event_changed(e.user_id, id, &name, None));
-            booked.chain(waiting).collect()
+            booked.chain(holding).chain(waiting).collect()
         } else {
             Vec::new()
         };
@@ -90,7 +103,7 @@ impl EventRepository for MemoryStore {
 
     async fn cancel_event(&self, id: EventId) -> Result<Event, CancelEventError> {
         let mut state = self.lock()?;
-        let current = state.event(id).ok_or(CancelEventError::NotFound)?;
+        let current = state.open(id)?.ok_or(CancelEventError::NotFound)?;
         let mut inventory = state.inventory(&current)?;
         inventory.cancel_event()?;
         let name = current.name.as_str();
@@ -100,6 +113,12 @@ impl EventRepository for MemoryStore {
             booking.status = BookingStatus::Cancelled;
             booking.cancelled_at = Some(now);
             notices.push(Notice::event_cancelled(booking.user_id, id, name, Some(booking.id)));
+        }
+        for hold in state.holds.iter_mut().filter(|h| h.event_id == id && h.status == HoldStatus::Active) {
+            hold.status = HoldStatus::Released;
+            let mut notice = Notice::event_cancelled(hold.user_id, id, name, None);
+            notice.hold = Some(hold.id);
+            notices.push(notice);
         }
         for entry in state.entries.iter_mut().filter(|e| e.event_id == id && e.status == WaitlistStatus::Waiting) {
             entry.status = WaitlistStatus::Cancelled;
@@ -115,20 +134,20 @@ impl EventRepository for MemoryStore {
 
     async fn create_tier(&self, event: EventId, tier: NewTier) -> Result<Tier, TierError> {
         let mut state = self.lock()?;
-        let current = state.event(event).ok_or(TierError::NotFound)?;
+        let current = state.open(event)?.ok_or(TierError::NotFound)?;
         state.inventory(&current)?.admits_tier(tier.capacity)?;
         if current.tiers.iter().any(|t| t.name == tier.name) {
             return Err(TierError::NameTaken(tier.name.as_str().to_owned()));
         }
         let NewTier { name, price, capacity } = tier;
-        let created = Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0 };
+        let created = Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0, held_seats: 0 };
         state.event_mut(event).ok_or(TierError::NotFound)?.tiers.push(created.clone());
         Ok(created)
     }
 
     async fn update_tier(&self, event: EventId, tier: TierId, patch: TierPatch) -> Result<Tier, TierError> {
         let mut state = self.lock()?;
-        let current = state.event(event).ok_or(TierError::NotFound)?;
+        let current = state.open(event)?.ok_or(TierError::NotFound)?;
         let before = current.tiers.iter().find(|t| t.id == tier).ok_or(TierError::NotFound)?;
         let mut inventory = state.inventory(&current)?;
         let promoted = inventory.resize_tier(tier, patch.capacity.unwrap_or(before.capacity), &state.queue(event))?;
@@ -182,7 +201,10 @@ mod tests {
             capacity: Capacity::new(10).unwrap(),
             max_seats_per_booking: Seats::new(2).unwrap(),
             booked_seats: 3,
+            held_seats: 0,
             waitlist_length: 0,
+            hold_ttl: evently_domain::hold::HoldTtl::DEFAULT,
+            waitlist_promotion: evently_domain::inventory::Promotion::Book,
             currency: evently_domain::event::Currency::EUR,
             tiers: Vec::new(),
             status: EventStatus::Scheduled,

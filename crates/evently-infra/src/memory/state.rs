@@ -3,11 +3,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use evently_domain::booking::Booking;
 use evently_domain::event::Event;
-use evently_domain::inventory::{BookingStatus, Holding, Inventory, InventoryError, Queued, Seats, TierStock};
+use evently_domain::hold::{Hold, HoldSource, HoldStatus};
+use evently_domain::inventory::{
+    BookingStatus, Holding, Inventory, InventoryError, Promotion, Queued, Seats, TierStock,
+};
 use evently_domain::notification::{Notice, Notification};
 use evently_domain::user::{PasswordHash, User};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
-use evently_domain::{BookingId, EventId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
+use evently_domain::{BookingId, EventId, HoldId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
 
 /// An account and its password hash.
 #[derive(Debug)]
@@ -26,9 +29,21 @@ pub(super) struct StoredKey {
     pub created_at: DateTime<Utc>,
 }
 
+/// A stored hold key.
+#[derive(Debug)]
+pub(super) struct StoredHoldKey {
+    pub event: EventId,
+    pub seats: Seats,
+    pub tier: Option<TierId>,
+    pub hold: HoldId,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Everything the store holds. Ids are positions plus one.
 #[derive(Debug, Default)]
 pub(super) struct State {
+    pub holds: Vec<Hold>,
+    pub hold_keys: HashMap<(UserId, String), StoredHoldKey>,
     pub accounts: Vec<Account>,
     pub events: Vec<Event>,
     pub bookings: Vec<Booking>,
@@ -54,16 +69,57 @@ impl State {
         self.events.get_mut(index(id.get()))
     }
 
-    /// An event with its derived queue length.
+    /// An event with its derived queue length and the seats of its active, unexpired
+    /// holds.
     pub fn event(&self, id: EventId) -> Option<Event> {
         let mut event = self.events.get(index(id.get()))?.clone();
         event.waitlist_length = u32::try_from(self.waiting(id).count()).unwrap_or(u32::MAX);
+        let now = Utc::now();
+        let held = |tier: Option<TierId>| -> u32 {
+            self.holds
+                .iter()
+                .filter(|h| h.event_id == id && h.status_at(now) == HoldStatus::Active)
+                .filter(|h| tier.is_none_or(|t| h.tier_id == t))
+                .map(|h| h.seats.get())
+                .sum()
+        };
+        event.held_seats = held(None);
+        for tier in &mut event.tiers {
+            tier.held_seats = held(Some(tier.id));
+        }
         Some(event)
     }
 
+    /// The event, its expired holds settled first (marked, their holders told, waiting
+    /// entries promoted): what taking an event's lock does in PostgreSQL.
+    pub fn open(&mut self, id: EventId) -> Result<Option<Event>, StoreError> {
+        let Some(event) = self.event(id) else { return Ok(None) };
+        let now = Utc::now();
+        let name = event.name.as_str().to_owned();
+        let mut notices = Vec::new();
+        for hold in self.holds.iter_mut().filter(|h| h.event_id == id && h.status == HoldStatus::Active) {
+            if hold.status_at(now) == HoldStatus::Expired {
+                hold.status = HoldStatus::Expired;
+                notices.push(Notice::hold_expired(hold.user_id, id, &name, hold.id));
+            }
+        }
+        if !notices.is_empty() {
+            let mut inventory = self.inventory(&event)?;
+            let promoted = inventory.release_holds(&[], &self.queue(id));
+            self.settle(id, &inventory, &promoted, notices)?;
+        }
+        Ok(self.event(id))
+    }
+
     pub fn inventory(&self, event: &Event) -> Result<Inventory, StoreError> {
-        let tiers = event.tiers.iter().map(|t| TierStock { id: t.id, capacity: t.capacity, booked: t.booked_seats });
-        Inventory::new(event.capacity, event.max_seats_per_booking, event.status, tiers.collect())
+        let tiers = event.tiers.iter().map(|t| TierStock {
+            id: t.id,
+            capacity: t.capacity,
+            booked: t.booked_seats,
+            held: t.held_seats,
+        });
+        let (capacity, max, status) = (event.capacity, event.max_seats_per_booking, event.status);
+        Inventory::new(capacity, max, status, event.waitlist_promotion, tiers.collect())
             .map_err(|e: InventoryError| StoreError::Unknown(e.into()))
     }
 
@@ -105,6 +161,9 @@ impl State {
             .any(|b| b.event_id == event && b.user_id == user && b.status == BookingStatus::Confirmed)
         {
             Holding::Booked
+        } else if self.holds.iter().any(|h| h.event_id == event && h.user_id == user && h.status == HoldStatus::Active)
+        {
+            Holding::Holding
         } else if self.waiting(event).any(|e| e.user_id == user) {
             Holding::Waiting
         } else {
@@ -143,6 +202,7 @@ impl State {
             tier_id: tier,
             unit_price: price,
             currency,
+            payment_reference: None,
             status: BookingStatus::Confirmed,
             source,
             created_at: Utc::now(),
@@ -162,13 +222,24 @@ impl State {
     ) -> Result<(), StoreError> {
         let name = self.event(event).map(|e| e.name.as_str().to_owned()).unwrap_or_default();
         for entry in promoted {
-            let source = evently_domain::booking::BookingSource::Waitlist;
-            let booking = self.insert_booking(event, entry.user, entry.seats, entry.tier, source)?;
+            let (booking, hold) = match inventory.promotion() {
+                Promotion::Book => {
+                    let source = evently_domain::booking::BookingSource::Waitlist;
+                    let booking = self.insert_booking(event, entry.user, entry.seats, entry.tier, source)?;
+                    notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
+                    (Some(booking.id), None)
+                }
+                Promotion::Offer => {
+                    let hold = self.insert_hold(event, entry.user, entry.seats, entry.tier, HoldSource::Waitlist)?;
+                    notices.push(Notice::offered(entry.user, event, &name, hold.id, entry.seats));
+                    (None, Some(hold.id))
+                }
+            };
             if let Some(stored) = self.entries.get_mut(index(entry.entry.get())) {
                 stored.status = WaitlistStatus::Promoted;
-                stored.booking_id = Some(booking.id);
+                stored.booking_id = booking;
+                stored.hold_id = hold;
             }
-            notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
         }
         self.store_inventory(event, inventory);
         self.notify(notices)
@@ -183,12 +254,46 @@ impl State {
                 kind: notice.kind,
                 event_id: notice.event,
                 booking_id: notice.booking,
+                hold_id: notice.hold,
                 message: notice.message,
                 created_at: now,
             };
             self.notifications.push((notice.user, notification));
         }
         Ok(())
+    }
+
+    /// A new active hold for the event's hold time, at its tier's price now.
+    pub fn insert_hold(
+        &mut self,
+        event: EventId,
+        user: UserId,
+        seats: Seats,
+        tier: TierId,
+        source: HoldSource,
+    ) -> Result<Hold, StoreError> {
+        let stored = self.events.get(index(event.get()));
+        let price = stored.and_then(|e| e.tiers.iter().find(|t| t.id == tier)).map(|t| t.price);
+        let (Some(price), Some(stored)) = (price, stored) else {
+            return Err(StoreError::Unknown(anyhow::anyhow!("a hold of an unknown tier")));
+        };
+        let now = Utc::now();
+        let hold = Hold {
+            id: next_id(self.holds.len(), HoldId::new)?,
+            event_id: event,
+            user_id: user,
+            tier_id: tier,
+            seats,
+            status: HoldStatus::Active,
+            source,
+            expires_at: now + stored.hold_ttl.duration(),
+            booking_id: None,
+            unit_price: price,
+            currency: stored.currency,
+            created_at: now,
+        };
+        self.holds.push(hold.clone());
+        Ok(hold)
     }
 
     pub fn next_entry_id(&self) -> Result<WaitlistEntryId, StoreError> {

@@ -16,7 +16,7 @@ impl WaitlistRepository for MemoryStore {
         tier: Option<TierId>,
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
         let mut state = self.lock()?;
-        let found = state.event(event).ok_or(JoinWaitlistError::EventNotFound)?;
+        let found = state.open(event)?.ok_or(JoinWaitlistError::EventNotFound)?;
         if state.accounts.get(super::state::index(user.get())).is_none() {
             return Err(JoinWaitlistError::UnknownUser);
         }
@@ -30,6 +30,7 @@ impl WaitlistRepository for MemoryStore {
             status: WaitlistStatus::Waiting,
             position: None,
             booking_id: None,
+            hold_id: None,
             joined_at: Utc::now(),
         };
         state.entries.push(entry.clone());
@@ -38,6 +39,7 @@ impl WaitlistRepository for MemoryStore {
 
     async fn leave_waitlist(&self, event: EventId, user: UserId) -> Result<(), LeaveWaitlistError> {
         let mut state = self.lock()?;
+        state.open(event)?;
         let entry = state
             .entries
             .iter_mut()

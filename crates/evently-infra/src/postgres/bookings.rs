@@ -67,7 +67,7 @@ impl BookingRepository for PgStore {
                 .await?;
                 let cancelled = Booking::try_from(row).map_err(store_failure)?;
                 let notice = Notice::booking_cancelled(cancelled.user_id, event, &locked.name, booking_id);
-                settle(conn, event, &locked.name, &locked.inventory, &promoted, vec![notice]).await?;
+                settle(conn, event, &locked, &promoted, vec![notice]).await?;
                 Ok(cancelled)
             })
         })

@@ -13,7 +13,8 @@ use evently_domain::{EventId, StoreError};
 
 use super::error::TxError;
 use super::inventory::{
-    LockedRow, StockRow, into_locked, lock_query, seat_count, stock_query, store_failure, tier_counts,
+    ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
+    settle_expired, stock_query, store_failure, tier_counts,
 };
 use super::keys::{self, Claim};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
@@ -43,28 +44,43 @@ pub(super) async fn decide(
          UNION ALL \
          SELECT user_id, 1 AS waiting FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' AND user_id = ANY($2) \
          UNION ALL \
-         SELECT id, 2 AS waiting FROM users WHERE id = ANY($2)",
+         SELECT id, 2 AS waiting FROM users WHERE id = ANY($2) \
+         UNION ALL \
+         SELECT user_id, 3 AS waiting FROM holds WHERE event_id = $1 AND status = 'active' AND user_id = ANY($2)",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
     .bind::<Array<BigInt>, _>(users);
-    // Pipelined: the server reads the holdings after granting the lock, in one round trip.
-    let (row, stock, held) = tokio::join!(
+    // Pipelined: the server expires holds and reads the holdings after granting the
+    // lock, in one round trip.
+    let (row, expired, stock, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
+        expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
         held_query.load::<Held>(&mut &*conn)
     );
-    let Some(locked) = into_locked(row, stock, Holding::Nothing)? else {
+    let Some(mut locked) = into_locked(row, stock, Holding::Nothing)? else {
         return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
     };
     let held = held?;
-    // Rows of kind 2 only say the account exists; 0 and 1 are what it holds.
+    // Rows of kind 2 only say the account exists; 0, 1 and 3 are what it holds.
     let existing: HashSet<i64> = held.iter().filter(|h| h.waiting == 2).map(|h| h.user_id).collect();
     let mut holdings: HashMap<i64, Holding> = held
         .into_iter()
-        .filter(|h| h.waiting != 2)
-        .map(|h| (h.user_id, if h.waiting == 1 { Holding::Waiting } else { Holding::Booked }))
+        .filter_map(|h| {
+            let holding = match h.waiting {
+                0 => Holding::Booked,
+                1 => Holding::Waiting,
+                3 => Holding::Holding,
+                _ => return None,
+            };
+            Some((h.user_id, holding))
+        })
         .collect();
+    // Expired holds are settled first: no booking overtakes a waiting entry.
+    for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
+        holdings.insert(promoted.user.get(), promoted_holding(locked.inventory.promotion()));
+    }
     let known: Vec<&BookingRequest> = requests.iter().filter(|r| existing.contains(&r.user_id.get())).collect();
     let mut claims = keys::claim(conn, event, &known).await?.into_iter();
     let mut inventory = locked.inventory;

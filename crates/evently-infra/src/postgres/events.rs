@@ -46,7 +46,8 @@ impl EventRepository for PgStore {
                 // The tiers get their ids in the order given: the first is the default.
                 let created: NewId = diesel::sql_query(
                     "WITH e AS (INSERT INTO events (name, venue, description, starts_at, capacity, \
-                                max_seats_per_booking, currency) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id), \
+                                max_seats_per_booking, currency, hold_ttl_seconds, waitlist_promotion) \
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12) RETURNING id), \
                      t AS (INSERT INTO tiers (event_id, name, price_cents, capacity) \
                            SELECT e.id, x.n, x.p, x.c FROM e, \
                              unnest($8::text[], $9::bigint[], $10::int[]) WITH ORDINALITY AS x(n, p, c, o) ORDER BY x.o) \
@@ -62,6 +63,8 @@ impl EventRepository for PgStore {
                 .bind::<Array<Text>, _>(&names)
                 .bind::<Array<BigInt>, _>(&prices)
                 .bind::<Array<Nullable<Integer>>, _>(&quotas)
+                .bind::<Integer, _>(seat_count(event.hold_ttl.seconds()))
+                .bind::<Text, _>(event.waitlist_promotion.as_str())
                 .get_result(conn)
                 .await?;
                 let id = id(created.id, EventId::new).map_err(store_failure)?;
@@ -117,7 +120,9 @@ impl EventRepository for PgStore {
                 let row: EventRow = diesel::sql_query(format!(
                     "WITH e AS (UPDATE events SET name = COALESCE($2, name), venue = COALESCE($3, venue), \
                        description = COALESCE($4, description), starts_at = COALESCE($5, starts_at), \
-                       capacity = $6, max_seats_per_booking = $7, updated_at = now() WHERE id = $1 RETURNING *) \
+                       capacity = $6, max_seats_per_booking = $7, hold_ttl_seconds = COALESCE($8, hold_ttl_seconds), \
+                       waitlist_promotion = COALESCE($9, waitlist_promotion), updated_at = now() WHERE id = $1 \
+                       RETURNING *) \
                      SELECT {EVENT_COLUMNS} FROM e"
                 ))
                 .bind::<BigInt, _>(id.get())
@@ -127,13 +132,16 @@ impl EventRepository for PgStore {
                 .bind::<Nullable<Timestamptz>, _>(patch.starts_at)
                 .bind::<Integer, _>(seat_count(capacity.get()))
                 .bind::<Integer, _>(seat_count(max.get()))
+                .bind::<Nullable<Integer>, _>(patch.hold_ttl.map(|t| seat_count(t.seconds())))
+                .bind::<Nullable<Text>, _>(patch.waitlist_promotion.map(|p| p.as_str()))
                 .get_result(conn)
                 .await?;
                 if patch.changes_details() {
                     broadcast(conn, id, NotificationKind::EventChanged, &row.name).await?;
                 }
                 let name = row.name.clone();
-                settle(conn, id, &name, &locked.inventory, &promoted, Vec::new()).await?;
+                locked.name = name;
+                settle(conn, id, &locked, &promoted, Vec::new()).await?;
                 let row = fetch(conn, id).await?;
                 Event::try_from(row).map_err(store_failure)
             })
@@ -157,7 +165,8 @@ impl EventRepository for PgStore {
                 .execute(conn)
                 .await?;
                 diesel::sql_query(
-                    "UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = $1 AND status = 'waiting'",
+                    "WITH h AS (UPDATE holds SET status = 'released' WHERE event_id = $1 AND status = 'active') \
+                     UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = $1 AND status = 'waiting'",
                 )
                 .bind::<BigInt, _>(id.get())
                 .execute(conn)
@@ -184,8 +193,8 @@ impl EventRepository for PgStore {
                 let locked = lock_event(conn, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
                 locked.inventory.admits_tier(tier.capacity).map_err(|c| TxError::Domain(c.into()))?;
                 let row: TierRow = diesel::sql_query(format!(
-                    "INSERT INTO tiers (event_id, name, price_cents, capacity) VALUES ($1, $2, $3, $4) \
-                     RETURNING {TIER_COLUMNS}"
+                    "WITH t AS (INSERT INTO tiers (event_id, name, price_cents, capacity) VALUES ($1, $2, $3, $4) \
+                     RETURNING *) SELECT {TIER_COLUMNS} FROM t"
                 ))
                 .bind::<BigInt, _>(event.get())
                 .bind::<Text, _>(tier.name.as_str())
@@ -211,26 +220,25 @@ impl EventRepository for PgStore {
                 let queue = load_queue(conn, event).await?;
                 let promoted =
                     locked.inventory.resize_tier(tier, capacity, &queue).map_err(|c| TxError::Domain(c.into()))?;
-                let row: TierRow = diesel::sql_query(format!(
+                diesel::sql_query(
                     "UPDATE tiers SET name = COALESCE($2, name), price_cents = COALESCE($3, price_cents), capacity = $4 \
-                     WHERE id = $1 RETURNING {TIER_COLUMNS}"
-                ))
+                     WHERE id = $1",
+                )
                 .bind::<BigInt, _>(tier.get())
                 .bind::<Nullable<Text>, _>(patch.name.as_ref().map(|n| n.as_str()))
                 .bind::<Nullable<BigInt>, _>(patch.price.map(cents))
                 .bind::<Nullable<Integer>, _>(capacity.map(|c| seat_count(c.get())))
-                .get_result(conn)
+                .execute(conn)
                 .await
                 .map_err(|e| match &patch.name {
                     Some(name) => name_taken(e, name),
                     None => TxError::Db(e),
                 })?;
-                settle(conn, event, &locked.name, &locked.inventory, &promoted, Vec::new()).await?;
-                let row: TierRow = diesel::sql_query(format!("SELECT {TIER_COLUMNS} FROM tiers WHERE id = $1"))
+                settle(conn, event, &locked, &promoted, Vec::new()).await?;
+                let row: TierRow = diesel::sql_query(format!("SELECT {TIER_COLUMNS} FROM tiers t WHERE t.id = $1"))
                     .bind::<BigInt, _>(tier.get())
                     .get_result(conn)
-                    .await
-                    .or_else(|e| if matches!(e, diesel::result::Error::NotFound) { Ok(row) } else { Err(e) })?;
+                    .await?;
                 Tier::try_from(row).map_err(store_failure)
             })
         })
@@ -238,8 +246,8 @@ impl EventRepository for PgStore {
     }
 }
 
-/// Tells every holder of a confirmed booking or waiting entry of the event (call before
-/// their states change).
+/// Tells every holder of a confirmed booking, active hold or waiting entry of the event
+/// (call before their states change).
 async fn broadcast<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
@@ -247,10 +255,13 @@ async fn broadcast<E: From<StoreError>>(
     event_name: &str,
 ) -> Result<(), TxError<E>> {
     diesel::sql_query(
-        "INSERT INTO notifications (user_id, kind, event_id, booking_id, message) \
-         SELECT user_id, $2, event_id, id, $3 FROM bookings WHERE event_id = $1 AND status = 'confirmed' \
+        "INSERT INTO notifications (user_id, kind, event_id, booking_id, hold_id, message) \
+         SELECT user_id, $2, event_id, id, NULL, $3 FROM bookings WHERE event_id = $1 AND status = 'confirmed' \
          UNION ALL \
-         SELECT user_id, $2, event_id, NULL, $3 FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'",
+         SELECT user_id, $2, event_id, NULL, id, $3 FROM holds \
+           WHERE event_id = $1 AND status = 'active' AND expires_at > now() \
+         UNION ALL \
+         SELECT user_id, $2, event_id, NULL, NULL, $3 FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'",
     )
     .bind::<BigInt, _>(event.get())
     .bind::<Text, _>(kind.as_str())

@@ -1,25 +1,27 @@
-//! The steps every seat-changing transaction shares: lock the event row, load its
-//! queue, write promotions.
+//! The steps every seat-changing transaction shares: lock the event row, settle its
+//! expired holds, load its queue, write promotions.
 
 use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::inventory::{Capacity, EventStatus, Holding, Inventory, Queued, TierStock};
+use evently_domain::hold::HoldTtl;
+use evently_domain::inventory::{Capacity, EventStatus, Holding, Inventory, Promotion, Queued, TierStock};
 use evently_domain::notification::Notice;
-use evently_domain::{BookingId, EventId, StoreError, TierId, UserId, WaitlistEntryId};
+use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, WaitlistEntryId};
 
 use super::error::TxError;
 use super::notifications::write_notices;
 use super::rows::{id, seats, unsigned};
 use super::users::not_found_as_none;
 
-/// An event row held under its row lock, as the rules see it.
+/// An event row held under its row lock, as the rules see it, its expired holds settled.
 pub(super) struct Locked {
     pub name: String,
     pub inventory: Inventory,
     pub holding: Holding,
+    pub hold_ttl: HoldTtl,
 }
 
 #[derive(QueryableByName)]
@@ -34,9 +36,13 @@ pub(super) struct LockedRow {
     max_seats_per_booking: i32,
     #[diesel(sql_type = Text)]
     status: String,
+    #[diesel(sql_type = Integer)]
+    hold_ttl_seconds: i32,
+    #[diesel(sql_type = Text)]
+    waitlist_promotion: String,
 }
 
-/// A tier's stock as the rules see it.
+/// A tier's stock as the rules see it: held seats are those of active, unexpired holds.
 #[derive(QueryableByName)]
 pub(super) struct StockRow {
     #[diesel(sql_type = BigInt)]
@@ -45,12 +51,25 @@ pub(super) struct StockRow {
     capacity: Option<i32>,
     #[diesel(sql_type = Integer)]
     booked_seats: i32,
+    #[diesel(sql_type = Integer)]
+    held_seats: i32,
+}
+
+/// A hold the lock's holder found expired and marked so.
+#[derive(QueryableByName)]
+pub(super) struct ExpiredRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
 }
 
 #[derive(QueryableByName)]
 struct HoldingRow {
     #[diesel(sql_type = Bool)]
     booked: bool,
+    #[diesel(sql_type = Bool)]
+    holding: bool,
     #[diesel(sql_type = Bool)]
     waiting: bool,
 }
@@ -60,49 +79,126 @@ pub(super) fn store_failure<E: From<StoreError>>(error: StoreError) -> TxError<E
     TxError::Domain(E::from(error))
 }
 
-/// Locks an event's row and reads its inventory and what `user` holds for it (pass
-/// `None` when no user is involved). `Ok(None)` when there is no such event.
+/// Locks an event's row, settles its expired holds and reads its inventory and what
+/// `user` holds for it (pass `None` when no user is involved). `Ok(None)` when there is
+/// no such event.
 pub(super) async fn lock_event<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
     user: Option<UserId>,
 ) -> Result<Option<Locked>, TxError<E>> {
-    let Some(user) = user else {
-        let (row, stock) = tokio::join!(
-            lock_query(event).get_result::<LockedRow>(&mut &*conn),
-            stock_query(event).load::<StockRow>(&mut &*conn),
-        );
-        return into_locked(row, stock, Holding::Nothing);
-    };
-    // Pipelined: one round trip, and the server runs the tier and holdings queries after
-    // the lock is granted, so they see what the lock's previous holder committed.
-    let (row, stock, held) = tokio::join!(
-        lock_query(event).get_result::<LockedRow>(&mut &*conn),
-        stock_query(event).load::<StockRow>(&mut &*conn),
-        holding_query(event, user).get_result::<HoldingRow>(&mut &*conn),
-    );
-    let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
-    let holding = match (row.is_some(), held) {
-        (false, _) => Holding::Nothing,
-        (true, held) => holding_from(held?),
-    };
-    into_locked(row.ok_or(diesel::result::Error::NotFound), stock, holding)
+    lock_with(conn, event, user, lock_query(event)).await
 }
 
-/// The event's tiers in id order. Like the holdings, it must run as a statement of its
-/// own after the lock is granted.
-pub(super) fn stock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-    diesel::sql_query("SELECT id, capacity, booked_seats FROM tiers WHERE event_id = $1 ORDER BY id")
-        .into_boxed()
-        .bind::<BigInt, _>(event.get())
+/// Like [`lock_event`], but `Ok(None)` as well when another transaction holds the lock
+/// (a sweeper leaves such an event to that transaction, which settles it first).
+pub(super) async fn try_lock_event<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> Result<Option<Locked>, TxError<E>> {
+    let query = diesel::sql_query(format!("{LOCK} SKIP LOCKED")).into_boxed().bind::<BigInt, _>(event.get());
+    lock_with(conn, event, None, query).await
 }
+
+async fn lock_with<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    user: Option<UserId>,
+    lock: BoxedSqlQuery<'static, Pg, SqlQuery>,
+) -> Result<Option<Locked>, TxError<E>> {
+    // Pipelined: one round trip, and the server runs the statements after the lock is
+    // granted, so they see what the lock's previous holder committed.
+    let (row, expired, stock, held) = tokio::join!(
+        lock.get_result::<LockedRow>(&mut &*conn),
+        expire_query(event).load::<ExpiredRow>(&mut &*conn),
+        stock_query(event).load::<StockRow>(&mut &*conn),
+        async {
+            match user {
+                Some(user) => holding_query(event, user).get_result::<HoldingRow>(&mut &*conn).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
+    let holding = match (row.is_some(), held?) {
+        (true, Some(held)) => holding_from(held),
+        _ => Holding::Nothing,
+    };
+    let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, holding)? else {
+        return Ok(None);
+    };
+    for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
+        if Some(promoted.user) == user {
+            locked.holding = promoted_holding(locked.inventory.promotion());
+        }
+    }
+    Ok(Some(locked))
+}
+
+/// What a promoted user holds afterwards.
+pub(super) fn promoted_holding(promotion: Promotion) -> Holding {
+    match promotion {
+        Promotion::Book => Holding::Booked,
+        Promotion::Offer => Holding::Holding,
+    }
+}
+
+/// Settles the holds the lock's holder found expired: they were marked in the same
+/// round trip and their seats no longer count, so waiting entries that now fit are
+/// promoted and every holder is told, before the transaction decides anything else.
+/// The entries promoted.
+pub(super) async fn settle_expired<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    locked: &mut Locked,
+    expired: Vec<ExpiredRow>,
+) -> Result<Vec<Queued>, TxError<E>> {
+    if expired.is_empty() {
+        return Ok(Vec::new());
+    }
+    let notices = expired
+        .iter()
+        .map(|h| {
+            let (hold, user) = (id(h.id, HoldId::new)?, id(h.user_id, UserId::new)?);
+            Ok(Notice::hold_expired(user, event, &locked.name, hold))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()
+        .map_err(store_failure)?;
+    tracing::debug!(event.id = %event, holds = expired.len(), "expired holds settled");
+    let queue = load_queue(conn, event).await?;
+    let promoted = locked.inventory.release_holds(&[], &queue);
+    settle(conn, event, locked, &promoted, notices).await?;
+    Ok(promoted)
+}
+
+const LOCK: &str = "SELECT name, capacity, booked_seats, max_seats_per_booking, status, hold_ttl_seconds, \
+     waitlist_promotion FROM events WHERE id = $1 FOR NO KEY UPDATE";
 
 /// `SELECT ... FOR NO KEY UPDATE` of an event's row: seat-changing transactions of one
 /// event take turns, while rows that merely reference the event (bookings, keys) can be
 /// inserted without waiting for it.
 pub(super) fn lock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query(LOCK).into_boxed().bind::<BigInt, _>(event.get())
+}
+
+/// Marks the event's active holds past their time as expired (as of the transaction's
+/// start); run after the lock is granted.
+pub(super) fn expire_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
     diesel::sql_query(
-        "SELECT name, capacity, booked_seats, max_seats_per_booking, status FROM events WHERE id = $1 FOR NO KEY UPDATE",
+        "UPDATE holds SET status = 'expired' WHERE event_id = $1 AND status = 'active' AND expires_at <= now() \
+         RETURNING id, user_id",
+    )
+    .into_boxed()
+    .bind::<BigInt, _>(event.get())
+}
+
+/// The event's tiers in id order, with the seats of their active, unexpired holds. Like
+/// the holdings, it must run as a statement of its own after the lock is granted.
+pub(super) fn stock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query(
+        "SELECT t.id, t.capacity, t.booked_seats, COALESCE((SELECT sum(h.seats) FROM holds h \
+           WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now()), 0)::int AS held_seats \
+         FROM tiers t WHERE t.event_id = $1 ORDER BY t.id",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
@@ -119,6 +215,8 @@ pub(super) fn into_locked<E: From<StoreError>>(
     let corrupt = |what: &str| store_failure(StoreError::Unknown(anyhow::anyhow!("corrupt event row: {what}")));
     let capacity = Capacity::new(i64::from(row.capacity)).map_err(|_| corrupt("capacity"))?;
     let status = EventStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
+    let promotion = Promotion::parse(&row.waitlist_promotion).ok_or_else(|| corrupt("waitlist_promotion"))?;
+    let hold_ttl = HoldTtl::new(i64::from(row.hold_ttl_seconds)).map_err(|_| corrupt("hold_ttl_seconds"))?;
     let max = seats(row.max_seats_per_booking).map_err(store_failure)?;
     let tiers = stock?
         .into_iter()
@@ -131,14 +229,15 @@ pub(super) fn into_locked<E: From<StoreError>>(
                     .transpose()
                     .map_err(|_| corrupt("tier capacity"))?,
                 booked: unsigned(t.booked_seats).map_err(store_failure)?,
+                held: unsigned(t.held_seats).map_err(store_failure)?,
             })
         })
         .collect::<Result<Vec<_>, TxError<E>>>()?;
-    let inventory = Inventory::new(capacity, max, status, tiers).map_err(|e| corrupt(&e.to_string()))?;
+    let inventory = Inventory::new(capacity, max, status, promotion, tiers).map_err(|e| corrupt(&e.to_string()))?;
     if unsigned(row.booked_seats).map_err(store_failure)? != inventory.booked() {
         return Err(corrupt("booked seats differ from the tiers' sum"));
     }
-    Ok(Some(Locked { name: row.name, inventory, holding }))
+    Ok(Some(Locked { name: row.name, inventory, holding, hold_ttl }))
 }
 
 /// The tiers' booked seats, as arrays for `unnest($ids::bigint[], $booked::int[])`.
@@ -153,6 +252,7 @@ fn holding_query(event: EventId, user: UserId) -> BoxedSqlQuery<'static, Pg, Sql
     diesel::sql_query(
         "SELECT \
            EXISTS (SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2 AND status = 'confirmed') AS booked, \
+           EXISTS (SELECT 1 FROM holds WHERE event_id = $1 AND user_id = $2 AND status = 'active') AS holding, \
            EXISTS (SELECT 1 FROM waitlist_entries WHERE event_id = $1 AND user_id = $2 AND status = 'waiting') AS waiting",
     )
     .into_boxed()
@@ -161,10 +261,11 @@ fn holding_query(event: EventId, user: UserId) -> BoxedSqlQuery<'static, Pg, Sql
 }
 
 fn holding_from(row: HoldingRow) -> Holding {
-    match (row.booked, row.waiting) {
-        (true, _) => Holding::Booked,
-        (false, true) => Holding::Waiting,
-        (false, false) => Holding::Nothing,
+    match (row.booked, row.holding, row.waiting) {
+        (true, _, _) => Holding::Booked,
+        (false, true, _) => Holding::Holding,
+        (false, false, true) => Holding::Waiting,
+        (false, false, false) => Holding::Nothing,
     }
 }
 
@@ -211,49 +312,91 @@ struct NewId {
     id: i64,
 }
 
-/// Turns promoted entries into confirmed bookings (at their tier's price now), stores
-/// the event's and its tiers' new seat counts and writes every notice owed (the
-/// promotions' and `extra`).
+/// Gives promoted entries what the event's promotion mode says (a confirmed booking, or
+/// an offer: a hold for the event's hold time), at their tier's price now; stores the
+/// event's and its tiers' new seat counts and writes every notice owed (the promotions'
+/// and `notices`).
 pub(super) async fn settle<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
-    event_name: &str,
-    inventory: &Inventory,
+    locked: &Locked,
     promoted: &[Queued],
     mut notices: Vec<Notice>,
 ) -> Result<(), TxError<E>> {
     for entry in promoted {
-        let booking: NewId = diesel::sql_query(
-            "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency) \
-                        SELECT $1, $2, $3, 'waitlist', t.id, t.price_cents, e.currency \
-                        FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
-             UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) \
-             WHERE id = $4 AND status = 'waiting' RETURNING booking_id AS id",
-        )
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(entry.user.get())
-        .bind::<Integer, _>(seat_count(entry.seats.get()))
-        .bind::<BigInt, _>(entry.entry.get())
-        .bind::<BigInt, _>(entry.tier.get())
-        .get_result(conn)
-        .await?;
-        let booking = id(booking.id, BookingId::new).map_err(store_failure)?;
-        notices.push(Notice::promoted(entry.user, event, event_name, booking, entry.seats));
+        let notice = match locked.inventory.promotion() {
+            Promotion::Book => {
+                let booking = promote_to_booking(conn, event, entry).await?;
+                Notice::promoted(entry.user, event, &locked.name, booking, entry.seats)
+            }
+            Promotion::Offer => {
+                let hold = offer(conn, event, entry, locked.hold_ttl).await?;
+                Notice::offered(entry.user, event, &locked.name, hold, entry.seats)
+            }
+        };
+        notices.push(notice);
     }
-    let (tiers, booked) = tier_counts(inventory);
+    let (tiers, booked) = tier_counts(&locked.inventory);
     diesel::sql_query(
         "WITH t AS (UPDATE tiers SET booked_seats = c.b FROM unnest($3::bigint[], $4::int[]) AS c(id, b) \
                     WHERE tiers.id = c.id AND tiers.booked_seats <> c.b) \
-         UPDATE events SET booked_seats = $2 WHERE id = $1",
+         UPDATE events SET booked_seats = $2 WHERE id = $1 AND booked_seats <> $2",
     )
     .bind::<BigInt, _>(event.get())
-    .bind::<Integer, _>(seat_count(inventory.booked()))
+    .bind::<Integer, _>(seat_count(locked.inventory.booked()))
     .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Array<Integer>, _>(&booked)
     .execute(conn)
     .await?;
     write_notices(conn, &notices).await?;
     Ok(())
+}
+
+async fn promote_to_booking<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    entry: &Queued,
+) -> Result<BookingId, TxError<E>> {
+    let booking: NewId = diesel::sql_query(
+        "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency) \
+                    SELECT $1, $2, $3, 'waitlist', t.id, t.price_cents, e.currency \
+                    FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
+         UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) \
+         WHERE id = $4 AND status = 'waiting' RETURNING booking_id AS id",
+    )
+    .bind::<BigInt, _>(event.get())
+    .bind::<BigInt, _>(entry.user.get())
+    .bind::<Integer, _>(seat_count(entry.seats.get()))
+    .bind::<BigInt, _>(entry.entry.get())
+    .bind::<BigInt, _>(entry.tier.get())
+    .get_result(conn)
+    .await?;
+    id(booking.id, BookingId::new).map_err(store_failure)
+}
+
+async fn offer<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    entry: &Queued,
+    ttl: HoldTtl,
+) -> Result<HoldId, TxError<E>> {
+    let hold: NewId = diesel::sql_query(
+        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency) \
+                    SELECT $1, $2, t.id, $3, 'waitlist', clock_timestamp() + make_interval(secs => $6), \
+                      t.price_cents, e.currency \
+                    FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
+         UPDATE waitlist_entries SET status = 'promoted', hold_id = (SELECT id FROM h) \
+         WHERE id = $4 AND status = 'waiting' RETURNING hold_id AS id",
+    )
+    .bind::<BigInt, _>(event.get())
+    .bind::<BigInt, _>(entry.user.get())
+    .bind::<Integer, _>(seat_count(entry.seats.get()))
+    .bind::<BigInt, _>(entry.entry.get())
+    .bind::<BigInt, _>(entry.tier.get())
+    .bind::<Integer, _>(seat_count(ttl.seconds()))
+    .get_result(conn)
+    .await?;
+    id(hold.id, HoldId::new).map_err(store_failure)
 }
 
 /// A seat count as the database's integer (every count is bounded by `Capacity::MAX`).

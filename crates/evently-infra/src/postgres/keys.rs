@@ -96,7 +96,7 @@ pub(super) async fn claim<E: From<StoreError>>(
         stored = diesel::sql_query(
             "SELECT k.user_id AS key_user_id, k.key, k.event_id AS key_event_id, k.seats AS key_seats, \
                k.tier_id AS key_tier_id, b.id, b.event_id, b.user_id, b.seats, b.status, b.source, b.created_at, \
-               b.cancelled_at, b.tier_id, b.unit_price_cents, b.currency \
+               b.cancelled_at, b.tier_id, b.unit_price_cents, b.currency, b.payment_reference \
              FROM idempotency_keys k JOIN bookings b ON b.id = k.booking_id \
              WHERE (k.user_id, k.key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
         )

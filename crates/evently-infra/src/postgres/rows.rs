@@ -4,14 +4,15 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
-use evently_domain::booking::{Booking, BookingSource};
+use evently_domain::booking::{Booking, BookingSource, PaymentReference};
 use evently_domain::event::{Currency, Description, Event, EventName, Price, Tier, TierName, Venue};
+use evently_domain::hold::{Hold, HoldSource, HoldStatus, HoldTtl};
 use evently_domain::inventory::{BookingStatus, Seats};
-use evently_domain::inventory::{Capacity, EventStatus};
+use evently_domain::inventory::{Capacity, EventStatus, Promotion};
 use evently_domain::notification::{Notification, NotificationKind};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
-use evently_domain::{BookingId, EventId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
+use evently_domain::{BookingId, EventId, HoldId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
 use serde::Deserialize;
 
 fn corrupt(what: &str) -> StoreError {
@@ -108,6 +109,12 @@ pub(super) struct EventRow {
     pub updated_at: DateTime<Utc>,
     #[diesel(sql_type = Text)]
     pub currency: String,
+    #[diesel(sql_type = Integer)]
+    pub held_seats: i32,
+    #[diesel(sql_type = Integer)]
+    pub hold_ttl_seconds: i32,
+    #[diesel(sql_type = Text)]
+    pub waitlist_promotion: String,
     /// The event's tiers as a JSON array of [`TierRow`]s, in id order.
     #[diesel(sql_type = Text)]
     pub tiers: String,
@@ -118,8 +125,13 @@ pub(super) struct EventRow {
 pub(super) const EVENT_COLUMNS: &str = "e.id, e.name, e.venue, e.description, e.starts_at, e.capacity, \
      e.max_seats_per_booking, e.booked_seats, e.status, e.created_at, e.updated_at, \
      (SELECT count(*) FROM waitlist_entries w WHERE w.event_id = e.id AND w.status = 'waiting') AS waitlist_length, \
-     e.currency, (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'price_cents', t.price_cents, \
-       'capacity', t.capacity, 'booked_seats', t.booked_seats) ORDER BY t.id)::text FROM tiers t WHERE t.event_id = e.id) AS tiers";
+     e.currency, e.hold_ttl_seconds, e.waitlist_promotion, \
+     (SELECT COALESCE(sum(h.seats), 0)::int FROM holds h \
+       WHERE h.event_id = e.id AND h.status = 'active' AND h.expires_at > now()) AS held_seats, \
+     (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'price_cents', t.price_cents, \
+       'capacity', t.capacity, 'booked_seats', t.booked_seats, 'held_seats', (SELECT COALESCE(sum(h.seats), 0) \
+       FROM holds h WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now())) ORDER BY t.id)::text \
+      FROM tiers t WHERE t.event_id = e.id) AS tiers";
 
 /// A tier, as a row or as an element of [`EventRow::tiers`].
 #[derive(QueryableByName, Deserialize)]
@@ -134,9 +146,14 @@ pub(super) struct TierRow {
     pub capacity: Option<i32>,
     #[diesel(sql_type = Integer)]
     pub booked_seats: i32,
+    #[diesel(sql_type = Integer)]
+    pub held_seats: i32,
 }
 
-pub(super) const TIER_COLUMNS: &str = "id, name, price_cents, capacity, booked_seats";
+/// The columns of [`TierRow`] for a `tiers t` in the query.
+pub(super) const TIER_COLUMNS: &str = "t.id, t.name, t.price_cents, t.capacity, t.booked_seats, \
+     (SELECT COALESCE(sum(h.seats), 0)::int FROM holds h \
+       WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now()) AS held_seats";
 
 impl TryFrom<TierRow> for Tier {
     type Error = StoreError;
@@ -152,6 +169,7 @@ impl TryFrom<TierRow> for Tier {
                 .transpose()
                 .map_err(|_| corrupt("tier capacity"))?,
             booked_seats: unsigned(row.booked_seats)?,
+            held_seats: unsigned(row.held_seats)?,
         })
     }
 }
@@ -174,6 +192,9 @@ impl TryFrom<EventRow> for Event {
             max_seats_per_booking: seats(row.max_seats_per_booking)?,
             booked_seats: unsigned(row.booked_seats)?,
             waitlist_length: count(row.waitlist_length),
+            held_seats: unsigned(row.held_seats)?,
+            hold_ttl: HoldTtl::new(i64::from(row.hold_ttl_seconds)).map_err(|_| corrupt("hold time"))?,
+            waitlist_promotion: Promotion::parse(&row.waitlist_promotion).ok_or_else(|| corrupt("promotion"))?,
             currency: currency(&row.currency)?,
             tiers: convert(serde_json::from_str::<Vec<TierRow>>(&row.tiers).map_err(|_| corrupt("tiers"))?)?,
             status: EventStatus::parse(&row.status).ok_or_else(|| corrupt("event status"))?,
@@ -207,10 +228,12 @@ pub(super) struct BookingRow {
     pub unit_price_cents: i64,
     #[diesel(sql_type = Text)]
     pub currency: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub payment_reference: Option<String>,
 }
 
-pub(super) const BOOKING_COLUMNS: &str =
-    "id, event_id, user_id, seats, status, source, created_at, cancelled_at, tier_id, unit_price_cents, currency";
+pub(super) const BOOKING_COLUMNS: &str = "id, event_id, user_id, seats, status, source, created_at, cancelled_at, \
+     tier_id, unit_price_cents, currency, payment_reference";
 
 impl TryFrom<BookingRow> for Booking {
     type Error = StoreError;
@@ -226,6 +249,11 @@ impl TryFrom<BookingRow> for Booking {
             currency: currency(&row.currency)?,
             status: BookingStatus::parse(&row.status).ok_or_else(|| corrupt("booking status"))?,
             source: BookingSource::parse(&row.source).ok_or_else(|| corrupt("booking source"))?,
+            payment_reference: row
+                .payment_reference
+                .map(|r| PaymentReference::new(&r))
+                .transpose()
+                .map_err(|_| corrupt("payment reference"))?,
             created_at: row.created_at,
             cancelled_at: row.cancelled_at,
         })
@@ -252,11 +280,14 @@ pub(super) struct EntryRow {
     pub joined_at: DateTime<Utc>,
     #[diesel(sql_type = BigInt)]
     pub tier_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub hold_id: Option<i64>,
 }
 
 /// The columns of [`EntryRow`] for a `waitlist_entries w` in the query, with the
 /// derived position of waiting entries.
-pub(super) const ENTRY_COLUMNS: &str = "w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, w.tier_id, \
+pub(super) const ENTRY_COLUMNS: &str = "w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, \
+     w.tier_id, w.hold_id, \
      CASE WHEN w.status = 'waiting' THEN (SELECT count(*) FROM waitlist_entries o \
        WHERE o.event_id = w.event_id AND o.status = 'waiting' AND (o.joined_at, o.id) <= (w.joined_at, w.id)) END AS position";
 
@@ -273,6 +304,7 @@ impl TryFrom<EntryRow> for WaitlistEntry {
             status: WaitlistStatus::parse(&row.status).ok_or_else(|| corrupt("waitlist status"))?,
             position: row.position.map(count),
             booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,
+            hold_id: row.hold_id.map(|h| id(h, HoldId::new)).transpose()?,
             joined_at: row.joined_at,
         })
     }
@@ -288,6 +320,8 @@ pub(super) struct NotificationRow {
     pub event_id: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub booking_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub hold_id: Option<i64>,
     #[diesel(sql_type = Text)]
     pub message: String,
     #[diesel(sql_type = Timestamptz)]
@@ -303,7 +337,60 @@ impl TryFrom<NotificationRow> for Notification {
             kind: NotificationKind::parse(&row.kind).ok_or_else(|| corrupt("notification kind"))?,
             event_id: id(row.event_id, EventId::new)?,
             booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,
+            hold_id: row.hold_id.map(|h| id(h, HoldId::new)).transpose()?,
             message: row.message,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+pub(super) struct HoldRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub source: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub expires_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub booking_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub unit_price_cents: i64,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+pub(super) const HOLD_COLUMNS: &str = "id, event_id, user_id, tier_id, seats, status, source, expires_at, booking_id, \
+     unit_price_cents, currency, created_at";
+
+impl TryFrom<HoldRow> for Hold {
+    type Error = StoreError;
+
+    fn try_from(row: HoldRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, HoldId::new)?,
+            event_id: id(row.event_id, EventId::new)?,
+            user_id: id(row.user_id, UserId::new)?,
+            tier_id: id(row.tier_id, TierId::new)?,
+            seats: seats(row.seats)?,
+            status: HoldStatus::parse(&row.status).ok_or_else(|| corrupt("hold status"))?,
+            source: HoldSource::parse(&row.source).ok_or_else(|| corrupt("hold source"))?,
+            expires_at: row.expires_at,
+            booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,
+            unit_price: Price::new(row.unit_price_cents).map_err(|_| corrupt("price"))?,
+            currency: currency(&row.currency)?,
             created_at: row.created_at,
         })
     }

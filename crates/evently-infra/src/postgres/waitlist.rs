@@ -42,7 +42,7 @@ impl WaitlistRepository for PgStore {
                 let row: EntryRow = diesel::sql_query(
                     "WITH w AS (INSERT INTO waitlist_entries (event_id, user_id, seats, tier_id) VALUES ($1, $2, $3, $4) \
                        RETURNING *) \
-                     SELECT w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, w.tier_id, \
+                     SELECT w.id, w.event_id, w.user_id, w.seats, w.status, w.booking_id, w.joined_at, w.tier_id, w.hold_id, \
                        (SELECT count(*) + 1 FROM waitlist_entries o WHERE o.event_id = w.event_id AND o.status = 'waiting') AS position \
                      FROM w",
                 )

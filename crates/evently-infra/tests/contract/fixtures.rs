@@ -5,8 +5,9 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey};
 use evently_domain::event::{Currency, Description, Event, EventName, NewEvent, TierPlan, Venue};
-use evently_domain::inventory::Capacity;
+use evently_domain::hold::HoldTtl;
 use evently_domain::inventory::Seats;
+use evently_domain::inventory::{Capacity, Promotion};
 use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
 use evently_domain::{EventId, Store, UserId};
 use evently_infra::{PgSettings, PgStore};
@@ -45,6 +46,8 @@ pub fn new_event(name: &str, capacity: i64, day: u32) -> NewEvent {
         starts_at: Utc.with_ymd_and_hms(2027, 3, day, 19, 30, 0).unwrap(),
         capacity: Capacity::new(capacity).unwrap(),
         max_seats_per_booking: Seats::new(10).unwrap(),
+        hold_ttl: HoldTtl::DEFAULT,
+        waitlist_promotion: Promotion::Book,
         currency: Currency::EUR,
         tiers: TierPlan::general_admission(),
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use evently_domain::inventory::{Capacity, EventStatus};
-use evently_domain::inventory::{Inventory, Queued, Seats, TierStock};
+use evently_domain::inventory::{Inventory, Promotion, Queued, Seats, TierStock};
 use evently_domain::{TierId, UserId, WaitlistEntryId};
 
 use super::Anomaly;
@@ -98,10 +98,11 @@ fn no_waiting_entry_fits(event: &EventRow, state: &FinalState, found: &mut Vec<A
                     .map(|b| b.seats)
                     .sum();
                 let capacity = t.capacity.map(|c| Capacity::new(c.into()).ok()).unwrap_or(None);
-                Some(TierStock { id: TierId::new(t.id)?, capacity, booked: u32::try_from(booked).ok()? })
+                // The history makes no holds: every seat taken is booked.
+                Some(TierStock { id: TierId::new(t.id)?, capacity, booked: u32::try_from(booked).ok()?, held: 0 })
             })
             .collect::<Option<Vec<_>>>()?;
-        let inventory = Inventory::new(capacity, max, status, tiers).ok()?;
+        let inventory = Inventory::new(capacity, max, status, Promotion::Book, tiers).ok()?;
         (inventory.booked() == u32::try_from(confirmed).ok()?).then_some((inventory, capacity, max, queue))
     })();
     let Some((mut inventory, capacity, max, queue)) = built else {

@@ -10,7 +10,7 @@ fn tier(id: i64) -> TierId {
 }
 
 fn stock(id: i64, capacity: Option<i64>, booked: u32) -> TierStock {
-    TierStock { id: tier(id), capacity: capacity.map(|c| Capacity::new(c).unwrap()), booked }
+    TierStock { id: tier(id), capacity: capacity.map(|c| Capacity::new(c).unwrap()), booked, held: 0 }
 }
 
 /// One unlimited tier holding every booked seat.
@@ -19,7 +19,14 @@ fn inventory(capacity: i64, booked: u32) -> Inventory {
 }
 
 fn tiered(capacity: i64, tiers: Vec<TierStock>) -> Inventory {
-    Inventory::new(Capacity::new(capacity).unwrap(), Seats::new(4).unwrap(), EventStatus::Scheduled, tiers).unwrap()
+    Inventory::new(
+        Capacity::new(capacity).unwrap(),
+        Seats::new(4).unwrap(),
+        EventStatus::Scheduled,
+        Promotion::Book,
+        tiers,
+    )
+    .unwrap()
 }
 
 fn cancelled(capacity: i64, booked: u32) -> Inventory {
@@ -48,7 +55,7 @@ fn queued_in(id: i64, n: i64, tier_id: i64) -> Queued {
 #[test]
 fn stored_values_that_break_the_rules_are_corrupt() {
     let new = |capacity: i64, tiers| {
-        Inventory::new(Capacity::new(capacity).unwrap(), Seats::ONE, EventStatus::Scheduled, tiers)
+        Inventory::new(Capacity::new(capacity).unwrap(), Seats::ONE, EventStatus::Scheduled, Promotion::Book, tiers)
     };
     assert!(new(2, vec![stock(GA, None, 3)]).is_err(), "booked beyond capacity");
     assert!(new(10, vec![stock(GA, Some(2), 3)]).is_err(), "booked beyond a quota");
@@ -202,4 +209,51 @@ fn a_cancelled_event_frees_every_seat_and_refuses_edits() {
     assert_eq!(gone.resize(Capacity::new(20).unwrap(), seats(4), &[]), Err(ResizeConflict::EventCancelled));
     assert_eq!(gone.admits_tier(None), Err(TierConflict::EventCancelled));
     assert_eq!(gone.resize_tier(tier(GA), None, &[]), Err(TierConflict::EventCancelled));
+}
+
+#[test]
+fn holds_take_seats_until_confirmed_or_released() {
+    let mut inventory = tiered(6, vec![stock(GA, None, 0), stock(VIP, Some(2), 0)]);
+    assert_eq!(inventory.hold(Some(tier(VIP)), seats(2), Holding::Nothing), Ok(tier(VIP)));
+    assert_eq!((inventory.held(), inventory.available(), inventory.available_in(tier(VIP))), (2, 4, 0));
+    assert_eq!(
+        inventory.book(Some(tier(VIP)), seats(1), Holding::Nothing),
+        Err(BookConflict::SoldOut { available: 0 })
+    );
+    assert_eq!(inventory.hold(None, seats(1), Holding::Holding), Err(BookConflict::AlreadyHolding));
+    assert_eq!(inventory.book(None, seats(1), Holding::Holding), Err(BookConflict::AlreadyHolding));
+    assert_eq!(inventory.join_waitlist(Some(tier(VIP)), seats(1), Holding::Holding), Err(JoinConflict::AlreadyHolding));
+    inventory.confirm_hold(tier(VIP), seats(2));
+    assert_eq!((inventory.booked(), inventory.held(), inventory.available()), (2, 0, 4));
+    // Released or expired holds give their seats to the queue, first fit.
+    inventory.hold(None, seats(4), Holding::Nothing).unwrap();
+    let queue = [queued(1, 3), queued(2, 2)];
+    assert_eq!(inventory.release_holds(&[(tier(GA), seats(4))], &queue), vec![queue[0]]);
+    assert_eq!((inventory.booked(), inventory.held()), (5, 0));
+    // Capacity and quotas count held seats.
+    inventory.hold(None, seats(1), Holding::Nothing).unwrap();
+    assert_eq!(
+        inventory.resize(Capacity::new(5).unwrap(), seats(4), &[]),
+        Err(ResizeConflict::CapacityBelowBooked { capacity: 5, booked: 6 })
+    );
+}
+
+#[test]
+fn offers_promote_into_holds() {
+    let tiers = vec![stock(GA, None, 4)];
+    let mut inventory = Inventory::new(
+        Capacity::new(4).unwrap(),
+        Seats::new(4).unwrap(),
+        EventStatus::Scheduled,
+        Promotion::Offer,
+        tiers,
+    )
+    .unwrap();
+    let queue = [queued(1, 2), queued(2, 1)];
+    let promoted = inventory.cancel_booking(BookingStatus::Confirmed, tier(GA), seats(3), &queue).unwrap();
+    assert_eq!(promoted, vec![queue[0], queue[1]]);
+    assert_eq!((inventory.booked(), inventory.held(), inventory.available()), (1, 3, 0));
+    let mut gone = inventory.clone();
+    gone.cancel_event().unwrap();
+    assert_eq!((gone.booked(), gone.held()), (0, 0));
 }

@@ -20,6 +20,9 @@ enum Op {
     Resize { capacity: i64 },
     ResizeTier { tier: i64, capacity: Option<i64> },
     CancelEvent,
+    Hold { user: i64, seats: i64, tier: i64 },
+    Confirm { user: i64 },
+    Release { user: i64 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -34,6 +37,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1..=12_i64).prop_map(|capacity| Op::Resize { capacity }),
         1 => (tier, proptest::option::of(1..=12_i64)).prop_map(|(tier, capacity)| Op::ResizeTier { tier, capacity }),
         1 => Just(Op::CancelEvent),
+        3 => (1..=USERS, 1..=4_i64, 1..=TIERS).prop_map(|(user, seats, tier)| Op::Hold { user, seats, tier }),
+        2 => (1..=USERS).prop_map(|user| Op::Confirm { user }),
+        2 => (1..=USERS).prop_map(|user| Op::Release { user }),
     ]
 }
 
@@ -42,6 +48,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct Ledger {
     inventory: Inventory,
     confirmed: BTreeMap<i64, (u32, i64)>,
+    held: BTreeMap<i64, (u32, i64)>,
     queue: Vec<Queued>,
     next_entry: i64,
 }
@@ -51,18 +58,24 @@ struct Ledger {
 struct Reference {
     capacity: u32,
     quotas: BTreeMap<i64, Option<u32>>,
+    offers: bool,
     cancelled: bool,
     confirmed: BTreeMap<i64, (u32, i64)>,
+    held: BTreeMap<i64, (u32, i64)>,
     waiting: Vec<(i64, u32, i64)>,
 }
 
 impl Reference {
     fn booked_in(&self, tier: i64) -> u32 {
-        self.confirmed.values().filter(|(_, t)| *t == tier).map(|(s, _)| s).sum()
+        self.confirmed.values().chain(self.held.values()).filter(|(_, t)| *t == tier).map(|(s, _)| s).sum()
+    }
+
+    fn taken(&self) -> u32 {
+        self.confirmed.values().chain(self.held.values()).map(|(s, _)| s).sum()
     }
 
     fn free(&self, tier: i64) -> u32 {
-        let event = self.capacity - self.confirmed.values().map(|(s, _)| s).sum::<u32>();
+        let event = self.capacity - self.taken();
         match self.quotas[&tier] {
             Some(quota) => event.min(quota.saturating_sub(self.booked_in(tier))),
             None => event,
@@ -70,13 +83,19 @@ impl Reference {
     }
 
     fn holds(&self, user: i64) -> bool {
-        self.confirmed.contains_key(&user) || self.waiting.iter().any(|(u, _, _)| *u == user)
+        self.confirmed.contains_key(&user)
+            || self.held.contains_key(&user)
+            || self.waiting.iter().any(|(u, _, _)| *u == user)
     }
 
     fn promote(&mut self) {
         while let Some(i) = self.waiting.iter().position(|(_, s, t)| *s <= self.free(*t)) {
             let (user, seats, tier) = self.waiting.remove(i);
-            self.confirmed.insert(user, (seats, tier));
+            if self.offers {
+                self.held.insert(user, (seats, tier));
+            } else {
+                self.confirmed.insert(user, (seats, tier));
+            }
         }
     }
 
@@ -116,8 +135,27 @@ impl Reference {
                 }
                 ok
             }
+            Op::Hold { user, seats, tier } => {
+                let ok = !self.cancelled && !self.holds(user) && seats as u32 <= self.free(tier);
+                if ok {
+                    self.held.insert(user, (seats as u32, tier));
+                }
+                ok
+            }
+            Op::Confirm { user } => match self.held.remove(&user) {
+                Some(hold) => {
+                    self.confirmed.insert(user, hold);
+                    true
+                }
+                None => false,
+            },
+            Op::Release { user } => {
+                let ok = self.held.remove(&user).is_some();
+                self.promote();
+                ok
+            }
             Op::Resize { capacity } => {
-                let booked: u32 = self.confirmed.values().map(|(s, _)| s).sum();
+                let booked = self.taken();
                 let ok = !self.cancelled && capacity as u32 >= booked;
                 if ok {
                     self.capacity = capacity as u32;
@@ -130,6 +168,7 @@ impl Reference {
                 if ok {
                     self.cancelled = true;
                     self.confirmed.clear();
+                    self.held.clear();
                     self.waiting.clear();
                 }
                 ok
@@ -142,6 +181,8 @@ impl Ledger {
     fn holding(&self, user: i64) -> Holding {
         if self.confirmed.contains_key(&user) {
             Holding::Booked
+        } else if self.held.contains_key(&user) {
+            Holding::Holding
         } else if self.queue.iter().any(|q| q.user.get() == user) {
             Holding::Waiting
         } else {
@@ -152,7 +193,11 @@ impl Ledger {
     fn settle(&mut self, promoted: Vec<Queued>) {
         for promoted in promoted {
             self.queue.retain(|q| q.entry != promoted.entry);
-            self.confirmed.insert(promoted.user.get(), (promoted.seats.get(), promoted.tier.get()));
+            let place = (promoted.seats.get(), promoted.tier.get());
+            match self.inventory.promotion() {
+                Promotion::Book => self.confirmed.insert(promoted.user.get(), place),
+                Promotion::Offer => self.held.insert(promoted.user.get(), place),
+            };
         }
     }
 
@@ -195,6 +240,35 @@ impl Ledger {
                 self.queue.push(Queued { entry, user: user_id(user), seats, tier });
                 true
             }
+            Op::Hold { user, seats, tier } => {
+                let tier = TierId::new(tier).unwrap();
+                match self.inventory.hold(Some(tier), Seats::new(seats).unwrap(), self.holding(user)) {
+                    Ok(held) => {
+                        self.held.insert(user, (seats as u32, held.get()));
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            Op::Confirm { user } => match self.held.remove(&user) {
+                Some((seats, tier)) => {
+                    self.inventory.confirm_hold(TierId::new(tier).unwrap(), Seats::new(i64::from(seats)).unwrap());
+                    self.confirmed.insert(user, (seats, tier));
+                    true
+                }
+                None => false,
+            },
+            Op::Release { user } => {
+                let released: Vec<(TierId, Seats)> = self
+                    .held
+                    .remove(&user)
+                    .map(|(seats, tier)| (TierId::new(tier).unwrap(), Seats::new(i64::from(seats)).unwrap()))
+                    .into_iter()
+                    .collect();
+                let promoted = self.inventory.release_holds(&released, &self.queue);
+                self.settle(promoted);
+                !released.is_empty()
+            }
             Op::ResizeTier { tier, capacity } => {
                 let capacity = capacity.map(|c| Capacity::new(c).unwrap());
                 match self.inventory.resize_tier(TierId::new(tier).unwrap(), capacity, &self.queue) {
@@ -223,6 +297,7 @@ impl Ledger {
             Op::CancelEvent => match self.inventory.cancel_event() {
                 Ok(()) => {
                     self.confirmed.clear();
+                    self.held.clear();
                     self.queue.clear();
                     true
                 }
@@ -233,12 +308,16 @@ impl Ledger {
 
     fn check_invariants(&self) {
         let sum: u32 = self.confirmed.values().map(|(s, _)| s).sum();
+        let held: u32 = self.held.values().map(|(s, _)| s).sum();
         assert_eq!(self.inventory.booked(), sum, "booked seats equal confirmed seats");
-        assert!(self.inventory.booked() <= self.inventory.capacity().get(), "no overselling");
+        assert_eq!(self.inventory.held(), held, "held seats equal active holds' seats");
+        assert!(self.inventory.booked() + self.inventory.held() <= self.inventory.capacity().get(), "no overselling");
         for stock in self.inventory.tiers() {
-            let in_tier: u32 = self.confirmed.values().filter(|(_, t)| *t == stock.id.get()).map(|(s, _)| s).sum();
-            assert_eq!(stock.booked, in_tier, "a tier's booked seats equal its confirmed seats");
-            assert!(stock.capacity.is_none_or(|c| stock.booked <= c.get()), "no tier oversold");
+            let in_tier = |of: &BTreeMap<i64, (u32, i64)>| -> u32 {
+                of.values().filter(|(_, t)| *t == stock.id.get()).map(|(s, _)| s).sum()
+            };
+            assert_eq!((stock.booked, stock.held), (in_tier(&self.confirmed), in_tier(&self.held)), "a tier's seats");
+            assert!(stock.capacity.is_none_or(|c| stock.booked + stock.held <= c.get()), "no tier oversold");
         }
         assert!(
             self.queue.iter().all(|q| q.seats.get() > self.inventory.available_in(q.tier)),
@@ -246,6 +325,7 @@ impl Ledger {
         );
         for q in &self.queue {
             assert!(!self.confirmed.contains_key(&q.user.get()), "never booked and waiting at once");
+            assert!(!self.held.contains_key(&q.user.get()), "never holding and waiting at once");
             assert_eq!(self.queue.iter().filter(|o| o.user == q.user).count(), 1, "one waiting entry per user");
         }
     }
@@ -254,8 +334,10 @@ impl Ledger {
         Reference {
             capacity: self.inventory.capacity().get(),
             quotas: self.inventory.tiers().iter().map(|t| (t.id.get(), t.capacity.map(Capacity::get))).collect(),
+            offers: self.inventory.promotion() == Promotion::Offer,
             cancelled: self.inventory.status() == EventStatus::Cancelled,
             confirmed: self.confirmed.clone(),
+            held: self.held.clone(),
             waiting: self.queue.iter().map(|q| (q.user.get(), q.seats.get(), q.tier.get())).collect(),
         }
     }
@@ -265,19 +347,26 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn rules_match_the_reference_model(capacity in 1..=10_i64, ops in proptest::collection::vec(op(), 1..60)) {
+    fn rules_match_the_reference_model(
+        capacity in 1..=10_i64,
+        offers in proptest::bool::ANY,
+        ops in proptest::collection::vec(op(), 1..60),
+    ) {
+        let promotion = if offers { Promotion::Offer } else { Promotion::Book };
         let mut ledger = Ledger {
             inventory: Inventory::new(
                 Capacity::new(capacity).unwrap(),
                 Seats::new(4).unwrap(),
                 EventStatus::Scheduled,
+                promotion,
                 vec![
-                    TierStock { id: TierId::new(1).unwrap(), capacity: None, booked: 0 },
-                    TierStock { id: TierId::new(2).unwrap(), capacity: Capacity::new(3).ok().filter(|c| c.get() <= capacity as u32), booked: 0 },
+                    TierStock { id: TierId::new(1).unwrap(), capacity: None, booked: 0, held: 0 },
+                    TierStock { id: TierId::new(2).unwrap(), capacity: Capacity::new(3).ok().filter(|c| c.get() <= capacity as u32), booked: 0, held: 0 },
                 ],
             )
             .unwrap(),
             confirmed: BTreeMap::new(),
+            held: BTreeMap::new(),
             queue: Vec::new(),
             next_entry: 0,
         };

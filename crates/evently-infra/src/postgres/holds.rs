@@ -1,0 +1,323 @@
+//! Holds: made, confirmed and released under the event's lock (which settles expired
+//! holds first), and swept when nobody touches their event.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use evently_domain::booking::{Booking, PaymentReference};
+use evently_domain::hold::{
+    ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRepository, HoldRequest, HoldStatus,
+    ReleaseHoldError,
+};
+use evently_domain::{EventId, HoldId, Page, PageRequest, StoreError, TierId, UserId};
+
+use super::PgStore;
+use super::error::{TxError, classify};
+use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure, try_lock_event};
+use super::keys::key_lifetime;
+use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, Total, convert, id, seats};
+use super::users::{not_found_as_none, offset};
+
+/// A hold read inside or outside a transaction.
+async fn fetch(conn: &mut AsyncPgConnection, id: HoldId) -> diesel::QueryResult<HoldRow> {
+    diesel::sql_query(format!("SELECT {HOLD_COLUMNS} FROM holds WHERE id = $1"))
+        .bind::<BigInt, _>(id.get())
+        .get_result(conn)
+        .await
+}
+
+/// A hold key remembered from an earlier request, with its hold.
+#[derive(QueryableByName)]
+struct StoredKey {
+    #[diesel(sql_type = BigInt)]
+    key_event_id: i64,
+    #[diesel(sql_type = Integer)]
+    key_seats: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    key_tier_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    key_hold_id: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct EventIdRow {
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+}
+
+impl HoldRepository for PgStore {
+    #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
+    async fn create_hold(&self, request: HoldRequest) -> Result<HoldOutcome, HoldError> {
+        self.write(move |conn| Box::pin(create(conn, request))).await
+    }
+
+    async fn find_hold(&self, id: HoldId) -> Result<Option<Hold>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
+        row.map(Hold::try_from).transpose()
+    }
+
+    #[tracing::instrument(skip_all, fields(hold.id = %id))]
+    async fn confirm_hold(
+        &self,
+        id: HoldId,
+        holder: UserId,
+        payment_reference: Option<PaymentReference>,
+    ) -> Result<Confirmation, ConfirmHoldError> {
+        self.write(move |conn| Box::pin(confirm(conn, id, holder, payment_reference))).await
+    }
+
+    #[tracing::instrument(skip_all, fields(hold.id = %id))]
+    async fn release_hold(&self, id: HoldId) -> Result<Hold, ReleaseHoldError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                let not_found = |e: Error| match e {
+                    Error::NotFound => TxError::Domain(ReleaseHoldError::NotFound),
+                    e => TxError::Db(e),
+                };
+                let before = Hold::try_from(fetch(conn, id).await.map_err(not_found)?).map_err(store_failure)?;
+                let mut locked = lock_event(conn, before.event_id, None)
+                    .await?
+                    .ok_or(TxError::Domain(ReleaseHoldError::NotFound))?;
+                // Re-read under the lock, which settled the event's expired holds.
+                let hold = Hold::try_from(fetch(conn, id).await?).map_err(store_failure)?;
+                if hold.status != HoldStatus::Active {
+                    return Err(TxError::Domain(ReleaseHoldError::NotActive));
+                }
+                let row: HoldRow = diesel::sql_query(format!(
+                    "UPDATE holds SET status = 'released' WHERE id = $1 RETURNING {HOLD_COLUMNS}"
+                ))
+                .bind::<BigInt, _>(id.get())
+                .get_result(conn)
+                .await?;
+                let queue = load_queue(conn, hold.event_id).await?;
+                let promoted = locked.inventory.release_holds(&[(hold.tier_id, hold.seats)], &queue);
+                settle(conn, hold.event_id, &locked, &promoted, Vec::new()).await?;
+                Hold::try_from(row).map_err(store_failure)
+            })
+        })
+        .await
+    }
+
+    async fn list_user_holds(
+        &self,
+        user: UserId,
+        status: Option<HoldStatus>,
+        now: DateTime<Utc>,
+        page: PageRequest,
+    ) -> Result<Page<Hold>, StoreError> {
+        let mut conn = self.conn().await?;
+        // Filtered by the status a client reads: active holds past their time are expired.
+        let filter = "user_id = $1 AND ($2::text IS NULL OR \
+             (CASE WHEN status = 'active' AND expires_at <= $3 THEN 'expired' ELSE status END) = $2)";
+        let rows: Vec<HoldRow> = diesel::sql_query(format!(
+            "SELECT {HOLD_COLUMNS} FROM holds WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+        ))
+        .bind::<BigInt, _>(user.get())
+        .bind::<Nullable<Text>, _>(status.map(HoldStatus::as_str))
+        .bind::<Timestamptz, _>(now)
+        .bind::<BigInt, _>(i64::from(page.limit()))
+        .bind::<BigInt, _>(offset(page))
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        let total: Total = diesel::sql_query(format!("SELECT count(*) AS total FROM holds WHERE {filter}"))
+            .bind::<BigInt, _>(user.get())
+            .bind::<Nullable<Text>, _>(status.map(HoldStatus::as_str))
+            .bind::<Timestamptz, _>(now)
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+    }
+
+    async fn sweep_expired_holds(&self, events: u32) -> Result<Vec<EventId>, StoreError> {
+        let mut conn = self.conn().await?;
+        let due: Vec<EventIdRow> = diesel::sql_query(
+            "SELECT DISTINCT event_id FROM holds WHERE status = 'active' AND expires_at <= now() LIMIT $1",
+        )
+        .bind::<BigInt, _>(i64::from(events))
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        drop(conn);
+        let mut settled = Vec::new();
+        for row in due {
+            let event = id(row.event_id, EventId::new)?;
+            // An event locked elsewhere is skipped: whoever holds its lock settles it.
+            let swept = self
+                .write(move |conn| {
+                    Box::pin(async move { Ok::<_, TxError<StoreError>>(try_lock_event(conn, event).await?.is_some()) })
+                })
+                .await?;
+            if swept {
+                settled.push(event);
+            }
+        }
+        Ok(settled)
+    }
+}
+
+/// Makes a hold in the caller's transaction: the event's lock (settling its expired
+/// holds), the key, the rules, the row.
+async fn create(conn: &mut AsyncPgConnection, request: HoldRequest) -> Result<HoldOutcome, TxError<HoldError>> {
+    let event = request.event_id;
+    let mut locked =
+        lock_event(conn, event, Some(request.user_id)).await?.ok_or(TxError::Domain(HoldError::EventNotFound))?;
+    if let Some(key) = &request.idempotency_key {
+        let claimed = claim_key(conn, &request, key.as_str()).await?;
+        if let Some(answer) = claimed {
+            return answer;
+        }
+    }
+    let tier = locked
+        .inventory
+        .hold(request.tier, request.seats, locked.holding)
+        .map_err(|c| TxError::Domain(HoldError::from(c)));
+    let tier = match tier {
+        Ok(tier) => tier,
+        Err(refused) => {
+            forget_key(conn, &request).await?;
+            return Err(refused);
+        }
+    };
+    let row: HoldRow = diesel::sql_query(format!(
+        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency) \
+                    SELECT $1, $2, t.id, $3, 'direct', clock_timestamp() + make_interval(secs => $5), \
+                      t.price_cents, e.currency \
+                    FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $4 RETURNING *), \
+         k AS (UPDATE hold_keys SET hold_id = (SELECT id FROM h) WHERE user_id = $2 AND key = $6) \
+         SELECT {HOLD_COLUMNS} FROM h"
+    ))
+    .bind::<BigInt, _>(event.get())
+    .bind::<BigInt, _>(request.user_id.get())
+    .bind::<Integer, _>(seat_count(request.seats.get()))
+    .bind::<BigInt, _>(tier.get())
+    .bind::<Integer, _>(seat_count(locked.hold_ttl.seconds()))
+    .bind::<Nullable<Text>, _>(request.idempotency_key.as_ref().map(|k| k.as_str()))
+    .get_result(conn)
+    .await
+    .map_err(|e| match e {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TxError::Domain(HoldError::UnknownUser),
+        e => TxError::Db(e),
+    })?;
+    Ok(HoldOutcome { hold: Hold::try_from(row).map_err(store_failure)?, replayed: false })
+}
+
+/// Claims a hold request's key: `None` when it is fresh (the rules decide), else the
+/// first answer replayed or a mismatch. The caller holds the event's lock.
+async fn claim_key(
+    conn: &mut AsyncPgConnection,
+    request: &HoldRequest,
+    key: &str,
+) -> Result<Option<Result<HoldOutcome, TxError<HoldError>>>, TxError<HoldError>> {
+    let fresh = diesel::sql_query(format!(
+        "INSERT INTO hold_keys (user_id, key, event_id, seats, tier_id) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id, key) DO UPDATE \
+           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, hold_id = NULL, \
+               created_at = now() \
+           WHERE hold_keys.created_at < now() - interval '{lifetime}'",
+        lifetime = key_lifetime()
+    ))
+    .bind::<BigInt, _>(request.user_id.get())
+    .bind::<Text, _>(key)
+    .bind::<BigInt, _>(request.event_id.get())
+    .bind::<Integer, _>(seat_count(request.seats.get()))
+    .bind::<Nullable<BigInt>, _>(request.tier.map(TierId::get))
+    .execute(conn)
+    .await
+    .map_err(|e| match e {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TxError::Domain(HoldError::UnknownUser),
+        e => TxError::Db(e),
+    })?;
+    if fresh == 1 {
+        return Ok(None);
+    }
+    let stored: StoredKey = diesel::sql_query(
+        "SELECT event_id AS key_event_id, seats AS key_seats, tier_id AS key_tier_id, hold_id AS key_hold_id \
+         FROM hold_keys WHERE user_id = $1 AND key = $2",
+    )
+    .bind::<BigInt, _>(request.user_id.get())
+    .bind::<Text, _>(key)
+    .get_result(conn)
+    .await?;
+    let same = stored.key_event_id == request.event_id.get()
+        && seats(stored.key_seats).ok() == Some(request.seats)
+        && stored.key_tier_id == request.tier.map(TierId::get);
+    if !same {
+        return Ok(Some(Err(TxError::Domain(HoldError::IdempotencyMismatch))));
+    }
+    let hold = stored
+        .key_hold_id
+        .ok_or_else(|| store_failure(StoreError::Unknown(anyhow::anyhow!("a hold key answered without a hold"))))?;
+    let hold =
+        Hold::try_from(fetch(conn, id(hold, HoldId::new).map_err(store_failure)?).await?).map_err(store_failure)?;
+    Ok(Some(Ok(HoldOutcome { hold, replayed: true })))
+}
+
+/// Forgets a refused request's key: only a made hold is remembered.
+async fn forget_key(conn: &mut AsyncPgConnection, request: &HoldRequest) -> Result<(), TxError<HoldError>> {
+    if let Some(key) = &request.idempotency_key {
+        diesel::sql_query("DELETE FROM hold_keys WHERE user_id = $1 AND key = $2 AND hold_id IS NULL")
+            .bind::<BigInt, _>(request.user_id.get())
+            .bind::<Text, _>(key.as_str())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Confirms a hold in the caller's transaction.
+async fn confirm(
+    conn: &mut AsyncPgConnection,
+    id: HoldId,
+    holder: UserId,
+    payment_reference: Option<PaymentReference>,
+) -> Result<Confirmation, TxError<ConfirmHoldError>> {
+    let not_found = |e: Error| match e {
+        Error::NotFound => TxError::Domain(ConfirmHoldError::NotFound),
+        e => TxError::Db(e),
+    };
+    let before = Hold::try_from(fetch(conn, id).await.map_err(not_found)?).map_err(store_failure)?;
+    if before.user_id != holder {
+        return Err(TxError::Domain(ConfirmHoldError::NotFound));
+    }
+    let mut locked =
+        lock_event(conn, before.event_id, None).await?.ok_or(TxError::Domain(ConfirmHoldError::NotFound))?;
+    // Re-read under the lock, which settled the event's expired holds: confirming and
+    // expiring one hold cannot both happen.
+    let hold = Hold::try_from(fetch(conn, id).await?).map_err(store_failure)?;
+    match hold.status {
+        HoldStatus::Active => {}
+        HoldStatus::Expired => return Err(TxError::Domain(ConfirmHoldError::Expired)),
+        HoldStatus::Released => return Err(TxError::Domain(ConfirmHoldError::Released)),
+        HoldStatus::Confirmed => {
+            let booking = hold.booking_id.ok_or_else(|| {
+                store_failure(StoreError::Unknown(anyhow::anyhow!("a confirmed hold without a booking")))
+            })?;
+            let row: BookingRow = diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
+                .bind::<BigInt, _>(booking.get())
+                .get_result(conn)
+                .await?;
+            return Ok(Confirmation { booking: Booking::try_from(row).map_err(store_failure)?, first: false });
+        }
+    }
+    locked.inventory.confirm_hold(hold.tier_id, hold.seats);
+    let row: BookingRow = diesel::sql_query(format!(
+        "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
+                      payment_reference) \
+                    SELECT event_id, user_id, seats, 'hold', tier_id, unit_price_cents, currency, $2 \
+                    FROM holds WHERE id = $1 RETURNING *), \
+         h AS (UPDATE holds SET status = 'confirmed', booking_id = (SELECT id FROM b) WHERE id = $1), \
+         w AS (UPDATE waitlist_entries SET booking_id = (SELECT id FROM b) WHERE hold_id = $1) \
+         SELECT {BOOKING_COLUMNS} FROM b"
+    ))
+    .bind::<BigInt, _>(id.get())
+    .bind::<Nullable<Text>, _>(payment_reference.as_ref().map(|r| r.as_str()))
+    .get_result(conn)
+    .await?;
+    settle(conn, hold.event_id, &locked, &[], Vec::new()).await?;
+    Ok(Confirmation { booking: Booking::try_from(row).map_err(store_failure)?, first: true })
+}
