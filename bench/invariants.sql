@@ -1,9 +1,10 @@
 -- The booking rules of API.md checked in SQL: one row per rule with the number of rows
 -- that break it. Every count is 0 when the rules hold. Used by bench/soak.sh and by the
 -- tests (tests/api/helpers.rs).
-SELECT 'booked_seats = confirmed seats <= capacity' AS rule, count(*) AS violations
+SELECT 'booked_seats = confirmed seats; booked + held seats <= capacity' AS rule, count(*) AS violations
   FROM events e
- WHERE e.booked_seats > e.capacity
+ WHERE e.booked_seats + COALESCE((SELECT sum(h.seats) FROM holds h
+                                   WHERE h.event_id = e.id AND h.status = 'active'), 0) > e.capacity
     OR e.booked_seats <> COALESCE((SELECT sum(b.seats) FROM bookings b
                                     WHERE b.event_id = e.id AND b.status = 'confirmed'), 0)
 UNION ALL
@@ -13,13 +14,16 @@ UNION ALL
 SELECT 'one waiting entry per user and event', count(*)
   FROM (SELECT 1 FROM waitlist_entries WHERE status = 'waiting' GROUP BY event_id, user_id HAVING count(*) > 1) d
 UNION ALL
-SELECT 'never booked and waiting at once', count(*)
-  FROM bookings b JOIN waitlist_entries w ON w.event_id = b.event_id AND w.user_id = b.user_id
- WHERE b.status = 'confirmed' AND w.status = 'waiting'
+SELECT 'at most one of a confirmed booking, an active hold, a waiting entry', count(*)
+  FROM (SELECT 1 FROM (SELECT event_id, user_id FROM bookings WHERE status = 'confirmed'
+                       UNION ALL SELECT event_id, user_id FROM holds WHERE status = 'active'
+                       UNION ALL SELECT event_id, user_id FROM waitlist_entries WHERE status = 'waiting') p
+         GROUP BY event_id, user_id HAVING count(*) > 1) d
 UNION ALL
-SELECT 'a tier''s booked_seats = its confirmed seats <= its quota', count(*)
+SELECT 'a tier''s booked_seats = its confirmed seats; booked + held <= its quota', count(*)
   FROM tiers t
- WHERE (t.capacity IS NOT NULL AND t.booked_seats > t.capacity)
+ WHERE (t.capacity IS NOT NULL AND t.booked_seats + COALESCE((SELECT sum(h.seats) FROM holds h
+                                   WHERE h.tier_id = t.id AND h.status = 'active'), 0) > t.capacity)
     OR t.booked_seats <> COALESCE((SELECT sum(b.seats) FROM bookings b
                                     WHERE b.tier_id = t.id AND b.status = 'confirmed'), 0)
 UNION ALL
@@ -31,8 +35,18 @@ UNION ALL
 SELECT 'no waiting entry fits in the free seats of its tier', count(*)
   FROM waitlist_entries w JOIN events e ON e.id = w.event_id JOIN tiers t ON t.id = w.tier_id
  WHERE w.status = 'waiting'
-   AND w.seats <= LEAST(e.capacity - e.booked_seats, COALESCE(t.capacity - t.booked_seats, e.capacity))
+   AND w.seats <= LEAST(
+         e.capacity - e.booked_seats - COALESCE((SELECT sum(h.seats) FROM holds h
+                                                  WHERE h.event_id = e.id AND h.status = 'active'), 0),
+         COALESCE(t.capacity - t.booked_seats - COALESCE((SELECT sum(h.seats) FROM holds h
+                                                  WHERE h.tier_id = t.id AND h.status = 'active'), 0), e.capacity))
 UNION ALL
 SELECT 'seats between 1 and the largest limit an event may set (100)', count(*)
-  FROM bookings b
- WHERE b.seats < 1 OR b.seats > 100;
+  FROM (SELECT seats FROM bookings UNION ALL SELECT seats FROM holds) b
+ WHERE b.seats < 1 OR b.seats > 100
+UNION ALL
+SELECT 'a confirmed hold has exactly one booking of the same seats, tier and price', count(*)
+  FROM holds h LEFT JOIN bookings b ON b.id = h.booking_id
+ WHERE h.status = 'confirmed'
+   AND (b.id IS NULL OR b.source <> 'hold' OR (b.seats, b.tier_id, b.unit_price_cents, b.user_id, b.event_id)
+        <> (h.seats, h.tier_id, h.unit_price_cents, h.user_id, h.event_id));

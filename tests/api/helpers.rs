@@ -179,7 +179,7 @@ pub async fn assert_invariants(database_url: &str) {
     let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
     let rules: Vec<Violations> =
         diesel::sql_query(include_str!("../../bench/invariants.sql")).load(&mut conn).await.unwrap();
-    assert_eq!(rules.len(), 8, "every rule was checked");
+    assert_eq!(rules.len(), 9, "every rule was checked");
     for Violations { rule, violations } in rules {
         assert_eq!(violations, 0, "violated: {rule}");
     }
@@ -250,8 +250,13 @@ pub enum Answer {
 
 /// Books one seat of `event` through `base`.
 pub async fn try_book(client: &Client, base: &str, event: i64, token: &str) -> Answer {
+    try_take(client, base, event, "bookings", token).await
+}
+
+/// Books or holds (`resource`: `bookings` or `holds`) one seat of `event` through `base`.
+pub async fn try_take(client: &Client, base: &str, event: i64, resource: &str, token: &str) -> Answer {
     let sent = client
-        .post(format!("{base}/api/v1/events/{event}/bookings"))
+        .post(format!("{base}/api/v1/events/{event}/{resource}"))
         .bearer_auth(token)
         .json(&json!({"seats": 1}))
         .send()
@@ -278,6 +283,18 @@ pub async fn stampede(
     tokens: Vec<String>,
     clients: usize,
 ) -> Vec<Answer> {
+    stampede_of("bookings", client, bases, event, tokens, clients).await
+}
+
+/// Like [`stampede`], for `resource` (`bookings` or `holds`).
+pub async fn stampede_of(
+    resource: &'static str,
+    client: &Client,
+    bases: &[String],
+    event: i64,
+    tokens: Vec<String>,
+    clients: usize,
+) -> Vec<Answer> {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients));
     let mut shares = vec![Vec::new(); clients];
     for (i, token) in tokens.into_iter().enumerate() {
@@ -291,7 +308,7 @@ pub async fn stampede(
                 barrier.wait().await;
                 let mut answers = Vec::new();
                 for (base, token) in share {
-                    answers.push(try_book(&client, &base, event, &token).await);
+                    answers.push(try_take(&client, &base, event, resource, &token).await);
                 }
                 answers
             })

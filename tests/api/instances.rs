@@ -200,3 +200,69 @@ pub async fn stampede_and_churn(bases: &[String], database_url: &str) {
 async fn event_seen(client: &Client, base: &str, event: i64) -> Value {
     client.get(format!("{base}/api/v1/events/{event}")).send().await.unwrap().json().await.unwrap()
 }
+
+/// Three server processes sweep one set of expired holds while one of them is killed
+/// (SIGKILL) as the holds expire: every hold expires once, its holder is told once, and
+/// each waiting user is promoted exactly once, within 5 s of the expiry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_settle_expired_holds_once_through_a_crash() {
+    const EVENTS: usize = 20;
+    let db = TestDatabase::create().await;
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(Process::spawn(db.url()).await);
+    }
+    let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let base = servers[0].1.clone();
+    let admin = crate::helpers::admin_token(&client, &base).await;
+    let holders = tokens(&client, &base, "holder", EVENTS).await;
+    let waiting = tokens(&client, &base, "waiting", EVENTS).await;
+    let mut latest_expiry = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+    for (holder, waiter) in holders.iter().zip(&waiting) {
+        let body = json!({"name": "Quiet", "venue": "Hall", "starts_at": "2027-04-01T19:00:00Z", "capacity": 1,
+            "hold_ttl_seconds": 5});
+        let event: Value = client
+            .post(format!("{base}/api/v1/events"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = event["id"].as_i64().unwrap();
+        let held: Value = client
+            .post(format!("{base}/api/v1/events/{id}/holds"))
+            .bearer_auth(holder)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        latest_expiry = latest_expiry.max(held["expires_at"].as_str().unwrap().parse().unwrap());
+        let joined =
+            client.post(format!("{base}/api/v1/events/{id}/waitlist")).bearer_auth(waiter).json(&json!({})).send();
+        assert_eq!(joined.await.unwrap().status(), StatusCode::CREATED);
+    }
+    // Kill one instance right as the holds run out, while the others sweep.
+    let until = (latest_expiry - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(until + Duration::from_millis(300)).await;
+    servers[1].kill();
+    let promoted =
+        || count(db.url(), "SELECT count(*) AS n FROM bookings WHERE source = 'waitlist' AND status = 'confirmed'");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while promoted().await < i64::try_from(EVENTS).unwrap() {
+        assert!(std::time::Instant::now() < deadline, "not every waiting user was promoted within 5 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let n = i64::try_from(EVENTS).unwrap();
+    assert_eq!(promoted().await, n, "each waiting user promoted once");
+    assert_eq!(count(db.url(), "SELECT count(*) AS n FROM holds WHERE status = 'expired'").await, n);
+    assert_eq!(count(db.url(), "SELECT count(*) AS n FROM notifications WHERE kind = 'hold_expired'").await, n);
+    assert_eq!(count(db.url(), "SELECT count(*) AS n FROM notifications WHERE kind = 'waitlist_promoted'").await, n);
+    assert_invariants(db.url()).await;
+}

@@ -11,6 +11,7 @@ mod events;
 mod faults;
 mod helpers;
 mod history;
+mod holds;
 mod instances;
 mod operations;
 mod pgbouncer;

@@ -87,29 +87,10 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     event: EventId,
     user: Option<UserId>,
 ) -> Result<Option<Locked>, TxError<E>> {
-    lock_with(conn, event, user, lock_query(event)).await
-}
-
-/// Like [`lock_event`], but `Ok(None)` as well when another transaction holds the lock
-/// (a sweeper leaves such an event to that transaction, which settles it first).
-pub(super) async fn try_lock_event<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-) -> Result<Option<Locked>, TxError<E>> {
-    let query = diesel::sql_query(format!("{LOCK} SKIP LOCKED")).into_boxed().bind::<BigInt, _>(event.get());
-    lock_with(conn, event, None, query).await
-}
-
-async fn lock_with<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-    user: Option<UserId>,
-    lock: BoxedSqlQuery<'static, Pg, SqlQuery>,
-) -> Result<Option<Locked>, TxError<E>> {
     // Pipelined: one round trip, and the server runs the statements after the lock is
     // granted, so they see what the lock's previous holder committed.
     let (row, expired, stock, held) = tokio::join!(
-        lock.get_result::<LockedRow>(&mut &*conn),
+        lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
         async {
@@ -119,6 +100,7 @@ async fn lock_with<E: From<StoreError>>(
             }
         },
     );
+
     let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
     let holding = match (row.is_some(), held?) {
         (true, Some(held)) => holding_from(held),
@@ -133,6 +115,27 @@ async fn lock_with<E: From<StoreError>>(
         }
     }
     Ok(Some(locked))
+}
+
+/// Like [`lock_event`], but `Ok(None)` as well when another transaction holds the lock
+/// (a sweeper leaves such an event to that transaction, which settles it first). Nothing
+/// else runs unless the lock is granted: expiring holds without settling them would
+/// strand the waiting entries they owe seats to.
+pub(super) async fn try_lock_event<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> Result<Option<Locked>, TxError<E>> {
+    let granted = diesel::sql_query(format!("{LOCK} SKIP LOCKED"))
+        .bind::<BigInt, _>(event.get())
+        .get_result::<LockedRow>(conn)
+        .await
+        .map(Some)
+        .or_else(not_found_as_none)
+        .map_err(store_failure)?;
+    match granted {
+        Some(_) => lock_event(conn, event, None).await,
+        None => Ok(None),
+    }
 }
 
 /// What a promoted user holds afterwards.

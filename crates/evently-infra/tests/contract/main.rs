@@ -9,6 +9,7 @@ mod analytics;
 mod bookings;
 mod events;
 mod fixtures;
+mod holds;
 mod stampede;
 mod tiers;
 mod waitlists;
@@ -82,4 +83,15 @@ contract! {
     tiers::tiers_are_added_and_changed_under_the_rules,
     tiers::a_key_names_its_tier,
     tiers::a_stampede_on_a_tier_never_oversells_it,
+    holds::holds_take_seats_until_confirmed,
+    holds::one_place_per_user_counts_holds,
+    holds::releasing_gives_the_seats_to_the_queue,
+    holds::expired_holds_free_their_seats_at_once_and_are_settled_once,
+    holds::the_sweeper_settles_events_nobody_touches,
+    holds::offers_promote_into_holds,
+    holds::keyed_holds_replay_in_their_own_key_space,
+    holds::cancelling_the_event_releases_its_holds,
+    holds::capacity_counts_held_seats,
+    holds::a_hold_stampede_never_oversells,
+    holds::confirming_races_expiry_and_exactly_one_wins,
 }

@@ -88,7 +88,7 @@ fn clean() -> (Vec<Call>, FinalState) {
         ],
         entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
         keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
-        invariants: (0..8).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
+        invariants: (0..9).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
         deadlocks: 0,
     };
     (history, state)
