@@ -244,7 +244,7 @@ async fn log_lines_carry_the_request_id_into_transactions() {
     server.kill();
     let logs = std::fs::read_to_string(&log_path).unwrap();
     std::fs::remove_file(&log_path).ok();
-    let in_transaction = logs.lines().filter(|line| line.contains("booking transaction")).collect::<Vec<_>>();
+    let in_transaction = logs.lines().filter(|line| line.contains("seat-taking transaction")).collect::<Vec<_>>();
     assert!(
         in_transaction.iter().any(|line| line.contains("request.id=trace-me-42")),
         "no transaction log line names the request: {in_transaction:#?}"

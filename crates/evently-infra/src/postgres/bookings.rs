@@ -8,7 +8,7 @@ use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
-use super::direct::decide;
+use super::direct::{Take, Taken};
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, settle, store_failure};
 use super::keys::key_lifetime;
@@ -25,14 +25,12 @@ async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResu
 impl BookingRepository for PgStore {
     #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
-        if let Some(batches) = &self.batches {
-            return self.book_batched(batches, request).await;
+        match self.take(Take::Book(request)).await {
+            Taken::Book(answer) => answer,
+            Taken::Hold(_) => {
+                Err(BookError::Store(StoreError::Unknown(anyhow::anyhow!("a booking answered as a hold"))))
+            }
         }
-        let event = request.event_id;
-        let answers = self.write(move |conn| Box::pin(decide(conn, event, vec![request]))).await?;
-        answers.into_iter().next().unwrap_or_else(|| {
-            Err(BookError::Store(StoreError::Unknown(anyhow::anyhow!("a booking transaction gave no answer"))))
-        })
     }
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {

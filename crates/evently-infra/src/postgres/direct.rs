@@ -1,6 +1,7 @@
-//! The direct-booking transaction: lock the event, read what the requesting users hold,
-//! claim their idempotency keys, apply the rule to each request in arrival order and
-//! write every accepted booking at once. A lone request is a batch of one.
+//! The seat-taking transaction: lock the event, settle its expired holds, read what the
+//! requesting users hold, claim their idempotency keys, apply the rules to each booking
+//! and hold request in arrival order and write every accepted one at once. A lone
+//! request is a batch of one.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,10 +9,12 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest};
+use evently_domain::hold::{Hold, HoldError, HoldOutcome, HoldRequest};
 use evently_domain::inventory::{Holding, Inventory};
 use evently_domain::{EventId, StoreError};
 
 use super::error::TxError;
+use super::holds::{claim_key, forget_keys, insert_holds};
 use super::inventory::{
     ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts,
@@ -19,8 +22,52 @@ use super::inventory::{
 use super::keys::{self, Claim};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
 
-/// One answer per request of a batch.
-pub(super) type Answers = Vec<Result<BookOutcome, BookError>>;
+/// A request that takes seats of an event.
+#[derive(Debug)]
+pub(super) enum Take {
+    /// A booking.
+    Book(BookingRequest),
+    /// A hold.
+    Hold(HoldRequest),
+}
+
+impl Take {
+    /// The event whose seats it takes.
+    pub(super) fn event(&self) -> EventId {
+        match self {
+            Self::Book(r) => r.event_id,
+            Self::Hold(r) => r.event_id,
+        }
+    }
+}
+
+/// The answer to a [`Take`].
+#[derive(Debug)]
+pub(super) enum Taken {
+    /// A booking's.
+    Book(Result<BookOutcome, BookError>),
+    /// A hold's.
+    Hold(Result<HoldOutcome, HoldError>),
+}
+
+impl Take {
+    /// How to answer this request when its transaction failed.
+    pub(super) fn failure(&self) -> fn(StoreError) -> Taken {
+        match self {
+            Self::Book(_) => |error| Taken::Book(Err(BookError::Store(error))),
+            Self::Hold(_) => |error| Taken::Hold(Err(HoldError::Store(error))),
+        }
+    }
+}
+
+impl Taken {
+    fn event_not_found(take: &Take) -> Self {
+        match take {
+            Take::Book(_) => Self::Book(Err(BookError::EventNotFound)),
+            Take::Hold(_) => Self::Hold(Err(HoldError::EventNotFound)),
+        }
+    }
+}
 
 #[derive(QueryableByName)]
 struct Held {
@@ -30,15 +77,28 @@ struct Held {
     waiting: i32,
 }
 
-/// Decides `requests` for `event` in one transaction on `conn`. Their idempotency keys
-/// must be distinct (the batch queue defers a duplicate to the next transaction).
+/// What the rules decided for one request: answered already, or accepted in a tier and
+/// still to be written.
+enum Decision {
+    Answered(Taken),
+    Book(i64),
+    Hold(i64),
+}
+
+/// Decides `takes` for `event` in one transaction on `conn`. Their idempotency keys must
+/// be distinct per key space (the batch queue defers a duplicate to the next
+/// transaction).
 pub(super) async fn decide(
     conn: &mut AsyncPgConnection,
     event: EventId,
-    requests: Vec<BookingRequest>,
-) -> Result<Answers, TxError<StoreError>> {
-    tracing::debug!(event.id = %event, batch.size = requests.len(), "booking transaction");
-    let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
+    takes: Vec<Take>,
+) -> Result<Vec<Taken>, TxError<StoreError>> {
+    tracing::debug!(event.id = %event, batch.size = takes.len(), "seat-taking transaction");
+    let user_of = |take: &Take| match take {
+        Take::Book(r) => r.user_id.get(),
+        Take::Hold(r) => r.user_id.get(),
+    };
+    let users: Vec<i64> = takes.iter().map(user_of).collect();
     let held_query = diesel::sql_query(
         "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \
          UNION ALL \
@@ -60,7 +120,7 @@ pub(super) async fn decide(
         held_query.load::<Held>(&mut &*conn)
     );
     let Some(mut locked) = into_locked(row, stock, Holding::Nothing)? else {
-        return Ok(requests.iter().map(|_| Err(BookError::EventNotFound)).collect());
+        return Ok(takes.iter().map(Taken::event_not_found).collect());
     };
     let held = held?;
     // Rows of kind 2 only say the account exists; 0, 1 and 3 are what it holds.
@@ -77,63 +137,114 @@ pub(super) async fn decide(
             Some((h.user_id, holding))
         })
         .collect();
-    // Expired holds are settled first: no booking overtakes a waiting entry.
+    // Expired holds are settled first: no request overtakes a waiting entry.
     for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
         holdings.insert(promoted.user.get(), promoted_holding(locked.inventory.promotion()));
     }
-    let known: Vec<&BookingRequest> = requests.iter().filter(|r| existing.contains(&r.user_id.get())).collect();
-    let mut claims = keys::claim(conn, event, &known).await?.into_iter();
+    let known = |take: &&Take| existing.contains(&user_of(take));
+    let bookings: Vec<&BookingRequest> = takes
+        .iter()
+        .filter(known)
+        .filter_map(|t| match t {
+            Take::Book(r) => Some(r),
+            Take::Hold(_) => None,
+        })
+        .collect();
+    let mut claims = keys::claim(conn, event, &bookings).await?.into_iter();
     let mut inventory = locked.inventory;
-    // `None`: accepted, the booking still to be written.
-    let mut decisions: Vec<Option<Result<BookOutcome, BookError>>> = Vec::with_capacity(requests.len());
-    // The tier of each accepted request, in order.
-    let mut tiers: Vec<i64> = Vec::new();
-    // Keys claimed for requests the rule refused: a refusal is not remembered.
-    let mut refused_keys: Vec<(i64, &str)> = Vec::new();
-    for request in &requests {
-        if !existing.contains(&request.user_id.get()) {
-            decisions.push(Some(Err(BookError::UnknownUser)));
-            continue;
-        }
-        if let Some(Claim::Answered(answer)) = claims.next() {
-            decisions.push(Some(answer));
-            continue;
-        }
-        let key = request.idempotency_key.as_ref().map(|k| (request.user_id.get(), k.as_str()));
-        let holding = holdings.get(&request.user_id.get()).copied().unwrap_or(Holding::Nothing);
-        match inventory.book(request.tier, request.seats, holding) {
-            Ok(tier) => {
-                tiers.push(tier.get());
-                holdings.insert(request.user_id.get(), Holding::Booked);
-                decisions.push(None);
+    let ttl = locked.hold_ttl;
+    let mut decisions: Vec<Decision> = Vec::with_capacity(takes.len());
+    // Keys claimed for requests the rules refused: a refusal is not remembered.
+    let mut refused_booking_keys: Vec<(i64, &str)> = Vec::new();
+    let mut refused_hold_keys: Vec<(i64, &str)> = Vec::new();
+    for take in &takes {
+        let user = user_of(take);
+        let holding = holdings.get(&user).copied().unwrap_or(Holding::Nothing);
+        let decision = match take {
+            Take::Book(_) if !existing.contains(&user) => Decision::Answered(Taken::Book(Err(BookError::UnknownUser))),
+            Take::Hold(_) if !existing.contains(&user) => Decision::Answered(Taken::Hold(Err(HoldError::UnknownUser))),
+            Take::Book(request) => match claims.next() {
+                Some(Claim::Answered(answer)) => Decision::Answered(Taken::Book(answer)),
+                _ => match inventory.book(request.tier, request.seats, holding) {
+                    Ok(tier) => {
+                        holdings.insert(user, Holding::Booked);
+                        Decision::Book(tier.get())
+                    }
+                    Err(refused) => {
+                        refused_booking_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
+                        Decision::Answered(Taken::Book(Err(refused.into())))
+                    }
+                },
+            },
+            Take::Hold(request) => {
+                let claimed = match &request.idempotency_key {
+                    Some(key) => claim_key(conn, request, key.as_str()).await?,
+                    None => None,
+                };
+                match claimed {
+                    Some(answer) => Decision::Answered(Taken::Hold(answer)),
+                    None => match inventory.hold(request.tier, request.seats, holding) {
+                        Ok(tier) => {
+                            holdings.insert(user, Holding::Holding);
+                            Decision::Hold(tier.get())
+                        }
+                        Err(refused) => {
+                            refused_hold_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
+                            Decision::Answered(Taken::Hold(Err(refused.into())))
+                        }
+                    },
+                }
             }
-            Err(refused) => {
-                refused_keys.extend(key);
-                decisions.push(Some(Err(refused.into())));
+        };
+        decisions.push(decision);
+    }
+    let (mut booked_requests, mut booked_tiers, mut held_requests, mut held_tiers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (take, decision) in takes.iter().zip(&decisions) {
+        match (take, decision) {
+            (Take::Book(request), Decision::Book(tier)) => {
+                booked_requests.push(request);
+                booked_tiers.push(*tier);
             }
+            (Take::Hold(request), Decision::Hold(tier)) => {
+                held_requests.push(request);
+                held_tiers.push(*tier);
+            }
+            _ => {}
         }
     }
-    let accepted: Vec<&BookingRequest> =
-        requests.iter().zip(&decisions).filter(|(_, d)| d.is_none()).map(|(r, _)| r).collect();
     let mut made: HashMap<i64, Booking> = HashMap::new();
-    if !accepted.is_empty() || !refused_keys.is_empty() {
-        for row in
-            write(conn, event, &inventory, Accepted { requests: &accepted, tiers: &tiers }, &refused_keys).await?
-        {
+    if !booked_requests.is_empty() || !refused_booking_keys.is_empty() {
+        let accepted = Accepted { requests: &booked_requests, tiers: &booked_tiers };
+        for row in write(conn, event, &inventory, accepted, &refused_booking_keys).await? {
             let booking = Booking::try_from(row).map_err(store_failure)?;
             made.insert(booking.user_id.get(), booking);
         }
     }
-    Ok(requests
+    let mut holds: HashMap<i64, Hold> = HashMap::new();
+    if !held_requests.is_empty() {
+        for hold in insert_holds(conn, event, &held_requests, &held_tiers, ttl).await? {
+            holds.insert(hold.user_id.get(), hold);
+        }
+    }
+    forget_keys(conn, &refused_hold_keys).await?;
+    let lost = || StoreError::Unknown(anyhow::anyhow!("an accepted request was not written"));
+    Ok(takes
         .iter()
         .zip(decisions)
-        .map(|(request, decision)| match decision {
-            Some(answer) => answer,
-            None => {
-                made.remove(&request.user_id.get()).map(|booking| BookOutcome { booking, replayed: false }).ok_or_else(
-                    || BookError::Store(StoreError::Unknown(anyhow::anyhow!("accepted booking was not inserted"))),
-                )
-            }
+        .map(|(take, decision)| match decision {
+            Decision::Answered(answer) => answer,
+            Decision::Book(_) => Taken::Book(
+                made.remove(&user_of(take))
+                    .map(|booking| BookOutcome { booking, replayed: false })
+                    .ok_or_else(|| BookError::Store(lost())),
+            ),
+            Decision::Hold(_) => Taken::Hold(
+                holds
+                    .remove(&user_of(take))
+                    .map(|hold| HoldOutcome { hold, replayed: false })
+                    .ok_or_else(|| HoldError::Store(lost())),
+            ),
         })
         .collect())
 }

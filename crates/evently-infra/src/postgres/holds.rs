@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::result::Error;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{Booking, PaymentReference};
+use evently_domain::hold::HoldTtl;
 use evently_domain::hold::{
     ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRepository, HoldRequest, HoldStatus,
     ReleaseHoldError,
@@ -14,6 +15,7 @@ use evently_domain::hold::{
 use evently_domain::{EventId, HoldId, Page, PageRequest, StoreError, TierId, UserId};
 
 use super::PgStore;
+use super::direct::{Take, Taken};
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure, try_lock_event};
 use super::keys::key_lifetime;
@@ -50,7 +52,12 @@ struct EventIdRow {
 impl HoldRepository for PgStore {
     #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
     async fn create_hold(&self, request: HoldRequest) -> Result<HoldOutcome, HoldError> {
-        self.write(move |conn| Box::pin(create(conn, request))).await
+        match self.take(Take::Hold(request)).await {
+            Taken::Hold(answer) => answer,
+            Taken::Book(_) => {
+                Err(HoldError::Store(StoreError::Unknown(anyhow::anyhow!("a hold answered as a booking"))))
+            }
+        }
     }
 
     async fn find_hold(&self, id: HoldId) -> Result<Option<Hold>, StoreError> {
@@ -160,59 +167,14 @@ impl HoldRepository for PgStore {
     }
 }
 
-/// Makes a hold in the caller's transaction: the event's lock (settling its expired
-/// holds), the key, the rules, the row.
-async fn create(conn: &mut AsyncPgConnection, request: HoldRequest) -> Result<HoldOutcome, TxError<HoldError>> {
-    let event = request.event_id;
-    let mut locked =
-        lock_event(conn, event, Some(request.user_id)).await?.ok_or(TxError::Domain(HoldError::EventNotFound))?;
-    if let Some(key) = &request.idempotency_key {
-        let claimed = claim_key(conn, &request, key.as_str()).await?;
-        if let Some(answer) = claimed {
-            return answer;
-        }
-    }
-    let tier = locked
-        .inventory
-        .hold(request.tier, request.seats, locked.holding)
-        .map_err(|c| TxError::Domain(HoldError::from(c)));
-    let tier = match tier {
-        Ok(tier) => tier,
-        Err(refused) => {
-            forget_key(conn, &request).await?;
-            return Err(refused);
-        }
-    };
-    let row: HoldRow = diesel::sql_query(format!(
-        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency) \
-                    SELECT $1, $2, t.id, $3, 'direct', clock_timestamp() + make_interval(secs => $5), \
-                      t.price_cents, e.currency \
-                    FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $4 RETURNING *), \
-         k AS (UPDATE hold_keys SET hold_id = (SELECT id FROM h) WHERE user_id = $2 AND key = $6) \
-         SELECT {HOLD_COLUMNS} FROM h"
-    ))
-    .bind::<BigInt, _>(event.get())
-    .bind::<BigInt, _>(request.user_id.get())
-    .bind::<Integer, _>(seat_count(request.seats.get()))
-    .bind::<BigInt, _>(tier.get())
-    .bind::<Integer, _>(seat_count(locked.hold_ttl.seconds()))
-    .bind::<Nullable<Text>, _>(request.idempotency_key.as_ref().map(|k| k.as_str()))
-    .get_result(conn)
-    .await
-    .map_err(|e| match e {
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TxError::Domain(HoldError::UnknownUser),
-        e => TxError::Db(e),
-    })?;
-    Ok(HoldOutcome { hold: Hold::try_from(row).map_err(store_failure)?, replayed: false })
-}
-
-/// Claims a hold request's key: `None` when it is fresh (the rules decide), else the
-/// first answer replayed or a mismatch. The caller holds the event's lock.
-async fn claim_key(
+/// Claims a hold request's key (its user exists): `None` when it is fresh (the rules
+/// decide), else the first answer replayed or a mismatch. The caller holds the event's
+/// lock.
+pub(super) async fn claim_key<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     request: &HoldRequest,
     key: &str,
-) -> Result<Option<Result<HoldOutcome, TxError<HoldError>>>, TxError<HoldError>> {
+) -> Result<Option<Result<HoldOutcome, HoldError>>, TxError<E>> {
     let fresh = diesel::sql_query(format!(
         "INSERT INTO hold_keys (user_id, key, event_id, seats, tier_id) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id, key) DO UPDATE \
@@ -227,11 +189,7 @@ async fn claim_key(
     .bind::<Integer, _>(seat_count(request.seats.get()))
     .bind::<Nullable<BigInt>, _>(request.tier.map(TierId::get))
     .execute(conn)
-    .await
-    .map_err(|e| match e {
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TxError::Domain(HoldError::UnknownUser),
-        e => TxError::Db(e),
-    })?;
+    .await?;
     if fresh == 1 {
         return Ok(None);
     }
@@ -247,7 +205,7 @@ async fn claim_key(
         && seats(stored.key_seats).ok() == Some(request.seats)
         && stored.key_tier_id == request.tier.map(TierId::get);
     if !same {
-        return Ok(Some(Err(TxError::Domain(HoldError::IdempotencyMismatch))));
+        return Ok(Some(Err(HoldError::IdempotencyMismatch)));
     }
     let hold = stored
         .key_hold_id
@@ -257,16 +215,59 @@ async fn claim_key(
     Ok(Some(Ok(HoldOutcome { hold, replayed: true })))
 }
 
-/// Forgets a refused request's key: only a made hold is remembered.
-async fn forget_key(conn: &mut AsyncPgConnection, request: &HoldRequest) -> Result<(), TxError<HoldError>> {
-    if let Some(key) = &request.idempotency_key {
-        diesel::sql_query("DELETE FROM hold_keys WHERE user_id = $1 AND key = $2 AND hold_id IS NULL")
-            .bind::<BigInt, _>(request.user_id.get())
-            .bind::<Text, _>(key.as_str())
-            .execute(conn)
-            .await?;
+/// Forgets the keys of refused hold requests: only a made hold is remembered.
+pub(super) async fn forget_keys<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    keys: &[(i64, &str)],
+) -> Result<(), TxError<E>> {
+    if keys.is_empty() {
+        return Ok(());
     }
+    let (users, keys): (Vec<i64>, Vec<&str>) = keys.iter().copied().unzip();
+    diesel::sql_query(
+        "DELETE FROM hold_keys WHERE hold_id IS NULL AND (user_id, key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
+    )
+    .bind::<Array<BigInt>, _>(&users)
+    .bind::<Array<Text>, _>(&keys)
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// One statement: the accepted hold requests' holds (one per user, in `tiers`, at their
+/// tier's price, for the event's hold time from now), each linked to its key.
+pub(super) async fn insert_holds<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    requests: &[&HoldRequest],
+    tiers: &[i64],
+    ttl: HoldTtl,
+) -> Result<Vec<Hold>, TxError<E>> {
+    let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
+    let seats: Vec<i32> = requests.iter().map(|r| seat_count(r.seats.get())).collect();
+    let keys: Vec<Option<&str>> = requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
+    let rows: Vec<HoldRow> = diesel::sql_query(format!(
+        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency) \
+                    SELECT $1, t.u, t.tier, t.s, 'direct', clock_timestamp() + make_interval(secs => $5), \
+                      p.price_cents, p.currency \
+                    FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS t(u, s, tier, o) \
+                    JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers \
+                          JOIN events ON events.id = tiers.event_id WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
+                    ORDER BY t.o RETURNING *), \
+         k AS (UPDATE hold_keys SET hold_id = h.id \
+               FROM h JOIN unnest($2::bigint[], $6::text[]) AS t(u, key) ON t.u = h.user_id \
+               WHERE hold_keys.user_id = t.u AND hold_keys.key = t.key) \
+         SELECT {HOLD_COLUMNS} FROM h"
+    ))
+    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(&users)
+    .bind::<Array<Integer>, _>(&seats)
+    .bind::<Array<BigInt>, _>(tiers)
+    .bind::<Integer, _>(seat_count(ttl.seconds()))
+    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .load(conn)
+    .await?;
+    convert(rows).map_err(store_failure)
 }
 
 /// Confirms a hold in the caller's transaction.

@@ -258,3 +258,43 @@ pub async fn confirming_races_expiry_and_exactly_one_wins<S: Store>(store: S) {
     }
     assert_eq!(event.held_seats, 0);
 }
+
+pub async fn bookings_and_holds_of_a_hot_event_share_its_seats<S: Store>(store: S) {
+    let id = event(&store, 40, 600, Promotion::Book).await;
+    let users = users(&store, 200).await;
+    let store = Arc::new(store);
+    // Each user sends two copies of one keyed request at once: even users hold, odd users book.
+    let tasks: Vec<_> = users
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &user)| [(i, user), (i, user)])
+        .map(|(i, user)| {
+            let store = Arc::clone(&store);
+            let key = Some(IdempotencyKey::new(&format!("k{i}")).unwrap());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    let request = HoldRequest { idempotency_key: key, ..hold(id, user, 1) };
+                    store.create_hold(request).await.ok().map(|o| (i, o.hold.id.get()))
+                } else {
+                    let request = evently_domain::booking::BookingRequest {
+                        idempotency_key: key,
+                        ..crate::fixtures::request(id, user, 1)
+                    };
+                    store.book(request).await.ok().map(|o| (i, o.booking.id.get()))
+                }
+            })
+        })
+        .collect();
+    let mut answers: Vec<(usize, i64)> = Vec::new();
+    for task in tasks {
+        answers.extend(task.await.unwrap());
+    }
+    answers.sort_unstable();
+    answers.dedup();
+    let users_served: std::collections::BTreeSet<usize> = answers.iter().map(|(i, _)| *i).collect();
+    assert_eq!(answers.len(), users_served.len(), "both copies of a key got the same answer");
+    assert_eq!(users_served.len(), 40, "exactly the seats there are");
+    let event = reload(&*store, id).await;
+    assert_eq!(event.booked_seats + event.held_seats, 40);
+    assert_eq!(event.available_seats(), 0);
+}
