@@ -1,5 +1,6 @@
 //! The scenarios, and the closed-loop driver they share.
 
+mod holds;
 mod hot;
 mod logins;
 mod mixed;
@@ -42,6 +43,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     match args.scenario.as_str() {
         "stampede" => stampede::run(&setup, args.number("capacity", 100)?, args.number("users", 1_000)?).await,
         "hot" => hot::run(&setup, args.number("users", 20_000)?, args.flag("keys")?).await,
+        "holds" => holds::run(&setup, args.number("users", 20_000)?, args.flag("confirm")?).await,
         "spread" => spread::run(&setup, args.number("events", 1_000)?, args.number("users", 2_000)?).await,
         "read" => {
             let reads = read::Reads {
@@ -54,7 +56,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         }
         "logins" => logins::run(&setup, args.number("users", 64)?).await,
         "mixed" => mixed::run(&setup, args.number("events", 50)?, args.number("users", 500)?).await,
-        other => anyhow::bail!("unknown scenario {other}; use stampede, hot, spread, read, logins, mixed or bare"),
+        other => {
+            anyhow::bail!("unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed or bare")
+        }
     }
 }
 

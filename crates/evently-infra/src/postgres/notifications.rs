@@ -1,4 +1,4 @@
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::notification::{Notice, Notification, NotificationRepository};
 use evently_domain::{Page, PageRequest, StoreError, UserId};
@@ -30,21 +30,29 @@ impl NotificationRepository for PgStore {
     }
 }
 
-/// Writes notices inside the caller's transaction.
+/// Writes notices inside the caller's transaction, in one statement.
 pub(super) async fn write_notices(conn: &mut AsyncPgConnection, notices: &[Notice]) -> diesel::QueryResult<()> {
-    for notice in notices {
-        diesel::sql_query(
-            "INSERT INTO notifications (user_id, kind, event_id, booking_id, hold_id, message) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind::<BigInt, _>(notice.user.get())
-        .bind::<Text, _>(notice.kind.as_str())
-        .bind::<BigInt, _>(notice.event.get())
-        .bind::<Nullable<BigInt>, _>(notice.booking.map(|b| b.get()))
-        .bind::<Nullable<BigInt>, _>(notice.hold.map(|h| h.get()))
-        .bind::<Text, _>(&notice.message)
-        .execute(conn)
-        .await?;
+    if notices.is_empty() {
+        return Ok(());
     }
+    let users: Vec<i64> = notices.iter().map(|n| n.user.get()).collect();
+    let kinds: Vec<&str> = notices.iter().map(|n| n.kind.as_str()).collect();
+    let events: Vec<i64> = notices.iter().map(|n| n.event.get()).collect();
+    let bookings: Vec<Option<i64>> = notices.iter().map(|n| n.booking.map(|b| b.get())).collect();
+    let holds: Vec<Option<i64>> = notices.iter().map(|n| n.hold.map(|h| h.get())).collect();
+    let messages: Vec<&str> = notices.iter().map(|n| n.message.as_str()).collect();
+    diesel::sql_query(
+        "INSERT INTO notifications (user_id, kind, event_id, booking_id, hold_id, message) \
+         SELECT u, k, e, b, h, m FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) \
+         WITH ORDINALITY AS n(u, k, e, b, h, m, o) ORDER BY o",
+    )
+    .bind::<Array<BigInt>, _>(&users)
+    .bind::<Array<Text>, _>(&kinds)
+    .bind::<Array<BigInt>, _>(&events)
+    .bind::<Array<Nullable<BigInt>>, _>(&bookings)
+    .bind::<Array<Nullable<BigInt>>, _>(&holds)
+    .bind::<Array<Text>, _>(&messages)
+    .execute(conn)
+    .await?;
     Ok(())
 }
