@@ -4,5 +4,5 @@ WITH u AS (
     WHERE id = 1 AND status = 'scheduled' AND booked_seats + 1 <= capacity
     RETURNING id
 )
-INSERT INTO bookings (event_id, user_id, seats, source)
-SELECT id, nextval('bench_users'), 1, 'direct' FROM u;
+INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency)
+SELECT id, nextval('bench_users'), 1, 'direct', id, 0, 'EUR' FROM u;

@@ -4,6 +4,7 @@
 mod answers;
 mod bookings;
 mod events;
+mod holds;
 mod waitlist;
 
 #[cfg(test)]
@@ -60,5 +61,6 @@ pub fn check(history: &[Call], faults: &[FaultWindow], state: &FinalState) -> Ve
     bookings::check(history, state, &mut found);
     waitlist::check(history, state, &mut found);
     events::check(history, state, &mut found);
+    holds::check(history, state, &mut found);
     found
 }

@@ -33,11 +33,14 @@ pub struct World {
     pub doomed_asked: AtomicBool,
 }
 
-/// What clients learnt from answers: bookings to cancel, entries to leave.
+/// What clients learnt from answers: bookings to cancel, holds to confirm or release,
+/// entries to leave.
 #[derive(Debug, Default)]
 pub struct Known {
     /// (booking, event) per user id.
     bookings: HashMap<i64, Vec<(i64, i64)>>,
+    /// (hold, event) per user id.
+    holds: HashMap<i64, Vec<(i64, i64)>>,
     /// (user index, event) believed waiting.
     waiting: Vec<(usize, i64)>,
 }
@@ -52,6 +55,13 @@ pub async fn run(world: Arc<World>, index: usize, seed: u64) -> Vec<Call> {
     worker.calls
 }
 
+/// What a seat-taking request asks for.
+#[derive(Debug, Clone, Copy)]
+enum Take {
+    Book,
+    Hold,
+}
+
 struct Worker {
     world: Arc<World>,
     index: usize,
@@ -64,9 +74,11 @@ impl Worker {
         let user = self.rng.below(self.world.users.len());
         let event = *self.rng.pick(&self.world.events);
         match self.rng.below(1000) {
-            0..400 => self.book(user, event).await,
-            400..620 => self.cancel(user).await,
-            620..800 => self.join(user, event).await,
+            0..300 => self.take(user, event, Take::Book).await,
+            300..400 => self.take(user, event, Take::Hold).await,
+            400..560 => self.cancel(user).await,
+            560..640 => self.settle_hold(user).await,
+            640..800 => self.join(user, event).await,
             800..970 => self.leave(user, event).await,
             970..995 => self.resize(event).await,
             _ => self.cancel_event().await,
@@ -94,16 +106,26 @@ impl Worker {
         self.calls.last().unwrap()
     }
 
-    async fn book(&mut self, user: usize, event: i64) {
+    /// Books or holds seats: mostly with an `Idempotency-Key`, retried with the same key
+    /// until answered, sometimes sent twice at once to two instances.
+    async fn take(&mut self, user: usize, event: i64, take: Take) {
         let (id, token) = self.world.users[user].clone();
         let seats = self.rng.range(1, 3);
-        let (path, body) = (format!("/events/{event}/bookings"), json!({"seats": seats}));
+        let resource = match take {
+            Take::Book => "bookings",
+            Take::Hold => "holds",
+        };
+        let (path, body) = (format!("/events/{event}/{resource}"), json!({"seats": seats}));
+        let op = |key: Option<String>| match take {
+            Take::Book => Op::Book { seats, key },
+            Take::Hold => Op::Hold { seats, key },
+        };
         let request = self.next_request();
         if self.rng.chance(300) {
             let base = self.base();
             let sent = send(&self.world.http, &base, Method::POST, &path, &token, Some(body), None).await;
-            let call = self.record(request, id, event, Op::Book { seats, key: None }, base, sent).clone();
-            self.learn_booking(&call);
+            let call = self.record(request, id, event, op(None), base, sent).clone();
+            self.learn(&call);
             return;
         }
         let key = format!("history-{request}");
@@ -128,9 +150,8 @@ impl Worker {
             let mut settled = false;
             for (base, sent) in bases.into_iter().zip(answers) {
                 settled |= matches!(sent.2, Outcome::Answered { status, .. } if status != 503);
-                let call =
-                    self.record(request, id, event, Op::Book { seats, key: Some(key.clone()) }, base, sent).clone();
-                self.learn_booking(&call);
+                let call = self.record(request, id, event, op(Some(key.clone())), base, sent).clone();
+                self.learn(&call);
             }
             if settled {
                 return;
@@ -139,13 +160,45 @@ impl Worker {
         }
     }
 
-    fn learn_booking(&self, call: &Call) {
-        if let (true, Some(booking)) = (call.is(201), call.body_i64("id")) {
+    /// Remembers a booking or hold answered 201.
+    fn learn(&self, call: &Call) {
+        if let (true, Some(made)) = (call.is(201), call.body_i64("id")) {
             let mut known = self.world.known.lock().unwrap();
-            let mine = known.bookings.entry(call.user).or_default();
-            if !mine.iter().any(|(b, _)| *b == booking) {
-                mine.push((booking, call.event));
+            let known = match call.op {
+                Op::Hold { .. } => &mut known.holds,
+                _ => &mut known.bookings,
+            };
+            let mine = known.entry(call.user).or_default();
+            if !mine.iter().any(|(b, _)| *b == made) {
+                mine.push((made, call.event));
             }
+        }
+    }
+
+    /// Confirms (mostly) or releases one of the user's holds.
+    async fn settle_hold(&mut self, user: usize) {
+        let (id, token) = self.world.users[user].clone();
+        let known = self.world.known.lock().unwrap().holds.get(&id).cloned().unwrap_or_default();
+        if known.is_empty() {
+            return;
+        }
+        let (hold, event) = *self.rng.pick(&known);
+        let base = self.base();
+        let confirm = self.rng.chance(700);
+        let (method, path, op) = if confirm {
+            (Method::POST, format!("/holds/{hold}/confirm"), Op::Confirm { hold })
+        } else {
+            (Method::DELETE, format!("/holds/{hold}"), Op::Release { hold })
+        };
+        let sent = send(&self.world.http, &base, method, &path, &token, None, None).await;
+        let request = self.next_request();
+        let call = self.record(request, id, event, op, base, sent).clone();
+        if call.is(200) || call.is(201) || call.is(409) {
+            self.world.known.lock().unwrap().holds.entry(id).or_default().retain(|(h, _)| *h != hold);
+        }
+        if confirm && (call.is(200) || call.is(201)) {
+            let booking = call.body_i64("id").unwrap_or_default();
+            self.world.known.lock().unwrap().bookings.entry(id).or_default().push((booking, event));
         }
     }
 

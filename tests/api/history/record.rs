@@ -22,6 +22,12 @@ pub enum Op {
     CancelEvent,
     /// `GET /users/me/bookings?status=confirmed`, how clients learn of promotions.
     ListBookings,
+    /// `POST /events/{id}/holds`, with its `Idempotency-Key` if any.
+    Hold { seats: i64, key: Option<String> },
+    /// `POST /holds/{id}/confirm` by the holder.
+    Confirm { hold: i64 },
+    /// `DELETE /holds/{id}` by the holder.
+    Release { hold: i64 },
 }
 
 impl Op {
@@ -37,6 +43,10 @@ impl Op {
             Self::Resize { .. } => "resize",
             Self::CancelEvent => "cancel_event",
             Self::ListBookings => "list",
+            Self::Hold { key: Some(_), .. } => "hold(key)",
+            Self::Hold { key: None, .. } => "hold",
+            Self::Confirm { .. } => "confirm",
+            Self::Release { .. } => "release",
         }
     }
 }

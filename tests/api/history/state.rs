@@ -63,6 +63,25 @@ pub struct EntryRow {
     pub tier_id: i64,
 }
 
+/// A hold as stored.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct HoldRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub seats: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub booking_id: Option<i64>,
+}
+
 /// A tier and its quota.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct TierRow {
@@ -106,6 +125,8 @@ pub struct FinalState {
     /// In id order.
     pub tiers: Vec<TierRow>,
     pub bookings: Vec<BookingRow>,
+    /// In id order.
+    pub holds: Vec<HoldRow>,
     /// In queue order (`joined_at`, `id`).
     pub entries: Vec<EntryRow>,
     pub keys: Vec<KeyRow>,
@@ -130,6 +151,12 @@ impl FinalState {
                 .await
                 .unwrap(),
             bookings: diesel::sql_query(bookings).load(&mut conn).await.unwrap(),
+            holds: diesel::sql_query(
+                "SELECT id, event_id, user_id, tier_id, seats, status, booking_id FROM holds ORDER BY id",
+            )
+            .load(&mut conn)
+            .await
+            .unwrap(),
             entries: diesel::sql_query(entries).load(&mut conn).await.unwrap(),
             keys: diesel::sql_query("SELECT user_id, key, event_id, seats, booking_id FROM idempotency_keys")
                 .load(&mut conn)

@@ -18,14 +18,21 @@ pub fn during_fault(call: &Call, faults: &[FaultWindow]) -> bool {
 fn allowed(op: &Op, status: u16, code: &str) -> bool {
     match (op, status) {
         (_, 503) => code == "unavailable",
-        (Op::Create { .. } | Op::Book { .. } | Op::Join { .. }, 201) => true,
-        (Op::Cancel { .. } | Op::Resize { .. } | Op::CancelEvent | Op::ListBookings, 200) => true,
+        (Op::Create { .. } | Op::Book { .. } | Op::Join { .. } | Op::Hold { .. } | Op::Confirm { .. }, 201) => true,
+        (Op::Cancel { .. } | Op::Resize { .. } | Op::CancelEvent | Op::ListBookings | Op::Confirm { .. }, 200) => true,
+        (Op::Release { .. }, 200) => true,
         (Op::Leave, 204) => true,
         (Op::Leave, 404) => code == "not_found",
         (_, 409) => matches!(
             (op, code),
-            (Op::Book { .. }, "sold_out" | "already_booked" | "already_waitlisted" | "event_cancelled")
-                | (Op::Join { .. }, "already_booked" | "already_waitlisted" | "event_not_full" | "event_cancelled")
+            (
+                Op::Book { .. } | Op::Hold { .. },
+                "sold_out" | "already_booked" | "already_holding" | "already_waitlisted" | "event_cancelled"
+            ) | (
+                Op::Join { .. },
+                "already_booked" | "already_holding" | "already_waitlisted" | "event_not_full" | "event_cancelled"
+            ) | (Op::Confirm { .. }, "hold_expired" | "hold_released")
+                | (Op::Release { .. }, "hold_not_active")
                 | (Op::Cancel { .. }, "already_cancelled" | "event_cancelled")
                 | (Op::Resize { .. }, "capacity_below_booked" | "event_cancelled")
                 | (Op::CancelEvent | Op::Leave, "event_cancelled")
@@ -77,6 +84,17 @@ fn body_mismatch(call: &Call) -> Option<String> {
             ("status", "waiting".into()),
         ],
         (Op::Resize { capacity }, 200) => vec![("id", call.event.into()), ("capacity", (*capacity).into())],
+        (Op::Hold { seats, .. }, 201) => vec![
+            ("user_id", call.user.into()),
+            ("event_id", call.event.into()),
+            ("seats", (*seats).into()),
+            ("status", "active".into()),
+            ("source", "direct".into()),
+        ],
+        (Op::Confirm { .. }, 200 | 201) => {
+            vec![("user_id", call.user.into()), ("event_id", call.event.into()), ("source", "hold".into())]
+        }
+        (Op::Release { hold }, 200) => vec![("id", (*hold).into()), ("status", "released".into())],
         (Op::CancelEvent, 200) => vec![("id", call.event.into()), ("status", "cancelled".into())],
         _ => return None,
     };

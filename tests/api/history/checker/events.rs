@@ -98,8 +98,11 @@ fn no_waiting_entry_fits(event: &EventRow, state: &FinalState, found: &mut Vec<A
                     .map(|b| b.seats)
                     .sum();
                 let capacity = t.capacity.map(|c| Capacity::new(c.into()).ok()).unwrap_or(None);
-                // The history makes no holds: every seat taken is booked.
-                Some(TierStock { id: TierId::new(t.id)?, capacity, booked: u32::try_from(booked).ok()?, held: 0 })
+                // The history's holds last longer than the run: every active one holds its seats.
+                let held: i32 =
+                    state.holds.iter().filter(|h| h.tier_id == t.id && h.status == "active").map(|h| h.seats).sum();
+                let (booked, held) = (u32::try_from(booked).ok()?, u32::try_from(held).ok()?);
+                Some(TierStock { id: TierId::new(t.id)?, capacity, booked, held })
             })
             .collect::<Option<Vec<_>>>()?;
         let inventory = Inventory::new(capacity, max, status, Promotion::Book, tiers).ok()?;

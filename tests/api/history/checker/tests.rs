@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{Anomaly, check};
 use crate::history::record::{Call, FaultWindow, Op, Outcome};
-use crate::history::state::{BookingRow, EntryRow, EventRow, FinalState, KeyRow, RuleCount, TierRow};
+use crate::history::state::{BookingRow, EntryRow, EventRow, FinalState, HoldRow, KeyRow, RuleCount, TierRow};
 
 const ADMIN: i64 = 1;
 const EVENT: i64 = 7;
@@ -86,6 +86,7 @@ fn clean() -> (Vec<Call>, FinalState) {
             booking(100, 10, 2, "cancelled", "direct", 25),
             booking(101, 12, 2, "confirmed", "waitlist", 100),
         ],
+        holds: Vec::new(),
         entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
         keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
         invariants: (0..9).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
@@ -214,4 +215,61 @@ fn a_deadlock_is_reported() {
     state.deadlocks = 2;
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["transactions never deadlock"], "{found:#?}");
+}
+
+/// `clean()` plus a third seat and user 14's hold 300 (1 seat, keyed), confirmed into
+/// booking 103.
+fn with_a_confirmed_hold() -> (Vec<Call>, FinalState) {
+    let (mut history, mut state) = clean();
+    history.push(call(ADMIN, Op::Resize { capacity: 3 }, 165, 200, json!({"id": EVENT, "capacity": 3})));
+    (state.events[0].capacity, state.events[0].booked_seats) = (3, 3);
+    let held = json!({"id": 300, "user_id": 14, "event_id": EVENT, "seats": 1, "status": "active", "source": "direct"});
+    history.push(call(14, Op::Hold { seats: 1, key: Some("h1".into()) }, 170, 201, held));
+    let booked = json!({"id": 103, "user_id": 14, "event_id": EVENT, "source": "hold"});
+    history.push(call(14, Op::Confirm { hold: 300 }, 180, 201, booked));
+    state.holds.push(HoldRow {
+        id: 300,
+        event_id: EVENT,
+        user_id: 14,
+        tier_id: TIER,
+        seats: 1,
+        status: "confirmed".into(),
+        booking_id: Some(103),
+    });
+    state.bookings.push(booking(103, 14, 1, "confirmed", "hold", 180));
+    (history, state)
+}
+
+#[test]
+fn a_confirmed_hold_checks_clean() {
+    let (history, state) = with_a_confirmed_hold();
+    assert_eq!(check(&history, &[], &state), []);
+}
+
+#[test]
+fn a_lost_hold_or_confirmation_is_reported() {
+    let (history, mut state) = with_a_confirmed_hold();
+    state.bookings.retain(|b| b.id != 103);
+    state.holds[0].status = "active".into();
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"a confirmed hold made exactly one booking of its seats"), "{found:#?}");
+    state.holds.clear();
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"acknowledged holds are stored as answered"), "{found:#?}");
+}
+
+#[test]
+fn an_unacknowledged_hold_is_reported() {
+    let (history, mut state) = clean();
+    state.holds.push(HoldRow {
+        id: 301,
+        event_id: EVENT,
+        user_id: 13,
+        tier_id: TIER,
+        seats: 1,
+        status: "released".into(),
+        booking_id: None,
+    });
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["refused holds had no effect"], "{found:#?}");
 }
