@@ -116,6 +116,7 @@ fn take_batch(queue: &mut Vec<(Take, Reply)>) -> Vec<(Take, Reply)> {
         let key = match &queued.0 {
             Take::Book(r) => r.idempotency_key.clone().map(|k| (false, r.user_id, k)),
             Take::Hold(r) => r.idempotency_key.clone().map(|k| (true, r.user_id, k)),
+            Take::Confirm { .. } => None,
         };
         let first = key.is_none_or(|key| keys.insert(key));
         if first && batch.len() < MAX_BATCH { batch.push(queued) } else { deferred.push(queued) }

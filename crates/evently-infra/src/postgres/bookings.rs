@@ -27,9 +27,7 @@ impl BookingRepository for PgStore {
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         match self.take(Take::Book(request)).await {
             Taken::Book(answer) => answer,
-            Taken::Hold(_) => {
-                Err(BookError::Store(StoreError::Unknown(anyhow::anyhow!("a booking answered as a hold"))))
-            }
+            _ => Err(BookError::Store(StoreError::Unknown(anyhow::anyhow!("a booking answered otherwise")))),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The seat-taking transaction: lock the event, settle its expired holds, read what the
-//! requesting users hold, claim their idempotency keys, apply the rules to each booking
-//! and hold request in arrival order and write every accepted one at once. A lone
+//! requesting users hold, claim their idempotency keys, apply the rules to each booking,
+//! hold and confirmation in arrival order and write every accepted one at once. A lone
 //! request is a batch of one.
 
 use std::collections::{HashMap, HashSet};
@@ -8,27 +8,29 @@ use std::collections::{HashMap, HashSet};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest};
-use evently_domain::hold::{Hold, HoldError, HoldOutcome, HoldRequest};
+use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, PaymentReference};
+use evently_domain::hold::{ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRequest, HoldStatus};
 use evently_domain::inventory::{Holding, Inventory};
-use evently_domain::{EventId, StoreError};
+use evently_domain::{EventId, HoldId, StoreError, UserId};
 
 use super::error::TxError;
-use super::holds::{claim_key, forget_keys, insert_holds};
+use super::holds::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
     ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
-    settle_expired, stock_query, store_failure, tier_counts,
+    settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
 use super::keys::{self, Claim};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
 
-/// A request that takes seats of an event.
+/// A request that takes seats of an event (or confirms seats it holds).
 #[derive(Debug)]
 pub(super) enum Take {
     /// A booking.
     Book(BookingRequest),
     /// A hold.
     Hold(HoldRequest),
+    /// The confirmation of a hold of `event` by its holder.
+    Confirm { event: EventId, hold: HoldId, holder: UserId, payment_reference: Option<PaymentReference> },
 }
 
 impl Take {
@@ -37,6 +39,15 @@ impl Take {
         match self {
             Self::Book(r) => r.event_id,
             Self::Hold(r) => r.event_id,
+            Self::Confirm { event, .. } => *event,
+        }
+    }
+
+    fn user(&self) -> i64 {
+        match self {
+            Self::Book(r) => r.user_id.get(),
+            Self::Hold(r) => r.user_id.get(),
+            Self::Confirm { holder, .. } => holder.get(),
         }
     }
 }
@@ -48,6 +59,8 @@ pub(super) enum Taken {
     Book(Result<BookOutcome, BookError>),
     /// A hold's.
     Hold(Result<HoldOutcome, HoldError>),
+    /// A confirmation's.
+    Confirm(Result<Confirmation, ConfirmHoldError>),
 }
 
 impl Take {
@@ -56,6 +69,7 @@ impl Take {
         match self {
             Self::Book(_) => |error| Taken::Book(Err(BookError::Store(error))),
             Self::Hold(_) => |error| Taken::Hold(Err(HoldError::Store(error))),
+            Self::Confirm { .. } => |error| Taken::Confirm(Err(ConfirmHoldError::Store(error))),
         }
     }
 }
@@ -65,6 +79,7 @@ impl Taken {
         match take {
             Take::Book(_) => Self::Book(Err(BookError::EventNotFound)),
             Take::Hold(_) => Self::Hold(Err(HoldError::EventNotFound)),
+            Take::Confirm { .. } => Self::Confirm(Err(ConfirmHoldError::NotFound)),
         }
     }
 }
@@ -83,6 +98,11 @@ enum Decision {
     Answered(Taken),
     Book(i64),
     Hold(i64),
+    /// A hold to confirm into a booking (`first`: the first confirmation in this batch).
+    Confirm {
+        hold: HoldId,
+        first: bool,
+    },
 }
 
 /// Decides `takes` for `event` in one transaction on `conn`. Their idempotency keys must
@@ -94,10 +114,7 @@ pub(super) async fn decide(
     takes: Vec<Take>,
 ) -> Result<Vec<Taken>, TxError<StoreError>> {
     tracing::debug!(event.id = %event, batch.size = takes.len(), "seat-taking transaction");
-    let user_of = |take: &Take| match take {
-        Take::Book(r) => r.user_id.get(),
-        Take::Hold(r) => r.user_id.get(),
-    };
+    let user_of = Take::user;
     let users: Vec<i64> = takes.iter().map(user_of).collect();
     let held_query = diesel::sql_query(
         "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \
@@ -147,10 +164,24 @@ pub(super) async fn decide(
         .filter(known)
         .filter_map(|t| match t {
             Take::Book(r) => Some(r),
-            Take::Hold(_) => None,
+            Take::Hold(_) | Take::Confirm { .. } => None,
         })
         .collect();
     let mut claims = keys::claim(conn, event, &bookings).await?.into_iter();
+    // The holds to confirm, as they stand now that expired ones are settled.
+    let confirming: Vec<i64> = takes
+        .iter()
+        .filter_map(|t| match t {
+            Take::Confirm { hold, .. } => Some(hold.get()),
+            _ => None,
+        })
+        .collect();
+    let mut holds_now: HashMap<HoldId, Hold> = HashMap::new();
+    if !confirming.is_empty() {
+        for hold in fetch_holds(conn, &confirming).await? {
+            holds_now.insert(hold.id, hold);
+        }
+    }
     let mut inventory = locked.inventory;
     let ttl = locked.hold_ttl;
     let mut decisions: Vec<Decision> = Vec::with_capacity(takes.len());
@@ -161,6 +192,19 @@ pub(super) async fn decide(
         let user = user_of(take);
         let holding = holdings.get(&user).copied().unwrap_or(Holding::Nothing);
         let decision = match take {
+            Take::Confirm { hold, holder, .. } => match holds_now.get_mut(hold) {
+                Some(current) if current.user_id == *holder && current.event_id == event => match current.status {
+                    HoldStatus::Active => {
+                        inventory.confirm_hold(current.tier_id, current.seats);
+                        current.status = HoldStatus::Confirmed;
+                        Decision::Confirm { hold: *hold, first: true }
+                    }
+                    HoldStatus::Confirmed => Decision::Confirm { hold: *hold, first: false },
+                    HoldStatus::Expired => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::Expired))),
+                    HoldStatus::Released => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::Released))),
+                },
+                _ => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::NotFound))),
+            },
             Take::Book(_) if !existing.contains(&user) => Decision::Answered(Taken::Book(Err(BookError::UnknownUser))),
             Take::Hold(_) if !existing.contains(&user) => Decision::Answered(Taken::Hold(Err(HoldError::UnknownUser))),
             Take::Book(request) => match claims.next() {
@@ -228,6 +272,35 @@ pub(super) async fn decide(
         }
     }
     forget_keys(conn, &refused_hold_keys).await?;
+    // Confirmations: one statement makes the bookings of the holds confirmed first here;
+    // holds confirmed earlier answer their booking again.
+    let mut confirmed: HashMap<HoldId, Booking> = HashMap::new();
+    let first: Vec<(i64, Option<&str>)> = takes
+        .iter()
+        .zip(&decisions)
+        .filter_map(|(take, decision)| match (take, decision) {
+            (Take::Confirm { hold, payment_reference, .. }, Decision::Confirm { first: true, .. }) => {
+                Some((hold.get(), payment_reference.as_ref().map(PaymentReference::as_str)))
+            }
+            _ => None,
+        })
+        .collect();
+    if !first.is_empty() {
+        for (hold, booking) in confirm_holds(conn, &first).await? {
+            confirmed.insert(hold, booking);
+        }
+        write_counts(conn, event, &inventory).await?;
+    }
+    let earlier: Vec<i64> = holds_now
+        .values()
+        .filter(|h| !confirmed.contains_key(&h.id))
+        .filter_map(|h| h.booking_id.map(|b| b.get()))
+        .collect();
+    for booking in fetch_bookings(conn, &earlier).await? {
+        if let Some(hold) = holds_now.values().find(|h| h.booking_id == Some(booking.id)) {
+            confirmed.insert(hold.id, booking);
+        }
+    }
     let lost = || StoreError::Unknown(anyhow::anyhow!("an accepted request was not written"));
     Ok(takes
         .iter()
@@ -244,6 +317,12 @@ pub(super) async fn decide(
                     .remove(&user_of(take))
                     .map(|hold| HoldOutcome { hold, replayed: false })
                     .ok_or_else(|| HoldError::Store(lost())),
+            ),
+            Decision::Confirm { hold, first } => Taken::Confirm(
+                confirmed
+                    .get(&hold)
+                    .map(|booking| Confirmation { booking: booking.clone(), first })
+                    .ok_or_else(|| ConfirmHoldError::Store(lost())),
             ),
         })
         .collect())

@@ -54,9 +54,7 @@ impl HoldRepository for PgStore {
     async fn create_hold(&self, request: HoldRequest) -> Result<HoldOutcome, HoldError> {
         match self.take(Take::Hold(request)).await {
             Taken::Hold(answer) => answer,
-            Taken::Book(_) => {
-                Err(HoldError::Store(StoreError::Unknown(anyhow::anyhow!("a hold answered as a booking"))))
-            }
+            _ => Err(HoldError::Store(StoreError::Unknown(anyhow::anyhow!("a hold answered otherwise")))),
         }
     }
 
@@ -73,7 +71,15 @@ impl HoldRepository for PgStore {
         holder: UserId,
         payment_reference: Option<PaymentReference>,
     ) -> Result<Confirmation, ConfirmHoldError> {
-        self.write(move |conn| Box::pin(confirm(conn, id, holder, payment_reference))).await
+        // Only the holder confirms; the hold's event routes it to that event's batch.
+        let hold = self.find_hold(id).await?.filter(|h| h.user_id == holder).ok_or(ConfirmHoldError::NotFound)?;
+        let take = Take::Confirm { event: hold.event_id, hold: id, holder, payment_reference };
+        match self.take(take).await {
+            Taken::Confirm(answer) => answer,
+            _ => {
+                Err(ConfirmHoldError::Store(StoreError::Unknown(anyhow::anyhow!("a confirmation answered otherwise"))))
+            }
+        }
     }
 
     #[tracing::instrument(skip_all, fields(hold.id = %id))]
@@ -270,55 +276,67 @@ pub(super) async fn insert_holds<E: From<StoreError>>(
     convert(rows).map_err(store_failure)
 }
 
-/// Confirms a hold in the caller's transaction.
-async fn confirm(
+/// Holds by id, inside the caller's transaction.
+pub(super) async fn fetch_holds<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
-    id: HoldId,
-    holder: UserId,
-    payment_reference: Option<PaymentReference>,
-) -> Result<Confirmation, TxError<ConfirmHoldError>> {
-    let not_found = |e: Error| match e {
-        Error::NotFound => TxError::Domain(ConfirmHoldError::NotFound),
-        e => TxError::Db(e),
-    };
-    let before = Hold::try_from(fetch(conn, id).await.map_err(not_found)?).map_err(store_failure)?;
-    if before.user_id != holder {
-        return Err(TxError::Domain(ConfirmHoldError::NotFound));
+    ids: &[i64],
+) -> Result<Vec<Hold>, TxError<E>> {
+    let rows: Vec<HoldRow> = diesel::sql_query(format!("SELECT {HOLD_COLUMNS} FROM holds WHERE id = ANY($1)"))
+        .bind::<Array<BigInt>, _>(ids)
+        .load(conn)
+        .await?;
+    convert(rows).map_err(store_failure)
+}
+
+/// Bookings by id, inside the caller's transaction.
+pub(super) async fn fetch_bookings<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> Result<Vec<Booking>, TxError<E>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    let mut locked =
-        lock_event(conn, before.event_id, None).await?.ok_or(TxError::Domain(ConfirmHoldError::NotFound))?;
-    // Re-read under the lock, which settled the event's expired holds: confirming and
-    // expiring one hold cannot both happen.
-    let hold = Hold::try_from(fetch(conn, id).await?).map_err(store_failure)?;
-    match hold.status {
-        HoldStatus::Active => {}
-        HoldStatus::Expired => return Err(TxError::Domain(ConfirmHoldError::Expired)),
-        HoldStatus::Released => return Err(TxError::Domain(ConfirmHoldError::Released)),
-        HoldStatus::Confirmed => {
-            let booking = hold.booking_id.ok_or_else(|| {
-                store_failure(StoreError::Unknown(anyhow::anyhow!("a confirmed hold without a booking")))
-            })?;
-            let row: BookingRow = diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
-                .bind::<BigInt, _>(booking.get())
-                .get_result(conn)
-                .await?;
-            return Ok(Confirmation { booking: Booking::try_from(row).map_err(store_failure)?, first: false });
-        }
-    }
-    locked.inventory.confirm_hold(hold.tier_id, hold.seats);
-    let row: BookingRow = diesel::sql_query(format!(
-        "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
-                      payment_reference) \
-                    SELECT event_id, user_id, seats, 'hold', tier_id, unit_price_cents, currency, $2 \
-                    FROM holds WHERE id = $1 RETURNING *), \
-         h AS (UPDATE holds SET status = 'confirmed', booking_id = (SELECT id FROM b) WHERE id = $1), \
-         w AS (UPDATE waitlist_entries SET booking_id = (SELECT id FROM b) WHERE hold_id = $1) \
-         SELECT {BOOKING_COLUMNS} FROM b"
+    let rows: Vec<BookingRow> = diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ANY($1)"))
+        .bind::<Array<BigInt>, _>(ids)
+        .load(conn)
+        .await?;
+    convert(rows).map_err(store_failure)
+}
+
+#[derive(QueryableByName)]
+struct ConfirmedRow {
+    #[diesel(sql_type = BigInt)]
+    hold_id: i64,
+    #[diesel(embed)]
+    booking: BookingRow,
+}
+
+/// One statement: a booking of each active hold in `holds` (with its payment
+/// reference) at the hold's tier, seats and prices, the holds marked confirmed and the
+/// offers' waiting entries pointed at their booking. The holds' event is locked.
+pub(super) async fn confirm_holds<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    holds: &[(i64, Option<&str>)],
+) -> Result<Vec<(HoldId, Booking)>, TxError<E>> {
+    let (ids, references): (Vec<i64>, Vec<Option<&str>>) = holds.iter().copied().unzip();
+    let rows: Vec<ConfirmedRow> = diesel::sql_query(format!(
+        "WITH c AS (SELECT h.*, r.reference FROM holds h \
+                    JOIN unnest($1::bigint[], $2::text[]) AS r(id, reference) ON r.id = h.id WHERE h.status = 'active'), \
+         b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
+                 payment_reference) \
+               SELECT event_id, user_id, seats, 'hold', tier_id, unit_price_cents, currency, reference FROM c \
+               RETURNING *), \
+         m AS (SELECT c.id AS hold_id, b.* FROM c JOIN b ON b.user_id = c.user_id AND b.event_id = c.event_id), \
+         h AS (UPDATE holds SET status = 'confirmed', booking_id = m.id FROM m WHERE holds.id = m.hold_id), \
+         w AS (UPDATE waitlist_entries SET booking_id = m.id FROM m WHERE waitlist_entries.hold_id = m.hold_id) \
+         SELECT hold_id, {BOOKING_COLUMNS} FROM m"
     ))
-    .bind::<BigInt, _>(id.get())
-    .bind::<Nullable<Text>, _>(payment_reference.as_ref().map(|r| r.as_str()))
-    .get_result(conn)
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Nullable<Text>>, _>(&references)
+    .load(conn)
     .await?;
-    settle(conn, hold.event_id, &locked, &[], Vec::new()).await?;
-    Ok(Confirmation { booking: Booking::try_from(row).map_err(store_failure)?, first: true })
+    rows.into_iter()
+        .map(|row| Ok((id(row.hold_id, HoldId::new)?, Booking::try_from(row.booking)?)))
+        .collect::<Result<_, StoreError>>()
+        .map_err(store_failure)
 }

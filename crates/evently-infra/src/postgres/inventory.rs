@@ -339,19 +339,29 @@ pub(super) async fn settle<E: From<StoreError>>(
         };
         notices.push(notice);
     }
-    let (tiers, booked) = tier_counts(&locked.inventory);
+    write_counts(conn, event, &locked.inventory).await?;
+    write_notices(conn, &notices).await?;
+    Ok(())
+}
+
+/// Stores the event's and its tiers' booked seats as `inventory` has them.
+pub(super) async fn write_counts<E: From<StoreError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    inventory: &Inventory,
+) -> Result<(), TxError<E>> {
+    let (tiers, booked) = tier_counts(inventory);
     diesel::sql_query(
         "WITH t AS (UPDATE tiers SET booked_seats = c.b FROM unnest($3::bigint[], $4::int[]) AS c(id, b) \
                     WHERE tiers.id = c.id AND tiers.booked_seats <> c.b) \
          UPDATE events SET booked_seats = $2 WHERE id = $1 AND booked_seats <> $2",
     )
     .bind::<BigInt, _>(event.get())
-    .bind::<Integer, _>(seat_count(locked.inventory.booked()))
+    .bind::<Integer, _>(seat_count(inventory.booked()))
     .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Array<Integer>, _>(&booked)
     .execute(conn)
     .await?;
-    write_notices(conn, &notices).await?;
     Ok(())
 }
 

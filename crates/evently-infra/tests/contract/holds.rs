@@ -298,3 +298,32 @@ pub async fn bookings_and_holds_of_a_hot_event_share_its_seats<S: Store>(store: 
     assert_eq!(event.booked_seats + event.held_seats, 40);
     assert_eq!(event.available_seats(), 0);
 }
+
+pub async fn concurrent_confirmations_book_each_hold_once<S: Store>(store: S) {
+    let id = event(&store, 30, 600, Promotion::Book).await;
+    let users = users(&store, 20).await;
+    let mut holds = Vec::new();
+    for &user in &users {
+        holds.push((user, store.create_hold(hold(id, user, 1)).await.unwrap().hold.id));
+    }
+    let store = Arc::new(store);
+    // Every hold confirmed by three concurrent retries of its holder.
+    let tasks: Vec<_> = holds
+        .iter()
+        .flat_map(|&pair| [pair, pair, pair])
+        .map(|(user, held)| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { (held, store.confirm_hold(held, user, None).await.unwrap()) })
+        })
+        .collect();
+    let mut firsts = std::collections::HashMap::new();
+    let mut bookings = std::collections::HashMap::new();
+    for task in tasks {
+        let (held, confirmation) = task.await.unwrap();
+        *firsts.entry(held).or_insert(0) += usize::from(confirmation.first);
+        assert_eq!(*bookings.entry(held).or_insert(confirmation.booking.id), confirmation.booking.id);
+    }
+    assert!(firsts.values().all(|n| *n == 1), "each hold confirmed first exactly once: {firsts:?}");
+    let event = reload(&*store, id).await;
+    assert_eq!((event.booked_seats, event.held_seats), (20, 0));
+}
