@@ -327,3 +327,45 @@ pub async fn concurrent_confirmations_book_each_hold_once<S: Store>(store: S) {
     let event = reload(&*store, id).await;
     assert_eq!((event.booked_seats, event.held_seats), (20, 0));
 }
+
+pub async fn holds_expire_during_a_stampede_of_bookings<S: Store>(store: S) {
+    let id = event(&store, 20, 5, Promotion::Book).await;
+    let users = users(&store, 135).await;
+    let mut expiry = Utc::now();
+    for &user in &users[..10] {
+        expiry = store.create_hold(hold(id, user, 1)).await.unwrap().hold.expires_at;
+    }
+    for &user in &users[10..20] {
+        book(&store, id, user, 1).await.unwrap();
+    }
+    for &user in &users[20..25] {
+        store.join_waitlist(id, user, seats(1), None).await.unwrap();
+    }
+    // Bookings hammer the event from just before the holds expire to just after.
+    let store = Arc::new(store);
+    let until = (expiry - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(until.saturating_sub(Duration::from_millis(300))).await;
+    let tasks: Vec<_> = users[25..]
+        .iter()
+        .enumerate()
+        .map(|(i, &user)| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(6 * u64::try_from(i).unwrap())).await;
+                store.book(crate::fixtures::request(id, user, 1)).await.is_ok()
+            })
+        })
+        .collect();
+    let mut booked = 0;
+    for task in tasks {
+        booked += usize::from(task.await.unwrap());
+    }
+    let event = reload(&*store, id).await;
+    assert_eq!((event.booked_seats, event.held_seats), (20, 0), "every seat booked once the holds expired");
+    // The waiting entries were first in line for the freed seats: none was overtaken.
+    for &user in &users[20..25] {
+        let mine = store.list_user_bookings(user, None, PageRequest::default()).await.unwrap().items;
+        assert_eq!(mine.len(), 1, "the waiting user {user} was promoted once");
+    }
+    assert_eq!(booked, 5, "the stampede got only what the queue left");
+}

@@ -96,4 +96,5 @@ contract! {
     holds::confirming_races_expiry_and_exactly_one_wins,
     holds::bookings_and_holds_of_a_hot_event_share_its_seats,
     holds::concurrent_confirmations_book_each_hold_once,
+    holds::holds_expire_during_a_stampede_of_bookings,
 }
