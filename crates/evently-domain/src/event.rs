@@ -10,6 +10,4 @@ pub use models::{Description, Event, EventFilter, EventName, EventPatch, NewEven
 pub use ports::MockEventRepository;
 pub use ports::{CancelEventError, EventRepository, TierError, UpdateEventError};
 pub use service::EventService;
-pub use tiers::{
-    Currency, CurrencyError, NewTier, Price, PriceError, Tier, TierName, TierPatch, TierPlan, TierPlanError,
-};
+pub use tiers::{NewTier, Tier, TierName, TierPatch, TierPlan, TierPlanError};

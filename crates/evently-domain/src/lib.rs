@@ -9,6 +9,7 @@ mod failure;
 pub mod hold;
 pub mod ids;
 pub mod inventory;
+pub mod money;
 pub mod notification;
 pub mod page;
 pub mod refusal;

@@ -8,6 +8,7 @@ mod bookings;
 mod direct;
 mod error;
 mod events;
+mod hold_writes;
 mod holds;
 mod inventory;
 mod keys;

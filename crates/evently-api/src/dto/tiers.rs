@@ -1,6 +1,7 @@
 use evently_domain::TierId;
-use evently_domain::event::{Currency, NewTier, Price, Tier, TierName, TierPatch, TierPlan};
+use evently_domain::event::{NewTier, Tier, TierName, TierPatch, TierPlan};
 use evently_domain::inventory::Capacity;
+use evently_domain::money::{Currency, Price};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 

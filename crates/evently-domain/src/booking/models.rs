@@ -1,8 +1,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
-use crate::event::{Currency, Price};
 use crate::inventory::{BookingStatus, Seats};
+use crate::money::{Currency, Price};
 use crate::text::text_type;
 use crate::{BookingId, EventId, TierId, UserId};
 

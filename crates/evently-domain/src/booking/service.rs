@@ -83,8 +83,8 @@ mod tests {
     use super::*;
     use crate::booking::{BookingSource, MockBookingRepository};
     use crate::cache::{CacheTag, MockCache};
-    use crate::event::{Currency, Price};
     use crate::inventory::Seats;
+    use crate::money::{Currency, Price};
     use crate::user::Role;
     use crate::{EventId, TierId, UserId};
 

@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
 
-use super::{Currency, Tier, TierPlan};
+use super::{Tier, TierPlan};
 use crate::EventId;
 use crate::hold::HoldTtl;
 use crate::inventory::{Capacity, EventStatus, Promotion, Seats};
+use crate::money::Currency;
 use crate::text::text_type;
 
 text_type!(

@@ -2,8 +2,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
 use crate::booking::{Booking, IdempotencyKey};
-use crate::event::{Currency, Price};
 use crate::inventory::Seats;
+use crate::money::{Currency, Price};
 use crate::{BookingId, EventId, HoldId, TierId, UserId};
 
 /// How long a new hold of an event lasts: 5 to 3,600 seconds. It cannot be extended.

@@ -205,7 +205,7 @@ mod tests {
             waitlist_length: 0,
             hold_ttl: evently_domain::hold::HoldTtl::DEFAULT,
             waitlist_promotion: evently_domain::inventory::Promotion::Book,
-            currency: evently_domain::event::Currency::EUR,
+            currency: evently_domain::money::Currency::EUR,
             tiers: Vec::new(),
             status: EventStatus::Scheduled,
             created_at: now,

@@ -14,7 +14,7 @@ use evently_domain::inventory::{Holding, Inventory};
 use evently_domain::{EventId, HoldId, StoreError, UserId};
 
 use super::error::TxError;
-use super::holds::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
+use super::hold_writes::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
     ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts, write_counts,

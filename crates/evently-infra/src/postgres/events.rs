@@ -2,9 +2,10 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::event::{
-    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Price, Tier, TierError,
-    TierName, TierPatch, UpdateEventError,
+    CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierName,
+    TierPatch, UpdateEventError,
 };
+use evently_domain::money::Price;
 use evently_domain::notification::NotificationKind;
 use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 

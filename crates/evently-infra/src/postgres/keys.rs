@@ -6,6 +6,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, IdempotencyKey};
+use evently_domain::inventory::Seats;
 use evently_domain::{EventId, StoreError, TierId};
 
 use super::error::TxError;
@@ -33,18 +34,35 @@ struct Claimed {
     key: String,
 }
 
+/// The request a remembered key was first used with (columns `key_event_id`,
+/// `key_seats`, `key_tier_id`); bookings' and holds' keys alike.
 #[derive(QueryableByName)]
-struct Stored {
-    #[diesel(sql_type = BigInt)]
-    key_user_id: i64,
-    #[diesel(sql_type = Text)]
-    key: String,
+pub(super) struct KeyedRequest {
     #[diesel(sql_type = BigInt)]
     key_event_id: i64,
     #[diesel(sql_type = Integer)]
     key_seats: i32,
     #[diesel(sql_type = Nullable<BigInt>)]
     key_tier_id: Option<i64>,
+}
+
+impl KeyedRequest {
+    /// Whether a request for `seats` of `tier` of `event` repeats it.
+    pub(super) fn is(&self, event: EventId, seats: Seats, tier: Option<TierId>) -> bool {
+        self.key_event_id == event.get()
+            && self::seats(self.key_seats).ok() == Some(seats)
+            && self.key_tier_id == tier.map(TierId::get)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = BigInt)]
+    key_user_id: i64,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(embed)]
+    first: KeyedRequest,
     #[diesel(embed)]
     booking: BookingRow,
 }
@@ -117,10 +135,7 @@ pub(super) async fn claim<E: From<StoreError>>(
                 store_failure(StoreError::Unknown(anyhow::anyhow!("an idempotency key answered without a booking")))
             })?;
             let earlier = stored.swap_remove(at);
-            let same = earlier.key_event_id == event.get()
-                && seats(earlier.key_seats).ok() == Some(request.seats)
-                && earlier.key_tier_id == request.tier.map(TierId::get);
-            if !same {
+            if !earlier.first.is(event, request.seats, request.tier) {
                 return Ok(Claim::Answered(Err(BookError::IdempotencyMismatch)));
             }
             let booking = Booking::try_from(earlier.booking).map_err(store_failure)?;

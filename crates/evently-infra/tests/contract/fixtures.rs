@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use evently_domain::booking::{BookError, BookOutcome, BookingRequest, IdempotencyKey};
-use evently_domain::event::{Currency, Description, Event, EventName, NewEvent, TierPlan, Venue};
+use evently_domain::event::{Description, Event, EventName, NewEvent, TierPlan, Venue};
 use evently_domain::hold::HoldTtl;
 use evently_domain::inventory::Seats;
 use evently_domain::inventory::{Capacity, Promotion};
+use evently_domain::money::Currency;
 use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
 use evently_domain::{EventId, Store, UserId};
 use evently_infra::{PgSettings, PgStore};

@@ -3,11 +3,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use evently_domain::booking::{BookError, BookingSource, IdempotencyKey, PaymentReference};
-use evently_domain::event::{EventPatch, Price, TierPatch};
+use evently_domain::event::{EventPatch, NewTier, TierName, TierPatch};
 use evently_domain::hold::{
     ConfirmHoldError, HoldError, HoldRequest, HoldSource, HoldStatus, HoldTtl, ReleaseHoldError,
 };
 use evently_domain::inventory::{Capacity, Promotion};
+use evently_domain::money::Price;
 use evently_domain::notification::NotificationKind;
 use evently_domain::waitlist::{JoinWaitlistError, WaitlistStatus};
 use evently_domain::{EventId, PageRequest, Store, UserId};
@@ -202,14 +203,23 @@ pub async fn capacity_counts_held_seats<S: Store>(store: S) {
 }
 
 pub async fn a_hold_stampede_never_oversells<S: Store>(store: S) {
+    // 25 seats; a VIP tier of 10. Half the crowd asks for VIP seats.
     let id = event(&store, 25, 600, Promotion::Book).await;
+    let vip = NewTier {
+        name: TierName::new("VIP").unwrap(),
+        price: Price::new(5_000).unwrap(),
+        capacity: Some(Capacity::new(10).unwrap()),
+    };
+    let vip = store.create_tier(id, vip).await.unwrap().id;
     let users = users(&store, 300).await;
     let store = Arc::new(store);
     let tasks: Vec<_> = users
         .iter()
-        .map(|&user| {
+        .enumerate()
+        .map(|(i, &user)| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.create_hold(hold(id, user, 1)).await.is_ok() })
+            let tier = (i % 2 == 0).then_some(vip);
+            tokio::spawn(async move { store.create_hold(HoldRequest { tier, ..hold(id, user, 1) }).await.is_ok() })
         })
         .collect();
     let mut held = 0;
@@ -219,6 +229,8 @@ pub async fn a_hold_stampede_never_oversells<S: Store>(store: S) {
     assert_eq!(held, 25);
     let event = reload(&*store, id).await;
     assert_eq!((event.held_seats, event.available_seats()), (25, 0));
+    let vip_held = event.tiers.iter().find(|t| t.id == vip).unwrap().held_seats;
+    assert_eq!(vip_held, 10, "the VIP quota is never oversold");
 }
 
 pub async fn confirming_races_expiry_and_exactly_one_wins<S: Store>(store: S) {

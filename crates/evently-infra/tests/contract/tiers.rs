@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
 use evently_domain::booking::{BookError, BookingRequest};
-use evently_domain::event::{Currency, NewTier, Price, TierError, TierName, TierPatch, TierPlan};
+use evently_domain::event::{NewTier, TierError, TierName, TierPatch, TierPlan};
 use evently_domain::inventory::{Capacity, Seats};
+use evently_domain::money::{Currency, Price};
 use evently_domain::waitlist::{JoinWaitlistError, WaitlistStatus};
 use evently_domain::{EventId, Store, TierId};
 
