@@ -46,7 +46,7 @@ pub async fn create<B: Backend>(
 #[utoipa::path(patch, path = "/api/v1/events/{id}/tiers/{tier_id}", tag = "events", operation_id = "update_tier",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The event's id"), ("tier_id" = i64, Path, description = "The tier's id")),
-    request_body = PatchTierBody,
+    request_body(content = Option<PatchTierBody>, description = "The fields to change; none changes nothing"),
     responses(
         (status = 200, description = "The updated tier", body = TierDto),
         (status = 400, description = "Unparsable body"),
