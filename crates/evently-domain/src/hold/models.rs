@@ -154,6 +154,13 @@ impl Hold {
     pub fn amount(&self) -> u64 {
         self.unit_price.times(self.seats.get())
     }
+
+    /// The hold as it was when made (what an idempotent replay answers).
+    pub fn as_first_made(mut self) -> Self {
+        self.status = HoldStatus::Active;
+        self.booking_id = None;
+        self
+    }
 }
 
 /// A request to hold seats.

@@ -327,8 +327,8 @@ impl Inventory {
         self.check_quota(capacity)
     }
 
-    /// Changes `tier`'s quota and promotes from `queue` if seats were freed; the entries
-    /// promoted.
+    /// Changes `tier`'s quota (pass its current one to change something else) and promotes
+    /// from `queue` if seats were freed; the entries promoted.
     ///
     /// # Errors
     /// In order of precedence, [`TierConflict`]'s variants.
@@ -338,8 +338,15 @@ impl Inventory {
         capacity: Option<Capacity>,
         queue: &[Queued],
     ) -> Result<Vec<Queued>, TierConflict> {
-        self.check_quota(capacity)?;
+        if self.status == EventStatus::Cancelled {
+            return Err(TierConflict::EventCancelled);
+        }
         let stock = self.stock(tier).ok_or(TierConflict::UnknownTier)?;
+        // An unchanged quota may exceed the event's capacity (which may have been lowered
+        // below it); a new one may not.
+        if capacity != stock.capacity {
+            self.check_quota(capacity)?;
+        }
         let taken = stock.booked + stock.held;
         if let Some(quota) = capacity
             && quota.get() < taken

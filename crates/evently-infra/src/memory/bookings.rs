@@ -73,9 +73,11 @@ impl BookingRepository for MemoryStore {
 
     async fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut state = self.lock()?;
-        let before = state.keys.len();
+        // Bookings' and holds' keys alike.
+        let before = state.keys.len() + state.hold_keys.len();
         state.keys.retain(|_, key| now - key.created_at < IdempotencyKey::LIFETIME);
-        Ok(u64::try_from(before - state.keys.len()).unwrap_or(u64::MAX))
+        state.hold_keys.retain(|_, key| now - key.created_at < IdempotencyKey::LIFETIME);
+        Ok(u64::try_from(before - state.keys.len() - state.hold_keys.len()).unwrap_or(u64::MAX))
     }
 
     async fn list_user_bookings(

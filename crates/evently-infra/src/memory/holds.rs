@@ -23,7 +23,7 @@ impl HoldRepository for MemoryStore {
             }
             let hold = state.holds.get(index(stored.hold.get())).cloned();
             let hold = hold.ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("hold key without hold")))?;
-            return Ok(HoldOutcome { hold, replayed: true });
+            return Ok(HoldOutcome { hold: hold.as_first_made(), replayed: true });
         }
         if state.accounts.get(index(request.user_id.get())).is_none() {
             return Err(HoldError::UnknownUser);

@@ -69,12 +69,15 @@ impl State {
         self.events.get_mut(index(id.get()))
     }
 
-    /// An event with its derived queue length and the seats of its active, unexpired
-    /// holds.
+    /// An event with its derived queue length and the seats of its holds active now.
     pub fn event(&self, id: EventId) -> Option<Event> {
+        self.event_at(id, Utc::now())
+    }
+
+    /// An event with its derived queue length and the seats of its holds active at `now`.
+    fn event_at(&self, id: EventId, now: DateTime<Utc>) -> Option<Event> {
         let mut event = self.events.get(index(id.get()))?.clone();
         event.waitlist_length = u32::try_from(self.waiting(id).count()).unwrap_or(u32::MAX);
-        let now = Utc::now();
         let held = |tier: Option<TierId>| -> u32 {
             self.holds
                 .iter()
@@ -92,9 +95,10 @@ impl State {
 
     /// The event, its expired holds settled first (marked, their holders told, waiting
     /// entries promoted): what taking an event's lock does in PostgreSQL.
+    /// One clock reading decides both which holds expire and which count as held.
     pub fn open(&mut self, id: EventId) -> Result<Option<Event>, StoreError> {
-        let Some(event) = self.event(id) else { return Ok(None) };
         let now = Utc::now();
+        let Some(event) = self.event_at(id, now) else { return Ok(None) };
         let name = event.name.as_str().to_owned();
         let mut notices = Vec::new();
         for hold in self.holds.iter_mut().filter(|h| h.event_id == id && h.status == HoldStatus::Active) {
@@ -108,7 +112,7 @@ impl State {
             let promoted = inventory.release_holds(&[], &self.queue(id));
             self.settle(id, &inventory, &promoted, notices)?;
         }
-        Ok(self.event(id))
+        Ok(self.event_at(id, now))
     }
 
     pub fn inventory(&self, event: &Event) -> Result<Inventory, StoreError> {

@@ -72,9 +72,11 @@ impl BookingRepository for PgStore {
 
     async fn purge_idempotency_keys(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut conn = self.conn().await?;
+        // Bookings' and holds' keys alike.
         let purged = diesel::sql_query(format!(
-            "DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '{}'",
-            key_lifetime()
+            "WITH h AS (DELETE FROM hold_keys WHERE created_at < $1::timestamptz - interval '{lifetime}' RETURNING 1) \
+             DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz - interval '{lifetime}'",
+            lifetime = key_lifetime()
         ))
         .bind::<Timestamptz, _>(now)
         .execute(&mut conn)

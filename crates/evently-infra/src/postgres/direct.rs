@@ -197,6 +197,7 @@ pub(super) async fn decide(
                     HoldStatus::Active => {
                         inventory.confirm_hold(current.tier_id, current.seats);
                         current.status = HoldStatus::Confirmed;
+                        holdings.insert(user, Holding::Booked);
                         Decision::Confirm { hold: *hold, first: true }
                     }
                     HoldStatus::Confirmed => Decision::Confirm { hold: *hold, first: false },

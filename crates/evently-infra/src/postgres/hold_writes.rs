@@ -73,7 +73,7 @@ pub(super) async fn claim_key<E: From<StoreError>>(
         .ok_or_else(|| store_failure(StoreError::Unknown(anyhow::anyhow!("a hold key answered without a hold"))))?;
     let hold = Hold::try_from(fetch_hold(conn, id(hold, HoldId::new).map_err(store_failure)?).await?)
         .map_err(store_failure)?;
-    Ok(Some(Ok(HoldOutcome { hold, replayed: true })))
+    Ok(Some(Ok(HoldOutcome { hold: hold.as_first_made(), replayed: true })))
 }
 
 /// Forgets the keys of refused hold requests: only a made hold is remembered.

@@ -174,6 +174,8 @@ pub async fn keyed_holds_replay_in_their_own_key_space<S: Store>(store: S) {
     assert!(matches!(store.create_hold(other).await, Err(HoldError::IdempotencyMismatch)));
     // Bookings are another key space: the same key books (after the hold is confirmed).
     store.confirm_hold(first.hold.id, users[0], None).await.unwrap();
+    let late = store.create_hold(request()).await.unwrap();
+    assert_eq!(late.hold, first.hold, "a replay answers the hold as first made, though it is confirmed now");
     let second = event(&store, 5, 600, Promotion::Book).await;
     assert!(store.book(keyed(second, users[0], 1, "order-7")).await.is_ok());
 }

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use evently_domain::booking::{BookError, BookingRequest};
-use evently_domain::event::{NewTier, TierError, TierName, TierPatch, TierPlan};
+use evently_domain::event::{EventPatch, NewTier, TierError, TierName, TierPatch, TierPlan};
 use evently_domain::inventory::{Capacity, Seats};
 use evently_domain::money::{Currency, Price};
 use evently_domain::waitlist::{JoinWaitlistError, WaitlistStatus};
@@ -123,6 +123,13 @@ pub async fn tiers_are_added_and_changed_under_the_rules<S: Store>(store: S) {
     assert_eq!(first[0].unit_price, Price::new(5_000).unwrap());
     let renamed = TierPatch { name: Some(TierName::new("Balcony").unwrap()), ..TierPatch::default() };
     assert!(matches!(store.update_tier(id, vip, renamed).await, Err(TierError::NameTaken(_))));
+    // The event may shrink below a tier's quota; the tier still takes other changes.
+    let roomy = TierPatch { capacity: Some(Some(Capacity::new(8).unwrap())), ..TierPatch::default() };
+    store.update_tier(id, balcony.id, roomy).await.unwrap();
+    let shrunk = EventPatch { capacity: Some(Capacity::new(5).unwrap()), ..EventPatch::default() };
+    store.update_event(id, shrunk).await.unwrap();
+    let repriced = TierPatch { price: Some(Price::new(7_500).unwrap()), ..TierPatch::default() };
+    assert_eq!(store.update_tier(id, balcony.id, repriced).await.unwrap().price, Price::new(7_500).unwrap());
     let unlimited = TierPatch { capacity: Some(None), ..TierPatch::default() };
     assert_eq!(store.update_tier(id, vip, unlimited).await.unwrap().capacity, None);
     let foreign = store.create_event(new_event("Other", 5, 3)).await.unwrap().tiers[0].id;

@@ -148,6 +148,15 @@ fn promotion_fits_each_entry_into_its_own_tier() {
     // The VIP entry does not fit its full quota; the GA entry takes the two seats.
     assert_eq!(promoted, vec![queue[1]]);
     assert_eq!(inventory.available_in(tier(VIP)), 0);
+    // The quota (3) now exceeds the event (5 booked of 5)? No: but an unchanged quota above
+    // a lowered capacity is kept when something else of the tier changes.
+    let mut lowered = tiered(10, vec![stock(GA, None, 0), stock(VIP, Some(8), 0)]);
+    lowered.resize(Capacity::new(5).unwrap(), seats(4), &[]).unwrap();
+    assert_eq!(lowered.resize_tier(tier(VIP), Some(Capacity::new(8).unwrap()), &[]), Ok(Vec::new()));
+    assert_eq!(
+        lowered.resize_tier(tier(VIP), Some(Capacity::new(9).unwrap()), &[]),
+        Err(TierConflict::AboveEventCapacity { max: 5 })
+    );
 }
 
 #[test]
