@@ -140,8 +140,9 @@ impl EventRepository for PgStore {
                 if patch.changes_details() {
                     broadcast(conn, id, NotificationKind::EventChanged, &row.name).await?;
                 }
-                let name = row.name.clone();
-                locked.name = name;
+                locked.name = row.name.clone();
+                // Offers made by this change last the hold time it sets, as in memory.
+                locked.hold_ttl = patch.hold_ttl.unwrap_or(locked.hold_ttl);
                 settle(conn, id, &locked, &promoted, Vec::new()).await?;
                 let row = fetch(conn, id).await?;
                 Event::try_from(row).map_err(store_failure)

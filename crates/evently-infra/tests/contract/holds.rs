@@ -383,3 +383,19 @@ pub async fn holds_expire_during_a_stampede_of_bookings<S: Store>(store: S) {
     }
     assert_eq!(booked, 5, "the stampede got only what the queue left");
 }
+
+pub async fn offers_made_by_a_change_last_the_hold_time_it_sets<S: Store>(store: S) {
+    let id = event(&store, 1, 600, Promotion::Offer).await;
+    let users = users(&store, 2).await;
+    book(&store, id, users[0], 1).await.unwrap();
+    store.join_waitlist(id, users[1], seats(1), None).await.unwrap();
+    let change = EventPatch {
+        capacity: Some(Capacity::new(2).unwrap()),
+        hold_ttl: Some(HoldTtl::new(60).unwrap()),
+        ..EventPatch::default()
+    };
+    store.update_event(id, change).await.unwrap();
+    let offers = store.list_user_holds(users[1], None, Utc::now(), PageRequest::default()).await.unwrap().items;
+    let ttl = offers[0].expires_at - offers[0].created_at;
+    assert!((ttl.num_seconds() - 60).abs() <= 1, "the offer lasts {ttl}");
+}

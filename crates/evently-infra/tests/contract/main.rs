@@ -97,4 +97,5 @@ contract! {
     holds::bookings_and_holds_of_a_hot_event_share_its_seats,
     holds::concurrent_confirmations_book_each_hold_once,
     holds::holds_expire_during_a_stampede_of_bookings,
+    holds::offers_made_by_a_change_last_the_hold_time_it_sets,
 }
