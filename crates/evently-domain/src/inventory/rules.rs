@@ -182,34 +182,47 @@ impl Inventory {
         }
     }
 
-    fn take(&mut self, tier: TierId, seats: Seats) {
-        if let Some(stock) = self.stock_mut(tier) {
-            stock.booked += seats.get();
-            self.booked += seats.get();
+    /// The tier's and the event's counts of `count`.
+    fn counts(&mut self, count: Count, tier: TierId) -> Option<(&mut u32, &mut u32)> {
+        let Self { tiers, booked, held, .. } = self;
+        let stock = tiers.iter_mut().find(|t| t.id == tier)?;
+        Some(match count {
+            Count::Booked => (&mut stock.booked, booked),
+            Count::Held => (&mut stock.held, held),
+        })
+    }
+
+    fn add(&mut self, count: Count, tier: TierId, seats: Seats) {
+        if let Some((in_tier, in_event)) = self.counts(count, tier) {
+            *in_tier += seats.get();
+            *in_event += seats.get();
         }
     }
 
-    fn give_back(&mut self, tier: TierId, seats: Seats) {
-        if let Some(stock) = self.stock_mut(tier) {
-            let freed = seats.get().min(stock.booked);
-            stock.booked -= freed;
-            self.booked -= freed;
+    fn remove(&mut self, count: Count, tier: TierId, seats: Seats) {
+        if let Some((in_tier, in_event)) = self.counts(count, tier) {
+            let freed = seats.get().min(*in_tier);
+            *in_tier -= freed;
+            *in_event -= freed;
         }
     }
 
-    fn reserve(&mut self, tier: TierId, seats: Seats) {
-        if let Some(stock) = self.stock_mut(tier) {
-            stock.held += seats.get();
-            self.held += seats.get();
+    /// Takes `seats` of `tier` (the first tier when `None`) as `count` for a user holding
+    /// `holding`: the rule bookings and holds share.
+    fn claim(
+        &mut self,
+        count: Count,
+        tier: Option<TierId>,
+        seats: Seats,
+        holding: Holding,
+    ) -> Result<TierId, BookConflict> {
+        let tier = self.check_request(tier, seats, holding)?;
+        let available = self.available_in(tier);
+        if seats.get() > available {
+            return Err(BookConflict::SoldOut { available });
         }
-    }
-
-    fn unreserve(&mut self, tier: TierId, seats: Seats) {
-        if let Some(stock) = self.stock_mut(tier) {
-            let freed = seats.get().min(stock.held);
-            stock.held -= freed;
-            self.held -= freed;
-        }
+        self.add(count, tier, seats);
+        Ok(tier)
     }
 
     /// Books `seats` in `tier` (the first tier when `None`) for a user holding
@@ -218,13 +231,7 @@ impl Inventory {
     /// # Errors
     /// In order of precedence, [`BookConflict`]'s variants.
     pub fn book(&mut self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, BookConflict> {
-        let tier = self.check_request(tier, seats, holding)?;
-        let available = self.available_in(tier);
-        if seats.get() > available {
-            return Err(BookConflict::SoldOut { available });
-        }
-        self.take(tier, seats);
-        Ok(tier)
+        self.claim(Count::Booked, tier, seats, holding)
     }
 
     /// Holds `seats` in `tier` (the first tier when `None`) for a user holding `holding`;
@@ -233,26 +240,20 @@ impl Inventory {
     /// # Errors
     /// In order of precedence, [`BookConflict`]'s variants.
     pub fn hold(&mut self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, BookConflict> {
-        let tier = self.check_request(tier, seats, holding)?;
-        let available = self.available_in(tier);
-        if seats.get() > available {
-            return Err(BookConflict::SoldOut { available });
-        }
-        self.reserve(tier, seats);
-        Ok(tier)
+        self.claim(Count::Held, tier, seats, holding)
     }
 
     /// Confirms an active hold of `seats` in `tier`: its seats stay taken, now booked.
     pub fn confirm_hold(&mut self, tier: TierId, seats: Seats) {
-        self.unreserve(tier, seats);
-        self.take(tier, seats);
+        self.remove(Count::Held, tier, seats);
+        self.add(Count::Booked, tier, seats);
     }
 
     /// Gives back the seats of active holds that were released or expired, `(tier,
     /// seats)` each, and promotes from `queue`; the entries promoted.
     pub fn release_holds(&mut self, holds: &[(TierId, Seats)], queue: &[Queued]) -> Vec<Queued> {
         for &(tier, seats) in holds {
-            self.unreserve(tier, seats);
+            self.remove(Count::Held, tier, seats);
         }
         self.promote(queue)
     }
@@ -291,7 +292,7 @@ impl Inventory {
         if status == BookingStatus::Cancelled {
             return Err(CancelConflict::AlreadyCancelled);
         }
-        self.give_back(tier, seats);
+        self.remove(Count::Booked, tier, seats);
         Ok(self.promote(queue))
     }
 
@@ -396,14 +397,21 @@ impl Inventory {
             }
             if waiting.seats.get() <= self.available_in(waiting.tier) {
                 match self.promotion {
-                    Promotion::Book => self.take(waiting.tier, waiting.seats),
-                    Promotion::Offer => self.reserve(waiting.tier, waiting.seats),
+                    Promotion::Book => self.add(Count::Booked, waiting.tier, waiting.seats),
+                    Promotion::Offer => self.add(Count::Held, waiting.tier, waiting.seats),
                 }
                 promoted.push(*waiting);
             }
         }
         promoted
     }
+}
+
+/// The two counts of taken seats.
+#[derive(Debug, Clone, Copy)]
+enum Count {
+    Booked,
+    Held,
 }
 
 /// Refusals shared by booking and joining the waitlist.
