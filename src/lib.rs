@@ -4,6 +4,7 @@
 mod settings;
 mod startup;
 pub mod telemetry;
+pub mod ticket_command;
 
 pub use settings::{Settings, SettingsError};
 pub use startup::Application;

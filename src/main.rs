@@ -1,4 +1,7 @@
-//! `evently` serves the API; `evently migrate` applies database migrations and exits.
+//! `evently` serves the API; `evently migrate` applies database migrations and exits;
+//! `evently ticket ...` makes ticket keys and verifies codes offline.
+
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use evently::{Application, Settings, telemetry};
@@ -12,14 +15,19 @@ use evently::{Application, Settings, telemetry};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("ticket") {
+        return evently::ticket_command::run(&args[1..]);
+    }
     telemetry::init();
-    match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => Application::build(Settings::from_env()?).await?.run_until_stopped().await,
+    match args.first().map(String::as_str) {
+        None | Some("serve") => Application::build(Settings::from_env()?).await?.run_until_stopped().await?,
         Some("migrate") => {
             let url = std::env::var("DATABASE_URL").context("`evently migrate` needs DATABASE_URL")?;
-            evently_infra::postgres::migrate(&url).await
+            evently_infra::postgres::migrate(&url).await?;
         }
-        Some(other) => anyhow::bail!("unknown command {other:?}; use `evently` or `evently migrate`"),
+        Some(other) => anyhow::bail!("unknown command {other:?}; use `evently`, `evently migrate` or `evently ticket`"),
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use evently_infra::HashCost;
+use evently_ticket::{PublicKey, TicketSigner};
 use secrecy::SecretString;
 use thiserror::Error;
 
@@ -48,6 +49,11 @@ pub struct Settings {
     pub hash_cost: HashCost,
     /// `EVENTLY_AUTH_RATE_PER_MIN`: login/register attempts per IP per minute; 0 = off.
     pub auth_rate_per_min: u32,
+    /// `EVENTLY_TICKET_SIGNING_KEY`: the Ed25519 seed that signs ticket codes; required
+    /// with a database, random per process otherwise.
+    pub ticket_signer: Option<TicketSigner>,
+    /// `EVENTLY_TICKET_PREVIOUS_KEYS`: retired public keys whose codes still verify.
+    pub ticket_previous_keys: Vec<PublicKey>,
 }
 
 /// A setting that is present but unusable.
@@ -106,6 +112,8 @@ impl Default for Settings {
             admin_promote_existing: false,
             hash_cost: HashCost::default(),
             auth_rate_per_min: 20,
+            ticket_signer: None,
+            ticket_previous_keys: Vec::new(),
         }
     }
 }
@@ -114,7 +122,8 @@ impl Settings {
     /// Reads the environment; what it leaves out keeps its [`Default`].
     ///
     /// # Errors
-    /// [`SettingsError`] for unparsable values, or a database without a JWT secret.
+    /// [`SettingsError`] for unparsable values, or a database without a JWT secret or a
+    /// ticket signing key.
     pub fn from_env() -> Result<Self, SettingsError> {
         let database_url = var("DATABASE_URL").map(SecretString::from);
         let jwt_secret = var("EVENTLY_JWT_SECRET").map(SecretString::from);
@@ -123,6 +132,21 @@ impl Settings {
                 "EVENTLY_JWT_SECRET is required when DATABASE_URL is set (tokens must survive restarts and be shared by instances)",
             ));
         }
+        let ticket_signer = var("EVENTLY_TICKET_SIGNING_KEY")
+            .map(|seed| TicketSigner::from_base64(&seed))
+            .transpose()
+            .map_err(|e| SettingsError::Invalid { name: "EVENTLY_TICKET_SIGNING_KEY", reason: e.to_string() })?;
+        if database_url.is_some() && ticket_signer.is_none() {
+            return Err(SettingsError::Missing(
+                "EVENTLY_TICKET_SIGNING_KEY is required when DATABASE_URL is set (ticket codes must verify across \
+                 restarts and instances); `evently ticket keygen` makes one",
+            ));
+        }
+        let ticket_previous_keys = var("EVENTLY_TICKET_PREVIOUS_KEYS")
+            .map(|keys| keys.split(',').filter(|k| !k.trim().is_empty()).map(PublicKey::from_base64).collect())
+            .transpose()
+            .map_err(|e| SettingsError::Invalid { name: "EVENTLY_TICKET_PREVIOUS_KEYS", reason: e.to_string() })?
+            .unwrap_or_default();
         let admin = match (var("EVENTLY_ADMIN_EMAIL"), var("EVENTLY_ADMIN_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, SecretString::from(password))),
             (None, None) => None,
@@ -159,6 +183,8 @@ impl Settings {
                 iterations: parsed("EVENTLY_ARGON2_ITERATIONS", default.hash_cost.iterations)?,
             },
             auth_rate_per_min: parsed("EVENTLY_AUTH_RATE_PER_MIN", default.auth_rate_per_min)?,
+            ticket_signer,
+            ticket_previous_keys,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! listener.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -13,8 +14,10 @@ use evently_api::{
     problem_handlers,
 };
 use evently_domain::Store;
+use evently_domain::ticket::TicketKeys;
 use evently_domain::user::{Email, EnsureAdminError, ExistingAccount, Password, UserName};
 use evently_infra::{AnyCache, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings};
+use evently_ticket::TicketSigner;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::Settings;
@@ -88,6 +91,16 @@ impl Application {
             None => random_secret()?,
         };
         let tokens = TokenKeys::new(&secret)?;
+        let signer = match &settings.ticket_signer {
+            Some(signer) => signer.clone(),
+            None => {
+                let mut seed = [0_u8; 32];
+                getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                TicketSigner::from_seed(seed)
+            }
+        };
+        tracing::info!(kid = %signer.kid(), "ticket codes are signed with this key");
+        let ticket_keys = Arc::new(TicketKeys::new(signer, &settings.ticket_previous_keys));
         let cache = open_cache(&settings)?;
         let metrics = Metrics::new()?;
         let parts = Parts::<B> {
@@ -97,6 +110,7 @@ impl Application {
             cache,
             tokens: tokens.clone(),
             auth_rate: AuthRateLimit::per_minute(settings.auth_rate_per_min),
+            ticket_keys,
         };
         let state = web::Data::new(AppState::new(parts, &metrics));
         tokio::spawn(sweep_expired_holds(state.clone()));

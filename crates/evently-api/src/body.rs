@@ -27,7 +27,7 @@ const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Middleware that reads each request's body in full before routing (up to
-/// [`crate::BODY_LIMIT`]; beyond it `413`, after reading and discarding up to 1 MiB
+/// [`crate::BODY_LIMIT`], [`crate::BATCH_BODY_LIMIT`] for scanner uploads; beyond it `413`, after reading and discarding up to 1 MiB
 /// more; `408` when it takes longer than 10 s to arrive). A request refused before its
 /// handler reads the body (`401`, `403`, `404`, `429`...) then leaves no unread bytes on
 /// the connection, and the client keeps it: actix-web closes a connection whose request
@@ -39,13 +39,14 @@ pub async fn read_whole_body(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let limit = if req.path().ends_with("/checkins/batch") { crate::BATCH_BODY_LIMIT } else { crate::BODY_LIMIT };
     let mut payload = req.take_payload();
     let read = tokio::time::timeout(BODY_READ_TIMEOUT, async {
         let mut body = BytesMut::new();
         let mut excess = 0_usize;
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-            if excess == 0 && body.len() + chunk.len() <= crate::BODY_LIMIT {
+            if excess == 0 && body.len() + chunk.len() <= limit {
                 body.extend_from_slice(&chunk);
             } else {
                 excess += chunk.len();

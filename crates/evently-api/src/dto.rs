@@ -7,6 +7,7 @@ mod holds;
 mod ops;
 pub mod pages;
 mod query;
+mod tickets;
 mod tiers;
 mod users;
 mod waitlist;
@@ -17,6 +18,10 @@ pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody, StatusF
 pub use holds::{ConfirmBody, HoldBody, HoldDto, HoldStatusFilter, HoldsQuery};
 pub use ops::{Health, Readiness};
 pub use pages::{PageDto, PageQuery};
+pub use tickets::{
+    BatchBody, BatchDto, CheckInBody, CheckInDto, CheckInStatsDto, RevocationsDto, RevocationsQuery, TicketDto,
+    TicketKeysDto,
+};
 pub use tiers::{PatchTierBody, TierBody, TierDto, tier_id};
 pub use users::{LoginBody, RegisterBody, RoleBody, TokenDto, UserDto};
 pub use waitlist::{NotificationDto, StandingDto, WaitlistEntryDto};

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpResponse, ResponseError};
+use chrono::{DateTime, Utc};
 use evently_domain::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,6 +31,13 @@ pub struct Problem {
     pub detail: String,
     /// The machine-readable code clients switch on.
     pub code: String,
+    /// With `already_checked_in`: when the ticket was checked in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// With `already_checked_in`: where (`null` when that scan named no gate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub gate: Option<Option<String>>,
 }
 
 /// Why a request failed, as clients see it.
@@ -67,8 +75,23 @@ pub enum ApiError {
     /// An idempotency key reused with another request.
     #[error("the Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
+    /// A ticket code that does not admit to this event now.
+    #[error("{0}")]
+    InvalidTicket(String),
+    /// A ticket scanned a second time; when and where it was checked in.
+    #[error("the ticket was checked in at {checked_in_at}")]
+    AlreadyCheckedIn {
+        /// When.
+        checked_in_at: DateTime<Utc>,
+        /// Where.
+        gate: Option<String>,
+    },
     /// Body over [`crate::BODY_LIMIT`].
-    #[error("the request body is larger than {} bytes", crate::BODY_LIMIT)]
+    #[error(
+        "the request body is larger than {} bytes ({} for scanner uploads)",
+        crate::BODY_LIMIT,
+        crate::BATCH_BODY_LIMIT
+    )]
     PayloadTooLarge,
     /// The body did not arrive in time.
     #[error("the request body did not arrive within 10 s")]
@@ -103,6 +126,8 @@ impl ApiError {
             Self::Conflict { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::IdempotencyMismatch => "idempotency_mismatch",
+            Self::InvalidTicket(_) => "invalid_ticket",
+            Self::AlreadyCheckedIn { .. } => "already_checked_in",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RequestTimeout => "request_timeout",
             Self::RateLimited { .. } => "rate_limited",
@@ -133,7 +158,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            Self::Conflict { .. } => "Conflict",
+            Self::Conflict { .. } | Self::AlreadyCheckedIn { .. } => "Conflict",
             Self::Other(status, _) => status.canonical_reason().unwrap_or("Error"),
             other => other.status_code().canonical_reason().unwrap_or("Error"),
         }
@@ -146,13 +171,20 @@ impl ApiError {
             Self::Internal(_) => "an internal error occurred".to_owned(),
             other => other.to_string(),
         };
-        Problem {
+        let mut problem = Problem {
             kind: format!("https://evently.dev/problems/{}", self.code()),
             title: self.title().to_owned(),
             status: self.status_code().as_u16(),
             detail,
             code: self.code().to_owned(),
+            checked_in_at: None,
+            gate: None,
+        };
+        if let Self::AlreadyCheckedIn { checked_in_at, gate } = self {
+            problem.checked_in_at = Some(*checked_in_at);
+            problem.gate = Some(gate.clone());
         }
+        problem
     }
 }
 
@@ -164,8 +196,10 @@ impl ResponseError for ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::Validation(_) | Self::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict { .. } | Self::AlreadyCheckedIn { .. } => StatusCode::CONFLICT,
+            Self::Validation(_) | Self::IdempotencyMismatch | Self::InvalidTicket(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

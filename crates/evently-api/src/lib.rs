@@ -28,3 +28,7 @@ pub use state::{AppState, Parts};
 
 /// The largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The largest body of an offline scanner's upload (`.../checkins/batch`): 500 scans
+/// of the longest codes accepted.
+pub const BATCH_BODY_LIMIT: usize = 640 * 1024;

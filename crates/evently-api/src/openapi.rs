@@ -34,6 +34,7 @@ use crate::routes::RouteDoc;
         (name = "bookings", description = "Booking and cancelling seats"),
         (name = "waitlist", description = "Waiting for seats of full events"),
         (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
+        (name = "tickets", description = "Tickets with signed codes, and checking them in at the door"),
         (name = "admin", description = "Account administration and analytics"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -8,6 +8,7 @@ pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod me;
 pub(crate) mod ops;
+pub(crate) mod tickets;
 pub(crate) mod tiers;
 pub(crate) mod waitlist;
 
@@ -78,6 +79,13 @@ route_table![
     waitlist::join::<B>,
     waitlist::standing::<B>,
     waitlist::leave::<B>,
+    tickets::keys::<B>,
+    tickets::list::<B>,
+    tickets::qr::<B>,
+    tickets::check_in::<B>,
+    tickets::check_in_batch::<B>,
+    tickets::revocations::<B>,
+    tickets::stats::<B>,
 ];
 
 /// One handler at its method and path.

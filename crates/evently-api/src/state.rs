@@ -1,9 +1,12 @@
+use std::sync::Arc;
+
 use evently_domain::analytics::AnalyticsService;
 use evently_domain::booking::BookingService;
 use evently_domain::event::EventService;
 use evently_domain::hold::HoldService;
 use evently_domain::notification::NotificationService;
-use evently_domain::user::{AccountService, Actor, Admin};
+use evently_domain::ticket::{TicketKeys, TicketService};
+use evently_domain::user::{AccountService, Actor, Admin, Staff};
 use evently_domain::waitlist::WaitlistService;
 
 use crate::Backend;
@@ -29,6 +32,8 @@ pub struct AppState<B: Backend> {
     pub notifications: NotificationService<B::Store>,
     /// Figures for admins.
     pub analytics: AnalyticsService<B::Store>,
+    /// Tickets and check-in.
+    pub tickets: TicketService<B::Store>,
     /// The store itself, for readiness.
     pub store: B::Store,
     /// Cached answers of public reads and analytics.
@@ -56,12 +61,14 @@ pub struct Parts<B: Backend> {
     pub tokens: TokenKeys,
     /// The auth rate limit.
     pub auth_rate: AuthRateLimit,
+    /// The keys that sign and verify ticket codes.
+    pub ticket_keys: Arc<TicketKeys>,
 }
 
 impl<B: Backend> AppState<B> {
     /// Wires the services over the adapters; cache counters go to `metrics`.
     pub fn new(parts: Parts<B>, metrics: &crate::Metrics) -> Self {
-        let Parts { store, hasher, cache, shared_cache, tokens, auth_rate } = parts;
+        let Parts { store, hasher, cache, shared_cache, tokens, auth_rate, ticket_keys } = parts;
         Self {
             accounts: AccountService::new(store.clone(), hasher),
             events: EventService::new(store.clone(), cache.clone()),
@@ -70,6 +77,7 @@ impl<B: Backend> AppState<B> {
             holds: HoldService::new(store.clone(), cache.clone()),
             notifications: NotificationService::new(store.clone()),
             analytics: AnalyticsService::new(store.clone()),
+            tickets: TicketService::new(store.clone(), ticket_keys),
             responses: ResponseCache::new(cache, metrics),
             store,
             shared_cache,
@@ -82,6 +90,12 @@ impl<B: Backend> AppState<B> {
     /// loses admin rights at once, and a token of a vanished account stops working.
     pub async fn actor(&self, auth: &Authenticated) -> Result<Actor, ApiError> {
         self.accounts.current_actor(auth.user_id).await?.ok_or(ApiError::Unauthorized)
+    }
+
+    /// Like [`Self::actor`], with the domain's proof that the actor is staff (or an
+    /// admin) now.
+    pub async fn staff(&self, auth: &Authenticated) -> Result<Staff, ApiError> {
+        Ok(self.actor(auth).await?.staff()?)
     }
 
     /// Like [`Self::actor`], with the domain's proof that the actor is an admin now.

@@ -56,6 +56,10 @@ id_type!(
     /// Identifies a notification.
     NotificationId
 );
+id_type!(
+    /// Identifies a ticket.
+    TicketId
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,11 +15,12 @@ pub mod page;
 pub mod refusal;
 pub mod store;
 pub mod text;
+pub mod ticket;
 pub mod user;
 pub mod waitlist;
 
 pub use failure::StoreError;
-pub use ids::{BookingId, EventId, HoldId, NotificationId, TierId, UserId, WaitlistEntryId};
+pub use ids::{BookingId, EventId, HoldId, NotificationId, TicketId, TierId, UserId, WaitlistEntryId};
 pub use page::{Page, PageRequest};
 pub use refusal::Refusal;
 pub use store::Store;

@@ -32,6 +32,16 @@ pub enum Refusal {
     Forbidden,
     /// Unknown email or wrong password, deliberately alike.
     InvalidCredentials,
+    /// A ticket code that is malformed, badly signed, of another event, outside its
+    /// window, or of no ticket; why, in words.
+    InvalidTicket(String),
+    /// A ticket scanned a second time.
+    CheckedIn {
+        /// When it was checked in.
+        checked_in_at: chrono::DateTime<chrono::Utc>,
+        /// Where.
+        gate: Option<String>,
+    },
     /// An idempotency key reused with a different request.
     IdempotencyMismatch,
     /// The store failed; nothing changed.

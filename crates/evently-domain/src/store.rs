@@ -10,6 +10,7 @@ pub trait Store:
     + crate::waitlist::WaitlistRepository
     + crate::hold::HoldRepository
     + crate::notification::NotificationRepository
+    + crate::ticket::TicketRepository
     + crate::analytics::AnalyticsRepository
     + Clone
 {

@@ -6,7 +6,7 @@ mod service;
 
 pub use models::{
     Actor, Admin, Credentials, Email, EmailError, Forbidden, NewUser, Password, PasswordError, PasswordHash, Role,
-    User, UserName,
+    Staff, User, UserName,
 };
 pub use ports::{CreateUserError, PasswordHasher, SetRoleError, UserRepository};
 #[cfg(any(test, feature = "mocks"))]

@@ -8,6 +8,7 @@ mod bookings;
 mod events;
 mod holds;
 mod state;
+mod tickets;
 mod users;
 mod waitlist;
 

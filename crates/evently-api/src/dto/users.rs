@@ -15,7 +15,7 @@ pub struct UserDto {
     pub name: String,
     /// Lower-cased email.
     pub email: String,
-    /// `user` or `admin`.
+    /// `user`, `staff` (scans tickets) or `admin`.
     #[schema(example = "user")]
     pub role: &'static str,
     /// When the account was created.
@@ -91,14 +91,15 @@ pub struct TokenDto {
 /// A role change.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleBody {
-    /// `user` or `admin`.
-    #[schema(example = "admin")]
+    /// `user`, `staff` or `admin`.
+    #[schema(example = "staff")]
     pub role: String,
 }
 
 impl RoleBody {
     /// The validated role.
     pub fn role(&self) -> Result<Role, ApiError> {
-        Role::parse(&self.role).ok_or_else(|| ApiError::Validation("role: must be \"user\" or \"admin\"".into()))
+        Role::parse(&self.role)
+            .ok_or_else(|| ApiError::Validation("role: must be \"user\", \"staff\" or \"admin\"".into()))
     }
 }

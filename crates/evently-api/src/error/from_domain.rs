@@ -6,6 +6,7 @@ use evently_domain::booking::{BookError, CancelBookingError, GetBookingError};
 use evently_domain::event::{CancelEventError, TierError, UpdateEventError};
 use evently_domain::hold::{ConfirmHoldError, HoldError, ReleaseHoldError};
 use evently_domain::page::PageRequestError;
+use evently_domain::ticket::CheckInError;
 use evently_domain::user::{Forbidden, LoginError, RegisterError, SetRoleError};
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError};
 
@@ -21,6 +22,8 @@ impl From<Refusal> for ApiError {
             Refusal::Forbidden => Self::Forbidden,
             Refusal::InvalidCredentials => Self::InvalidCredentials,
             Refusal::IdempotencyMismatch => Self::IdempotencyMismatch,
+            Refusal::InvalidTicket(detail) => Self::InvalidTicket(detail),
+            Refusal::CheckedIn { checked_in_at, gate } => Self::AlreadyCheckedIn { checked_in_at, gate },
             Refusal::Store(e) => e.into(),
         }
     }
@@ -55,6 +58,7 @@ through_refusal!(
     ConfirmHoldError,
     ReleaseHoldError,
     LeaveWaitlistError,
+    CheckInError,
 );
 
 impl From<PageRequestError> for ApiError {

@@ -109,10 +109,15 @@ impl EventRepository for MemoryStore {
         let name = current.name.as_str();
         let now = Utc::now();
         let mut notices = Vec::new();
+        let mut cancelled = Vec::new();
         for booking in state.bookings.iter_mut().filter(|b| b.event_id == id && b.status == BookingStatus::Confirmed) {
             booking.status = BookingStatus::Cancelled;
             booking.cancelled_at = Some(now);
             notices.push(Notice::event_cancelled(booking.user_id, id, name, Some(booking.id)));
+            cancelled.push(booking.id);
+        }
+        for booking in cancelled {
+            state.revoke_tickets(booking, now);
         }
         for hold in state.holds.iter_mut().filter(|h| h.event_id == id && h.status == HoldStatus::Active) {
             hold.status = HoldStatus::Released;

@@ -8,9 +8,12 @@ use evently_domain::inventory::{
     BookingStatus, Holding, Inventory, InventoryError, Promotion, Queued, Seats, TierStock,
 };
 use evently_domain::notification::{Notice, Notification};
+use evently_domain::ticket::{Ticket, TicketStatus};
 use evently_domain::user::{PasswordHash, User};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
-use evently_domain::{BookingId, EventId, HoldId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
+use evently_domain::{
+    BookingId, EventId, HoldId, NotificationId, StoreError, TicketId, TierId, UserId, WaitlistEntryId,
+};
 
 /// An account and its password hash.
 #[derive(Debug)]
@@ -52,6 +55,12 @@ pub(super) struct State {
     pub keys: HashMap<(UserId, String), StoredKey>,
     /// Tiers made so far, of every event (their ids are this count).
     pub tiers_made: usize,
+    pub tickets: Vec<Ticket>,
+    /// Each booking's tickets, as positions in `tickets` (issued together, so adjacent).
+    pub booking_tickets: HashMap<BookingId, std::ops::Range<usize>>,
+    /// Every revocation in the order it happened; a revocation's cursor is its position
+    /// plus one.
+    pub revocations: Vec<(EventId, TicketId, DateTime<Utc>)>,
 }
 
 /// The next id for a table of `len` rows.
@@ -213,7 +222,45 @@ impl State {
             cancelled_at: None,
         };
         self.bookings.push(booking.clone());
+        self.issue_tickets(&booking)?;
         Ok(booking)
+    }
+
+    /// Issues a ticket per seat of a new confirmed booking, valid from now (whole
+    /// seconds) until its event's start plus a day.
+    fn issue_tickets(&mut self, booking: &Booking) -> Result<(), StoreError> {
+        let whole_seconds = |at: DateTime<Utc>| DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at);
+        let starts_at = self.event(booking.event_id).map(|e| e.starts_at).unwrap_or(booking.created_at);
+        let first = self.tickets.len();
+        for _ in 0..booking.seats.get() {
+            let ticket = Ticket {
+                id: next_id(self.tickets.len(), TicketId::new)?,
+                booking_id: booking.id,
+                holder: booking.user_id,
+                event_id: booking.event_id,
+                tier_id: booking.tier_id,
+                seat_label: None,
+                status: TicketStatus::Valid,
+                issued_at: whole_seconds(booking.created_at),
+                valid_until: whole_seconds(starts_at + chrono::Days::new(1)),
+                checked_in_at: None,
+                gate: None,
+            };
+            self.tickets.push(ticket);
+        }
+        self.booking_tickets.insert(booking.id, first..self.tickets.len());
+        Ok(())
+    }
+
+    /// Revokes the tickets of a cancelled booking that were not checked in.
+    pub fn revoke_tickets(&mut self, booking: BookingId, now: DateTime<Utc>) {
+        let range = self.booking_tickets.get(&booking).cloned().unwrap_or_default();
+        for ticket in &mut self.tickets[range] {
+            if ticket.status == TicketStatus::Valid {
+                ticket.status = TicketStatus::Revoked;
+                self.revocations.push((ticket.event_id, ticket.id, now));
+            }
+        }
     }
 
     /// Confirms promoted entries, stores the new seat counts and writes every notice.

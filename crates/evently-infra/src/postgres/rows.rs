@@ -11,9 +11,12 @@ use evently_domain::inventory::{BookingStatus, Seats};
 use evently_domain::inventory::{Capacity, EventStatus, Promotion};
 use evently_domain::money::{Currency, Price};
 use evently_domain::notification::{Notification, NotificationKind};
+use evently_domain::ticket::{Gate, Ticket, TicketStatus};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
-use evently_domain::{BookingId, EventId, HoldId, NotificationId, StoreError, TierId, UserId, WaitlistEntryId};
+use evently_domain::{
+    BookingId, EventId, HoldId, NotificationId, StoreError, TicketId, TierId, UserId, WaitlistEntryId,
+};
 use serde::Deserialize;
 
 fn corrupt(what: &str) -> StoreError {
@@ -407,4 +410,53 @@ pub(super) struct Total {
 /// Converts every row, failing on the first corrupt one.
 pub(super) fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()
+}
+
+#[derive(QueryableByName)]
+pub(super) struct TicketRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub booking_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub tier_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub seat_label: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub issued_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub valid_until: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub checked_in_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub gate: Option<String>,
+}
+
+pub(super) const TICKET_COLUMNS: &str =
+    "id, booking_id, user_id, event_id, tier_id, seat_label, status, issued_at, valid_until, checked_in_at, gate";
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = StoreError;
+
+    fn try_from(row: TicketRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, TicketId::new)?,
+            booking_id: id(row.booking_id, BookingId::new)?,
+            holder: id(row.user_id, UserId::new)?,
+            event_id: id(row.event_id, EventId::new)?,
+            tier_id: id(row.tier_id, TierId::new)?,
+            seat_label: row.seat_label,
+            status: TicketStatus::parse(&row.status).ok_or_else(|| corrupt("ticket status"))?,
+            issued_at: row.issued_at,
+            valid_until: row.valid_until,
+            checked_in_at: row.checked_in_at,
+            gate: row.gate.map(|gate| Gate::new(&gate).map_err(|_| corrupt("gate"))).transpose()?,
+        })
+    }
 }
