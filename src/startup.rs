@@ -10,7 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use evently_api::{
-    ApiError, AppState, AuthRateLimit, BODY_LIMIT, Backend, Metrics, Parts, TokenKeys, configure, docs,
+    ApiError, AppState, AuthRateLimit, BATCH_BODY_LIMIT, Backend, Metrics, Parts, TokenKeys, configure, docs,
     problem_handlers,
 };
 use evently_domain::Store;
@@ -145,7 +145,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
-                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                // `read_whole_body` holds each path to its own limit; this is the largest.
+                .app_data(web::PayloadConfig::new(BATCH_BODY_LIMIT))
                 .configure(configure::<B>)
                 .configure(docs)
                 .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound("no such resource")) }))

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const ADMIN_PASSWORD: &str = "admin password";
 pub const JWT_SECRET: &str = "end-to-end test secret, 32 bytes or more";
+/// The tests' ticket signing key (an Ed25519 seed, unpadded base64url).
+pub const TICKET_SIGNING_KEY: &str = "dGVzdCB0aWNrZXQgc2lnbmluZyBrZXksIDMyIGJ5dGU";
 
 /// Settings for a test server: the defaults, on a free port, with cheap password
 /// hashing, a bootstrap admin and no rate limit.
@@ -25,6 +27,7 @@ pub fn settings(database_url: Option<&str>) -> Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.map(SecretString::from),
         jwt_secret: Some(SecretString::from(JWT_SECRET)),
+        ticket_signer: Some(evently_ticket::TicketSigner::from_base64(TICKET_SIGNING_KEY).unwrap()),
         admin: Some((ADMIN_EMAIL.to_owned(), SecretString::from(ADMIN_PASSWORD))),
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         auth_rate_per_min: 0,
@@ -339,6 +342,7 @@ impl Process {
             .env("EVENTLY_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
             .env("EVENTLY_JWT_SECRET", JWT_SECRET)
+            .env("EVENTLY_TICKET_SIGNING_KEY", TICKET_SIGNING_KEY)
             .env("EVENTLY_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("EVENTLY_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("EVENTLY_ARGON2_MEMORY_KIB", "1024")

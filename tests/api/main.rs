@@ -16,5 +16,6 @@ mod instances;
 mod operations;
 mod pgbouncer;
 mod stampede;
+mod tickets;
 mod tiers;
 mod waitlist;

@@ -11,6 +11,7 @@ mod events;
 mod fixtures;
 mod holds;
 mod stampede;
+mod tickets;
 mod tiers;
 mod waitlists;
 
@@ -98,4 +99,9 @@ contract! {
     holds::concurrent_confirmations_book_each_hold_once,
     holds::holds_expire_during_a_stampede_of_bookings,
     holds::offers_made_by_a_change_last_the_hold_time_it_sets,
+    tickets::every_confirmed_booking_has_a_ticket_per_seat,
+    tickets::cancelling_revokes_tickets_not_checked_in_and_feeds_them_in_order,
+    tickets::a_ticket_checks_in_once,
+    tickets::batches_resolve_by_the_earliest_scan,
+    tickets::racing_scans_check_a_ticket_in_once,
 }
