@@ -24,7 +24,7 @@ trap stop_server EXIT
 start_server() {
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_holds WITH (FORCE)" -c "CREATE DATABASE evently_holds"
     env DATABASE_URL="$PG/evently_holds" EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_DB_POOL_SIZE=32 \
-        EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret \
+        EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE \
         EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
         EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn \
         "$BIN/evently" >"$OUT/server-holds.log" 2>&1 &

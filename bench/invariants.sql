@@ -49,4 +49,11 @@ SELECT 'a confirmed hold has exactly one booking of the same seats, tier and pri
   FROM holds h LEFT JOIN bookings b ON b.id = h.booking_id
  WHERE h.status = 'confirmed'
    AND (b.id IS NULL OR b.source <> 'hold' OR (b.seats, b.tier_id, b.unit_price_cents, b.user_id, b.event_id)
-        <> (h.seats, h.tier_id, h.unit_price_cents, h.user_id, h.event_id));
+        <> (h.seats, h.tier_id, h.unit_price_cents, h.user_id, h.event_id))
+UNION ALL
+SELECT 'a ticket per seat of every booking, of its user, event and tier; valid or checked in while confirmed, revoked or checked in once cancelled', count(*)
+  FROM bookings b
+ WHERE (SELECT count(*) FROM tickets t WHERE t.booking_id = b.id) <> b.seats
+    OR EXISTS (SELECT 1 FROM tickets t WHERE t.booking_id = b.id
+                AND ((t.user_id, t.event_id, t.tier_id) <> (b.user_id, b.event_id, b.tier_id)
+                     OR t.status = CASE b.status WHEN 'confirmed' THEN 'revoked' ELSE 'valid' END));

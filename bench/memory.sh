@@ -28,7 +28,7 @@ measure() {
     local name=$1; shift
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_memory WITH (FORCE)" -c "CREATE DATABASE evently_memory"
     env ${EXTRA_ENV:-} DATABASE_URL="$PG/evently_memory" EVENTLY_ADDR=127.0.0.1:$PORT \
-        EVENTLY_JWT_SECRET=memory-secret-memory-secret-memory-secret \
+        EVENTLY_JWT_SECRET=memory-secret-memory-secret-memory-secret EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE \
         EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
         EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn "$BIN/evently" >"$OUT/server-memory-$name.log" 2>&1 &
     SERVER_PID=$!

@@ -25,7 +25,7 @@ start_server() {
     local name=$1; shift
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_bench WITH (FORCE)" -c "CREATE DATABASE evently_bench"
     env DATABASE_URL="$PG/evently_bench" REDIS_URL=redis://127.0.0.1:6379 EVENTLY_CACHE_NAMESPACE="bench-$name-$$" \
-        EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret EVENTLY_DB_POOL_SIZE=32 \
+        EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE EVENTLY_DB_POOL_SIZE=32 \
         EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
         EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn \
         "$@" "${CARGO_TARGET_DIR:-target}"/release/evently >"$OUT/server-$name.log" 2>&1 &

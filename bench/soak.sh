@@ -16,7 +16,7 @@ mkdir -p "$OUT"
 cargo build --release --locked -p evently -p evently-load
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_soak WITH (FORCE)" -c "CREATE DATABASE evently_soak"
 DATABASE_URL="$PG/evently_soak" REDIS_URL=redis://127.0.0.1:6379 EVENTLY_CACHE_NAMESPACE="soak-$$" \
-    EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_JWT_SECRET=soak-secret-soak-secret-soak-secret EVENTLY_ADMIN_EMAIL=admin@example.org \
+    EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_JWT_SECRET=soak-secret-soak-secret-soak-secret EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE EVENTLY_ADMIN_EMAIL=admin@example.org \
     EVENTLY_ADMIN_PASSWORD=admin-password EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 \
     EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn "${CARGO_TARGET_DIR:-target}"/release/evently >"$OUT/server.log" 2>&1 &
 PID=$!

@@ -15,7 +15,7 @@ if [ ! -x "$TOOLS/bin/kubernetes-validate" ] || [ ! -x "$TOOLS/bin/hadolint" ]; 
 fi
 
 echo "compose: docker-compose config"
-EVENTLY_JWT_SECRET=x EVENTLY_ADMIN_PASSWORD=x docker-compose -f docker/compose.yaml config -q
+EVENTLY_JWT_SECRET=x EVENTLY_TICKET_SIGNING_KEY=x EVENTLY_ADMIN_PASSWORD=x docker-compose -f docker/compose.yaml config -q
 
 echo "Dockerfile: hadolint"
 "$TOOLS/bin/hadolint" --ignore DL3008 docker/Dockerfile

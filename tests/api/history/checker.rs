@@ -5,6 +5,7 @@ mod answers;
 mod bookings;
 mod events;
 mod holds;
+mod tickets;
 mod waitlist;
 
 #[cfg(test)]
@@ -62,5 +63,6 @@ pub fn check(history: &[Call], faults: &[FaultWindow], state: &FinalState) -> Ve
     waitlist::check(history, state, &mut found);
     events::check(history, state, &mut found);
     holds::check(history, state, &mut found);
+    tickets::check(history, state, &mut found);
     found
 }

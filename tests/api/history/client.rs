@@ -79,7 +79,8 @@ impl Worker {
             400..560 => self.cancel(user).await,
             560..640 => self.settle_hold(user).await,
             640..800 => self.join(user, event).await,
-            800..970 => self.leave(user, event).await,
+            800..910 => self.leave(user, event).await,
+            910..970 => self.scan(user).await,
             970..995 => self.resize(event).await,
             _ => self.cancel_event().await,
         }
@@ -199,6 +200,49 @@ impl Worker {
         if confirm && (call.is(200) || call.is(201)) {
             let booking = call.body_i64("id").unwrap_or_default();
             self.world.known.lock().unwrap().bookings.entry(id).or_default().push((booking, event));
+        }
+    }
+
+    /// Shows a ticket of one of the user's bookings at the door: the guest reads the
+    /// booking's tickets, staff scan one code, sometimes at both instances at once (two
+    /// gates scanning the same printout).
+    async fn scan(&mut self, user: usize) {
+        let (id, token) = self.world.users[user].clone();
+        let known = self.world.known.lock().unwrap().bookings.get(&id).cloned().unwrap_or_default();
+        if known.is_empty() {
+            return;
+        }
+        let (booking, event) = *self.rng.pick(&known);
+        let base = self.base();
+        let path = format!("/bookings/{booking}/tickets?limit=100");
+        let sent = send(&self.world.http, &base, Method::GET, &path, &token, None, None).await;
+        let request = self.next_request();
+        let call = self.record(request, id, event, Op::Tickets { booking }, base, sent).clone();
+        let tickets = call.body().and_then(|b| b["items"].as_array()).cloned().unwrap_or_default();
+        if tickets.is_empty() {
+            return;
+        }
+        let shown = self.rng.pick(&tickets);
+        let (ticket, code) = (shown["id"].as_i64().unwrap(), shown["code"].clone());
+        let (admin, staff) = self.world.admin.clone();
+        let first = self.base();
+        let bases = if self.rng.chance(300) { vec![first.clone(), self.other_base(&first)] } else { vec![first] };
+        let path = format!("/events/{event}/checkins");
+        let body = json!({"code": code, "gate": format!("gate {}", self.index % 4)});
+        let http = &self.world.http;
+        let answers = match &bases[..] {
+            [a, b] => {
+                let (x, y) = tokio::join!(
+                    send(http, a, Method::POST, &path, &staff, Some(body.clone()), None),
+                    send(http, b, Method::POST, &path, &staff, Some(body.clone()), None)
+                );
+                vec![x, y]
+            }
+            _ => vec![send(http, &bases[0], Method::POST, &path, &staff, Some(body), None).await],
+        };
+        let request = self.next_request();
+        for (base, sent) in bases.into_iter().zip(answers) {
+            self.record(request, admin, event, Op::Scan { ticket }, base, sent);
         }
     }
 

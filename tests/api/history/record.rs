@@ -28,6 +28,10 @@ pub enum Op {
     Confirm { hold: i64 },
     /// `DELETE /holds/{id}` by the holder.
     Release { hold: i64 },
+    /// `GET /bookings/{id}/tickets` by the owner, to show one at the door.
+    Tickets { booking: i64 },
+    /// Door staff `POST /events/{id}/checkins` of a ticket's code.
+    Scan { ticket: i64 },
 }
 
 impl Op {
@@ -47,6 +51,8 @@ impl Op {
             Self::Hold { key: None, .. } => "hold",
             Self::Confirm { .. } => "confirm",
             Self::Release { .. } => "release",
+            Self::Tickets { .. } => "tickets",
+            Self::Scan { .. } => "scan",
         }
     }
 }

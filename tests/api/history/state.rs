@@ -82,6 +82,19 @@ pub struct HoldRow {
     pub booking_id: Option<i64>,
 }
 
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct TicketRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub booking_id: i64,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
 /// A tier and its quota.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct TierRow {
@@ -127,6 +140,8 @@ pub struct FinalState {
     pub bookings: Vec<BookingRow>,
     /// In id order.
     pub holds: Vec<HoldRow>,
+    /// In id order.
+    pub tickets: Vec<TicketRow>,
     /// In queue order (`joined_at`, `id`).
     pub entries: Vec<EntryRow>,
     pub keys: Vec<KeyRow>,
@@ -157,6 +172,10 @@ impl FinalState {
             .load(&mut conn)
             .await
             .unwrap(),
+            tickets: diesel::sql_query("SELECT id, booking_id, status, checked_in_at FROM tickets ORDER BY id")
+                .load(&mut conn)
+                .await
+                .unwrap(),
             entries: diesel::sql_query(entries).load(&mut conn).await.unwrap(),
             keys: diesel::sql_query("SELECT user_id, key, event_id, seats, booking_id FROM idempotency_keys")
                 .load(&mut conn)

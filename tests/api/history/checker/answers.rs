@@ -20,7 +20,7 @@ fn allowed(op: &Op, status: u16, code: &str) -> bool {
         (_, 503) => code == "unavailable",
         (Op::Create { .. } | Op::Book { .. } | Op::Join { .. } | Op::Hold { .. } | Op::Confirm { .. }, 201) => true,
         (Op::Cancel { .. } | Op::Resize { .. } | Op::CancelEvent | Op::ListBookings | Op::Confirm { .. }, 200) => true,
-        (Op::Release { .. }, 200) => true,
+        (Op::Release { .. } | Op::Tickets { .. } | Op::Scan { .. }, 200) => true,
         (Op::Leave, 204) => true,
         (Op::Leave, 404) => code == "not_found",
         (_, 409) => matches!(
@@ -36,6 +36,7 @@ fn allowed(op: &Op, status: u16, code: &str) -> bool {
                 | (Op::Cancel { .. }, "already_cancelled" | "event_cancelled")
                 | (Op::Resize { .. }, "capacity_below_booked" | "event_cancelled")
                 | (Op::CancelEvent | Op::Leave, "event_cancelled")
+                | (Op::Scan { .. }, "already_checked_in" | "ticket_revoked")
         ),
         _ => false,
     }
@@ -96,6 +97,14 @@ fn body_mismatch(call: &Call) -> Option<String> {
         }
         (Op::Release { hold }, 200) => vec![("id", (*hold).into()), ("status", "released".into())],
         (Op::CancelEvent, 200) => vec![("id", call.event.into()), ("status", "cancelled".into())],
+        (Op::Scan { ticket }, 200) => {
+            let (ticket_id, status) = (&body["ticket"]["id"], &body["ticket"]["status"]);
+            let first = &body["first_scan"];
+            let wrong =
+                (ticket_id.as_i64() != Some(*ticket) || status != "checked_in" || first.as_bool() != Some(true))
+                    .then(|| format!("ticket {ticket_id} {status} first_scan {first}"));
+            return wrong;
+        }
         _ => return None,
     };
     let wrong: Vec<String> = expect

@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 
 use super::{Anomaly, check};
 use crate::history::record::{Call, FaultWindow, Op, Outcome};
-use crate::history::state::{BookingRow, EntryRow, EventRow, FinalState, HoldRow, KeyRow, RuleCount, TierRow};
+use crate::history::state::{
+    BookingRow, EntryRow, EventRow, FinalState, HoldRow, KeyRow, RuleCount, TicketRow, TierRow,
+};
 
 const ADMIN: i64 = 1;
 const EVENT: i64 = 7;
@@ -87,9 +89,10 @@ fn clean() -> (Vec<Call>, FinalState) {
             booking(101, 12, 2, "confirmed", "waitlist", 100),
         ],
         holds: Vec::new(),
+        tickets: Vec::new(),
         entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
         keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
-        invariants: (0..9).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
+        invariants: (0..10).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
         deadlocks: 0,
     };
     (history, state)
@@ -272,4 +275,66 @@ fn an_unacknowledged_hold_is_reported() {
     });
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["refused holds had no effect"], "{found:#?}");
+}
+
+/// `clean()` plus booking 101's two tickets: user 12 lists them, two gates scan ticket
+/// 500 at once (one admits it), and the cancelled booking 100's ticket is refused.
+fn with_scans() -> (Vec<Call>, FinalState) {
+    let (mut history, mut state) = clean();
+    let checked_in_at = "2027-01-15T08:00:00.123456Z";
+    let listed = json!({"items": [{"id": 500}, {"id": 501}], "total": 2});
+    history.push(call(12, Op::Tickets { booking: 101 }, 170, 200, listed));
+    let admitted =
+        json!({"ticket": {"id": 500, "status": "checked_in", "checked_in_at": checked_in_at}, "first_scan": true});
+    history.push(call(ADMIN, Op::Scan { ticket: 500 }, 180, 200, admitted));
+    let again = json!({"status": 409, "code": "already_checked_in", "checked_in_at": checked_in_at, "gate": "gate 1"});
+    history.push(call(ADMIN, Op::Scan { ticket: 500 }, 181, 409, again));
+    history.push(call(ADMIN, Op::Scan { ticket: 400 }, 190, 409, json!({"status": 409, "code": "ticket_revoked"})));
+    let ticket = |id: i64, booking_id: i64, status: &str, checked_in_at: Option<&str>| TicketRow {
+        id,
+        booking_id,
+        status: status.into(),
+        checked_in_at: checked_in_at.map(|t| t.parse().unwrap()),
+    };
+    state.tickets = vec![
+        ticket(400, 100, "revoked", None),
+        ticket(401, 100, "revoked", None),
+        ticket(500, 101, "checked_in", Some(checked_in_at)),
+        ticket(501, 101, "valid", None),
+    ];
+    (history, state)
+}
+
+#[test]
+fn scans_check_clean() {
+    let (history, state) = with_scans();
+    assert_eq!(check(&history, &[], &state), []);
+}
+
+#[test]
+fn a_ticket_admitted_twice_is_reported() {
+    let (mut history, state) = with_scans();
+    let mut twice = history[history.len() - 3].clone();
+    twice.start = at(185);
+    history.push(twice);
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["a ticket is admitted once"], "{found:#?}");
+}
+
+#[test]
+fn scans_that_disagree_with_the_tickets_are_reported() {
+    let (history, mut state) = with_scans();
+    state.tickets[0].status = "checked_in".into();
+    state.tickets[2].checked_in_at = None;
+    state.tickets[2].status = "valid".into();
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["a scan's answer agrees with the ticket's final state"; 3], "{found:#?}");
+}
+
+#[test]
+fn a_booking_showing_the_wrong_number_of_tickets_is_reported() {
+    let (mut history, state) = with_scans();
+    history.push(call(12, Op::Tickets { booking: 101 }, 200, 200, json!({"items": [{"id": 500}], "total": 1})));
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["a booking shows a ticket per seat"], "{found:#?}");
 }
