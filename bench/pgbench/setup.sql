@@ -1,6 +1,6 @@
 -- The pgbench database: Evently's schema (applied by `evently migrate`), one hot event,
 -- 10,000 more for the spread runs, and enough users that every booking has its own.
-TRUNCATE hold_keys, holds, idempotency_keys, notifications, waitlist_entries, bookings, tiers, events, users
+TRUNCATE tickets, hold_keys, holds, idempotency_keys, notifications, waitlist_entries, bookings, tiers, events, users
     RESTART IDENTITY CASCADE;
 INSERT INTO users (name, email, password_hash)
     SELECT 'Bench', 'bench' || n || '@example.org', 'x' FROM generate_series(1, 1000000) AS n;

@@ -1,5 +1,6 @@
 //! The scenarios, and the closed-loop driver they share.
 
+mod checkins;
 mod holds;
 mod hot;
 mod logins;
@@ -7,6 +8,7 @@ mod mixed;
 mod read;
 mod spread;
 mod stampede;
+mod verify;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -28,6 +30,10 @@ pub struct Setup {
 }
 
 pub async fn run(args: &Args) -> anyhow::Result<Report> {
+    if args.scenario == "verify" {
+        let duration = Duration::from_secs_f64(args.number("duration", 10.0)?);
+        return verify::run(args.number("clients", 1)?, duration);
+    }
     let api = Api::new(&args.text("base", "http://127.0.0.1:8080"))?;
     let admin = api
         .login(&args.text("admin-email", "admin@example.org"), &args.text("admin-password", "admin-password"))
@@ -56,9 +62,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         }
         "logins" => logins::run(&setup, args.number("users", 64)?).await,
         "mixed" => mixed::run(&setup, args.number("events", 50)?, args.number("users", 500)?).await,
-        other => {
-            anyhow::bail!("unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed or bare")
-        }
+        "checkins" => checkins::run(&setup, args.number("users", 3_000)?).await,
+        other => anyhow::bail!(
+            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, verify or bare"
+        ),
     }
 }
 
