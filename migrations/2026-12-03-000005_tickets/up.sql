@@ -31,7 +31,10 @@ CREATE TABLE tickets (
     CONSTRAINT tickets_gate_when_checked_in CHECK (gate IS NULL OR status = 'checked_in')
 );
 CREATE INDEX tickets_booking_idx ON tickets (booking_id, id);
-CREATE INDEX tickets_event_status_idx ON tickets (event_id, status);
+-- By event alone: with the status in it, generic plans of `WHERE id = $1 AND event_id = $2
+-- AND status = 'valid'` chose this index over the primary key and scanned every valid
+-- ticket of the event (173 check-ins/s on 60,000 tickets against 3,000+).
+CREATE INDEX tickets_event_idx ON tickets (event_id);
 CREATE INDEX tickets_revocations_idx ON tickets (event_id, revocation) WHERE revocation IS NOT NULL;
 
 CREATE FUNCTION issue_tickets() RETURNS trigger LANGUAGE plpgsql AS $$

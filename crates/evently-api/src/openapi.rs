@@ -112,10 +112,12 @@ mod tests {
     use evently_domain::PageRequest;
     use evently_domain::event::{Description, EventName, Venue};
     use evently_domain::inventory::{Capacity, Seats};
+    use evently_domain::ticket::Gate;
     use evently_domain::user::{Email, Password, UserName};
     use serde_json::Value;
 
     use super::*;
+    use crate::dto::{BatchBody, RevocationsQuery};
 
     /// utoipa takes only literals for bounds: this holds the literals to the domain's
     /// constants, so a changed rule cannot leave the document behind.
@@ -139,18 +141,29 @@ mod tests {
         assert_eq!(max_len("RegisterBody", "name"), Some(UserName::MAX_CHARS as u64));
         assert_eq!(max_len("RegisterBody", "email"), Some(Email::MAX_CHARS as u64));
         assert_eq!(max_len("RegisterBody", "password"), Some(Password::MAX_CHARS as u64));
+        assert_eq!(max_len("CheckInBody", "gate"), Some(Gate::MAX_CHARS as u64));
+        assert_eq!(max_len("ScanBody", "gate"), Some(Gate::MAX_CHARS as u64));
+        assert_eq!(number(&schema("BatchBody", "scans")["maxItems"]), Some(BatchBody::MAX_SCANS as u64));
         let limits = doc["paths"]
             .as_object()
             .unwrap()
             .values()
             .flat_map(|item| item.as_object().unwrap().values())
-            .flat_map(|operation| operation["parameters"].as_array().cloned().unwrap_or_default())
-            .filter(|parameter| parameter["name"] == "limit")
+            .flat_map(|operation| {
+                let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+                parameters.into_iter().map(|p| (operation["operationId"].clone(), p))
+            })
+            .filter(|(_, parameter)| parameter["name"] == "limit")
             .collect::<Vec<_>>();
-        assert!(!limits.is_empty());
-        for limit in limits {
-            assert_eq!(number(&limit["schema"]["maximum"]), Some(u64::from(PageRequest::MAX_LIMIT)));
-            assert_eq!(number(&limit["schema"]["default"]), Some(u64::from(PageRequest::DEFAULT_LIMIT)));
+        assert!(limits.len() > 1);
+        for (operation, limit) in limits {
+            let (max, default) = if operation == "list_revocations" {
+                (RevocationsQuery::MAX_LIMIT, RevocationsQuery::MAX_LIMIT)
+            } else {
+                (PageRequest::MAX_LIMIT, PageRequest::DEFAULT_LIMIT)
+            };
+            assert_eq!(number(&limit["schema"]["maximum"]), Some(u64::from(max)), "{operation}");
+            assert_eq!(number(&limit["schema"]["default"]), Some(u64::from(default)), "{operation}");
         }
     }
 }

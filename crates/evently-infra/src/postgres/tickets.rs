@@ -148,15 +148,16 @@ impl TicketRepository for PgStore {
                     return Ok(None);
                 }
                 let named: Vec<i64> = scans.iter().map(|scan| scan.ticket.get()).collect();
-                // Locked in id order, so batches sharing tickets cannot deadlock.
+                // Locked in id order, so batches sharing tickets cannot deadlock; found by
+                // primary key alone (the codes verified for this event), then held to it.
                 let rows: Vec<TicketRow> = diesel::sql_query(format!(
-                    "SELECT {TICKET_COLUMNS} FROM tickets WHERE event_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE"
+                    "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE"
                 ))
-                .bind::<BigInt, _>(event.get())
                 .bind::<Array<BigInt>, _>(&named)
                 .load(conn)
                 .await?;
-                let tickets = convert(rows).map_err(TxError::Domain)?;
+                let mut tickets: Vec<Ticket> = convert(rows).map_err(TxError::Domain)?;
+                tickets.retain(|ticket| ticket.event_id == event);
                 let (results, apply) = resolve_scans(&scans, &tickets);
                 if !apply.is_empty() {
                     let ids: Vec<i64> = apply.iter().map(|c| c.ticket.get()).collect();
