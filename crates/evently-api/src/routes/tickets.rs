@@ -31,6 +31,7 @@ pub async fn keys<B: Backend>(state: State<B>) -> HttpResponse {
     params(("id" = i64, Path, description = "The booking's id"), PageQuery),
     responses(
         (status = 200, description = "A page of tickets", body = PageDto<TicketDto>),
+        (status = 400, description = "Unparsable query string"),
         (status = 401, description = "`unauthorized`"),
         (status = 404, description = "`not_found`"),
         (status = 422, description = "`validation_failed` (limit, offset)"),
