@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+use evently_domain::webhook::RetrySchedule;
 use evently_infra::HashCost;
 use evently_ticket::{PublicKey, TicketSigner};
 use secrecy::SecretString;
@@ -54,6 +55,11 @@ pub struct Settings {
     pub ticket_signer: Option<TicketSigner>,
     /// `EVENTLY_TICKET_PREVIOUS_KEYS`: retired public keys whose codes still verify.
     pub ticket_previous_keys: Vec<PublicKey>,
+    /// `EVENTLY_WEBHOOK_RETRY_SCHEDULE`: delays between webhook delivery attempts.
+    pub webhook_retry_schedule: RetrySchedule,
+    /// `EVENTLY_WEBHOOK_ALLOW_PRIVATE`: whether webhooks may go to loopback and private
+    /// addresses (tests, on-premises receivers).
+    pub webhook_allow_private: bool,
 }
 
 /// A setting that is present but unusable.
@@ -114,6 +120,8 @@ impl Default for Settings {
             auth_rate_per_min: 20,
             ticket_signer: None,
             ticket_previous_keys: Vec::new(),
+            webhook_retry_schedule: RetrySchedule::default(),
+            webhook_allow_private: false,
         }
     }
 }
@@ -185,6 +193,8 @@ impl Settings {
             auth_rate_per_min: parsed("EVENTLY_AUTH_RATE_PER_MIN", default.auth_rate_per_min)?,
             ticket_signer,
             ticket_previous_keys,
+            webhook_retry_schedule: parsed("EVENTLY_WEBHOOK_RETRY_SCHEDULE", default.webhook_retry_schedule)?,
+            webhook_allow_private: parsed("EVENTLY_WEBHOOK_ALLOW_PRIVATE", default.webhook_allow_private)?,
         })
     }
 }

@@ -16,7 +16,9 @@ use evently_api::{
 use evently_domain::Store;
 use evently_domain::ticket::TicketKeys;
 use evently_domain::user::{Email, EnsureAdminError, ExistingAccount, Password, UserName};
-use evently_infra::{AnyCache, Argon2Hasher, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings};
+use evently_infra::{
+    AnyCache, Argon2Hasher, HttpDestination, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings,
+};
 use evently_ticket::TicketSigner;
 use secrecy::{ExposeSecret as _, SecretString};
 
@@ -39,6 +41,7 @@ impl Backend for OnPostgres {
     type Store = PgStore;
     type Hasher = Argon2Hasher;
     type Cache = AnyCache;
+    type Destination = HttpDestination;
 }
 
 /// The adapters of a server on the embedded in-memory store.
@@ -49,6 +52,7 @@ impl Backend for InMemory {
     type Store = MemoryStore;
     type Hasher = Argon2Hasher;
     type Cache = AnyCache;
+    type Destination = HttpDestination;
 }
 
 /// A configured server, bound and ready to run.
@@ -81,7 +85,7 @@ impl Application {
     /// generic application, so no port is dispatched at run time.
     async fn build_on<B>(settings: Settings, store: B::Store) -> anyhow::Result<Self>
     where
-        B: Backend<Hasher = Argon2Hasher, Cache = AnyCache>,
+        B: Backend<Hasher = Argon2Hasher, Cache = AnyCache, Destination = HttpDestination>,
         B::Store: Send + Sync,
     {
         tokio::spawn(purge_idempotency_keys(store.clone()));
@@ -111,9 +115,12 @@ impl Application {
             tokens: tokens.clone(),
             auth_rate: AuthRateLimit::per_minute(settings.auth_rate_per_min),
             ticket_keys,
+            destination: HttpDestination::new(settings.webhook_allow_private)?,
+            retry_schedule: settings.webhook_retry_schedule.clone(),
         };
         let state = web::Data::new(AppState::new(parts, &metrics));
         tokio::spawn(sweep_expired_holds(state.clone()));
+        tokio::spawn(evently_api::worker::deliver(state.clone(), metrics.clone()));
         if let Some((email, password)) = &settings.admin {
             let email = Email::new(email).context("EVENTLY_ADMIN_EMAIL is not a valid email")?;
             let password = Password::new(password.expose_secret()).context("EVENTLY_ADMIN_PASSWORD is too short")?;

@@ -19,3 +19,4 @@ mod stampede;
 mod tickets;
 mod tiers;
 mod waitlist;
+mod webhooks;

@@ -3,6 +3,7 @@
 use evently_domain::Store;
 use evently_domain::cache::Cache;
 use evently_domain::user::PasswordHasher;
+use evently_domain::webhook::Destination;
 
 /// Names the store, hasher and cache types, so that handlers take one type parameter.
 pub trait Backend: 'static {
@@ -12,4 +13,6 @@ pub trait Backend: 'static {
     type Hasher: PasswordHasher + std::fmt::Debug;
     /// The shared (or local) cache.
     type Cache: Cache + Clone + std::fmt::Debug;
+    /// Where webhook messages go.
+    type Destination: Destination + Clone + std::fmt::Debug;
 }

@@ -11,6 +11,7 @@ mod tickets;
 mod tiers;
 mod users;
 mod waitlist;
+mod webhooks;
 
 pub use analytics::{EventStatsDto, OverviewDto, SortParam, StatsQuery};
 pub use bookings::{BookingDto, BookingStatusFilter, BookingsQuery, SeatsBody};
@@ -25,3 +26,4 @@ pub use tickets::{
 pub use tiers::{PatchTierBody, TierBody, TierDto, tier_id};
 pub use users::{LoginBody, RegisterBody, RoleBody, TokenDto, UserDto};
 pub use waitlist::{NotificationDto, StandingDto, WaitlistEntryDto};
+pub use webhooks::{CreateEndpointBody, DeliveriesQuery, DeliveryDto, EndpointDto, PatchEndpointBody};

@@ -75,6 +75,9 @@ pub enum ApiError {
     /// An idempotency key reused with another request.
     #[error("the Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
+    /// A webhook URL that is not http(s) or not a public destination.
+    #[error("{0}")]
+    WebhookUrlRefused(String),
     /// A ticket code that does not admit to this event now.
     #[error("{0}")]
     InvalidTicket(String),
@@ -127,6 +130,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::IdempotencyMismatch => "idempotency_mismatch",
             Self::InvalidTicket(_) => "invalid_ticket",
+            Self::WebhookUrlRefused(_) => "webhook_url_refused",
             Self::AlreadyCheckedIn { .. } => "already_checked_in",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RequestTimeout => "request_timeout",
@@ -197,7 +201,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::AlreadyCheckedIn { .. } => StatusCode::CONFLICT,
-            Self::Validation(_) | Self::IdempotencyMismatch | Self::InvalidTicket(_) => {
+            Self::Validation(_) | Self::IdempotencyMismatch | Self::InvalidTicket(_) | Self::WebhookUrlRefused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

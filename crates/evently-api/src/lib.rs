@@ -14,6 +14,7 @@ mod rate_limit;
 mod request_id;
 mod routes;
 mod state;
+pub mod worker;
 
 pub use auth::{MIN_SECRET_BYTES, TOKEN_TTL, TokenKeys, WeakSecret};
 pub use backend::Backend;

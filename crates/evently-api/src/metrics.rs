@@ -16,6 +16,9 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     cache_lookups: IntCounterVec,
+    webhook_deliveries: IntCounterVec,
+    webhook_latency: prometheus::Histogram,
+    webhook_queue: prometheus::IntGauge,
 }
 
 const LABELS: [&str; 3] = ["method", "route", "status"];
@@ -40,12 +43,36 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
-        Ok(Self { registry, requests, latency, cache_lookups })
+        let webhook_deliveries = IntCounterVec::new(
+            Opts::new("webhook_attempts_total", "Webhook delivery attempts by outcome (succeeded, failed, dead)"),
+            &["outcome"],
+        )?;
+        let webhook_latency = prometheus::Histogram::with_opts(
+            HistogramOpts::new("webhook_attempt_duration_seconds", "Time a webhook attempt took")
+                .buckets(vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0]),
+        )?;
+        let webhook_queue =
+            prometheus::IntGauge::new("webhook_deliveries_open", "Webhook deliveries pending or awaiting a retry")?;
+        registry.register(Box::new(webhook_deliveries.clone()))?;
+        registry.register(Box::new(webhook_latency.clone()))?;
+        registry.register(Box::new(webhook_queue.clone()))?;
+        Ok(Self { registry, requests, latency, cache_lookups, webhook_deliveries, webhook_latency, webhook_queue })
     }
 
     /// Cache lookups by outcome.
     pub fn cache_lookups(&self) -> &IntCounterVec {
         &self.cache_lookups
+    }
+
+    /// Counts a webhook attempt that left its delivery `outcome` and took `seconds`.
+    pub fn webhook_attempt(&self, outcome: &str, seconds: f64) {
+        self.webhook_deliveries.with_label_values(&[outcome]).inc();
+        self.webhook_latency.observe(seconds);
+    }
+
+    /// Sets the number of open webhook deliveries.
+    pub fn webhook_queue(&self, open: u64) {
+        self.webhook_queue.set(i64::try_from(open).unwrap_or(i64::MAX));
     }
 
     /// Renders every metric in the Prometheus text format.

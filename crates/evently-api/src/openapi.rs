@@ -35,6 +35,7 @@ use crate::routes::RouteDoc;
         (name = "waitlist", description = "Waiting for seats of full events"),
         (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
         (name = "tickets", description = "Tickets with signed codes, and checking them in at the door"),
+        (name = "webhooks", description = "Standard Webhooks: endpoints, signed messages from a transactional outbox, the delivery log"),
         (name = "admin", description = "Account administration and analytics"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

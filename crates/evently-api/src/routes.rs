@@ -11,6 +11,7 @@ pub(crate) mod ops;
 pub(crate) mod tickets;
 pub(crate) mod tiers;
 pub(crate) mod waitlist;
+pub(crate) mod webhooks;
 
 use actix_web::dev::Handler;
 use actix_web::http::Method;
@@ -86,6 +87,14 @@ route_table![
     tickets::check_in_batch::<B>,
     tickets::revocations::<B>,
     tickets::stats::<B>,
+    webhooks::create::<B>,
+    webhooks::list::<B>,
+    webhooks::get::<B>,
+    webhooks::update::<B>,
+    webhooks::delete::<B>,
+    webhooks::rotate::<B>,
+    webhooks::deliveries::<B>,
+    webhooks::retry::<B>,
 ];
 
 /// One handler at its method and path.

@@ -8,6 +8,7 @@ use evently_domain::notification::NotificationService;
 use evently_domain::ticket::{TicketKeys, TicketService};
 use evently_domain::user::{AccountService, Actor, Admin, Staff};
 use evently_domain::waitlist::WaitlistService;
+use evently_domain::webhook::{RetrySchedule, WebhookService};
 
 use crate::Backend;
 use crate::auth::{Authenticated, TokenKeys};
@@ -34,6 +35,8 @@ pub struct AppState<B: Backend> {
     pub analytics: AnalyticsService<B::Store>,
     /// Tickets and check-in.
     pub tickets: TicketService<B::Store>,
+    /// Webhook endpoints and deliveries.
+    pub webhooks: WebhookService<B::Store, B::Destination>,
     /// The store itself, for readiness.
     pub store: B::Store,
     /// Cached answers of public reads and analytics.
@@ -63,12 +66,17 @@ pub struct Parts<B: Backend> {
     pub auth_rate: AuthRateLimit,
     /// The keys that sign and verify ticket codes.
     pub ticket_keys: Arc<TicketKeys>,
+    /// Where webhook messages go.
+    pub destination: B::Destination,
+    /// Delays between webhook attempts.
+    pub retry_schedule: RetrySchedule,
 }
 
 impl<B: Backend> AppState<B> {
     /// Wires the services over the adapters; cache counters go to `metrics`.
     pub fn new(parts: Parts<B>, metrics: &crate::Metrics) -> Self {
-        let Parts { store, hasher, cache, shared_cache, tokens, auth_rate, ticket_keys } = parts;
+        let Parts { store, hasher, cache, shared_cache, tokens, auth_rate, ticket_keys, destination, retry_schedule } =
+            parts;
         Self {
             accounts: AccountService::new(store.clone(), hasher),
             events: EventService::new(store.clone(), cache.clone()),
@@ -78,6 +86,7 @@ impl<B: Backend> AppState<B> {
             notifications: NotificationService::new(store.clone()),
             analytics: AnalyticsService::new(store.clone()),
             tickets: TicketService::new(store.clone(), ticket_keys),
+            webhooks: WebhookService::new(store.clone(), destination, retry_schedule),
             responses: ResponseCache::new(cache, metrics),
             store,
             shared_cache,

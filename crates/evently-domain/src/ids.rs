@@ -60,6 +60,18 @@ id_type!(
     /// Identifies a ticket.
     TicketId
 );
+id_type!(
+    /// Identifies a webhook endpoint.
+    EndpointId
+);
+id_type!(
+    /// Identifies a webhook message (one change).
+    MessageId
+);
+id_type!(
+    /// Identifies the delivery of one message to one endpoint.
+    DeliveryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -18,9 +18,13 @@ pub mod text;
 pub mod ticket;
 pub mod user;
 pub mod waitlist;
+pub mod webhook;
 
 pub use failure::StoreError;
-pub use ids::{BookingId, EventId, HoldId, NotificationId, TicketId, TierId, UserId, WaitlistEntryId};
+pub use ids::{
+    BookingId, DeliveryId, EndpointId, EventId, HoldId, MessageId, NotificationId, TicketId, TierId, UserId,
+    WaitlistEntryId,
+};
 pub use page::{Page, PageRequest};
 pub use refusal::Refusal;
 pub use store::Store;

@@ -42,6 +42,8 @@ pub enum Refusal {
         /// Where.
         gate: Option<String>,
     },
+    /// A webhook URL that is not http(s) or not a public destination; why, in words.
+    UrlRefused(String),
     /// An idempotency key reused with a different request.
     IdempotencyMismatch,
     /// The store failed; nothing changed.

@@ -11,6 +11,7 @@ pub trait Store:
     + crate::hold::HoldRepository
     + crate::notification::NotificationRepository
     + crate::ticket::TicketRepository
+    + crate::webhook::WebhookRepository
     + crate::analytics::AnalyticsRepository
     + Clone
 {

@@ -2,12 +2,14 @@
 //! password hasher and the caches. The composition root instantiates the application
 //! once per store type; nothing here dispatches ports at run time.
 
+pub mod destination;
 pub mod hasher;
 pub mod memory;
 pub mod postgres;
 
 pub mod cache;
 pub use cache::{AnyCache, LocalCache, RedisCache, RedisSettings};
+pub use destination::HttpDestination;
 pub use hasher::{Argon2Hasher, HashCost};
 pub use memory::MemoryStore;
 

@@ -11,6 +11,7 @@ mod state;
 mod tickets;
 mod users;
 mod waitlist;
+mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -19,6 +19,7 @@ mod tickets;
 mod tx;
 mod users;
 mod waitlist;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

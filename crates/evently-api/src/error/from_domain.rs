@@ -9,6 +9,7 @@ use evently_domain::page::PageRequestError;
 use evently_domain::ticket::CheckInError;
 use evently_domain::user::{Forbidden, LoginError, RegisterError, SetRoleError};
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError};
+use evently_domain::webhook::WebhookError;
 
 use super::ApiError;
 
@@ -23,6 +24,7 @@ impl From<Refusal> for ApiError {
             Refusal::InvalidCredentials => Self::InvalidCredentials,
             Refusal::IdempotencyMismatch => Self::IdempotencyMismatch,
             Refusal::InvalidTicket(detail) => Self::InvalidTicket(detail),
+            Refusal::UrlRefused(detail) => Self::WebhookUrlRefused(detail),
             Refusal::CheckedIn { checked_in_at, gate } => Self::AlreadyCheckedIn { checked_in_at, gate },
             Refusal::Store(e) => e.into(),
         }
@@ -59,6 +61,7 @@ through_refusal!(
     ReleaseHoldError,
     LeaveWaitlistError,
     CheckInError,
+    WebhookError,
 );
 
 impl From<PageRequestError> for ApiError {

@@ -29,7 +29,8 @@ impl<R: TicketRepository + EventRepository> TicketService<R> {
         self.keys.published()
     }
 
-    fn issued(&self, ticket: Ticket) -> Issued {
+    /// The ticket with its code.
+    pub fn issued(&self, ticket: Ticket) -> Issued {
         Issued { code: self.keys.code(&ticket), ticket }
     }
 

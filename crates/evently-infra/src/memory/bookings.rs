@@ -66,7 +66,7 @@ impl BookingRepository for MemoryStore {
         stored.status = BookingStatus::Cancelled;
         stored.cancelled_at = Some(Utc::now());
         let cancelled = stored.clone();
-        state.revoke_tickets(id, Utc::now());
+        state.booking_cancelled(id, Utc::now());
         let notice = Notice::booking_cancelled(cancelled.user_id, event.id, event.name.as_str(), id);
         state.settle(event.id, &inventory, &promoted, vec![notice])?;
         Ok(cancelled)

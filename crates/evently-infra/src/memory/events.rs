@@ -8,6 +8,7 @@ use evently_domain::inventory::BookingStatus;
 use evently_domain::inventory::EventStatus;
 use evently_domain::notification::Notice;
 use evently_domain::waitlist::WaitlistStatus;
+use evently_domain::webhook::{EventType, MessageData};
 use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 
 use super::MemoryStore;
@@ -98,7 +99,9 @@ impl EventRepository for MemoryStore {
             Vec::new()
         };
         state.settle(id, &inventory, &promoted, notices)?;
-        state.event(id).ok_or(UpdateEventError::NotFound)
+        let updated = state.event(id).ok_or(UpdateEventError::NotFound)?;
+        state.webhooks.publish(EventType::EventUpdated, MessageData::Event(updated.clone()));
+        Ok(updated)
     }
 
     async fn cancel_event(&self, id: EventId) -> Result<Event, CancelEventError> {
@@ -117,7 +120,7 @@ impl EventRepository for MemoryStore {
             cancelled.push(booking.id);
         }
         for booking in cancelled {
-            state.revoke_tickets(booking, now);
+            state.booking_cancelled(booking, now);
         }
         for hold in state.holds.iter_mut().filter(|h| h.event_id == id && h.status == HoldStatus::Active) {
             hold.status = HoldStatus::Released;
@@ -134,7 +137,9 @@ impl EventRepository for MemoryStore {
             stored.updated_at = now;
         }
         state.notify(notices)?;
-        state.event(id).ok_or(CancelEventError::NotFound)
+        let cancelled = state.event(id).ok_or(CancelEventError::NotFound)?;
+        state.webhooks.publish(EventType::EventCancelled, MessageData::Event(cancelled.clone()));
+        Ok(cancelled)
     }
 
     async fn create_tier(&self, event: EventId, tier: NewTier) -> Result<Tier, TierError> {

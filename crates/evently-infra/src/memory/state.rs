@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use evently_domain::booking::Booking;
+use evently_domain::booking::{Booking, BookingSource};
 use evently_domain::event::Event;
 use evently_domain::hold::{Hold, HoldSource, HoldStatus};
 use evently_domain::inventory::{
@@ -11,6 +11,7 @@ use evently_domain::notification::{Notice, Notification};
 use evently_domain::ticket::{Ticket, TicketStatus};
 use evently_domain::user::{PasswordHash, User};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
+use evently_domain::webhook::{EventType, MessageData};
 use evently_domain::{
     BookingId, EventId, HoldId, NotificationId, StoreError, TicketId, TierId, UserId, WaitlistEntryId,
 };
@@ -61,6 +62,7 @@ pub(super) struct State {
     /// Every revocation in the order it happened; a revocation's cursor is its position
     /// plus one.
     pub revocations: Vec<(EventId, TicketId, DateTime<Utc>)>,
+    pub webhooks: super::webhooks::Webhooks,
 }
 
 /// The next id for a table of `len` rows.
@@ -110,11 +112,16 @@ impl State {
         let Some(event) = self.event_at(id, now) else { return Ok(None) };
         let name = event.name.as_str().to_owned();
         let mut notices = Vec::new();
+        let mut expired = Vec::new();
         for hold in self.holds.iter_mut().filter(|h| h.event_id == id && h.status == HoldStatus::Active) {
             if hold.status_at(now) == HoldStatus::Expired {
                 hold.status = HoldStatus::Expired;
                 notices.push(Notice::hold_expired(hold.user_id, id, &name, hold.id));
+                expired.push(hold.clone());
             }
+        }
+        for hold in expired {
+            self.webhooks.publish(EventType::HoldExpired, MessageData::Hold(hold));
         }
         if !notices.is_empty() {
             let mut inventory = self.inventory(&event)?;
@@ -200,7 +207,7 @@ impl State {
         user: UserId,
         seats: Seats,
         tier: TierId,
-        source: evently_domain::booking::BookingSource,
+        source: BookingSource,
     ) -> Result<Booking, StoreError> {
         let stored = self.events.get(index(event.get()));
         let price = stored.and_then(|e| e.tiers.iter().find(|t| t.id == tier)).map(|t| t.price);
@@ -223,6 +230,11 @@ impl State {
         };
         self.bookings.push(booking.clone());
         self.issue_tickets(&booking)?;
+        let event_type = match source {
+            BookingSource::Waitlist => EventType::WaitlistPromoted,
+            BookingSource::Direct | BookingSource::Hold => EventType::BookingConfirmed,
+        };
+        self.webhooks.publish(event_type, MessageData::Booking(booking.clone()));
         Ok(booking)
     }
 
@@ -252,8 +264,17 @@ impl State {
         Ok(())
     }
 
+    /// Tells webhooks of a cancelled booking and revokes its tickets that were not
+    /// checked in.
+    pub fn booking_cancelled(&mut self, booking: BookingId, now: DateTime<Utc>) {
+        if let Some(cancelled) = self.bookings.get(index(booking.get())).cloned() {
+            self.webhooks.publish(EventType::BookingCancelled, MessageData::Booking(cancelled));
+        }
+        self.revoke_tickets(booking, now);
+    }
+
     /// Revokes the tickets of a cancelled booking that were not checked in.
-    pub fn revoke_tickets(&mut self, booking: BookingId, now: DateTime<Utc>) {
+    fn revoke_tickets(&mut self, booking: BookingId, now: DateTime<Utc>) {
         let range = self.booking_tickets.get(&booking).cloned().unwrap_or_default();
         for ticket in &mut self.tickets[range] {
             if ticket.status == TicketStatus::Valid {
@@ -275,7 +296,7 @@ impl State {
         for entry in promoted {
             let (booking, hold) = match inventory.promotion() {
                 Promotion::Book => {
-                    let source = evently_domain::booking::BookingSource::Waitlist;
+                    let source = BookingSource::Waitlist;
                     let booking = self.insert_booking(event, entry.user, entry.seats, entry.tier, source)?;
                     notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
                     (Some(booking.id), None)
@@ -344,6 +365,9 @@ impl State {
             created_at: now,
         };
         self.holds.push(hold.clone());
+        if source == HoldSource::Waitlist {
+            self.webhooks.publish(EventType::WaitlistPromoted, MessageData::Hold(hold.clone()));
+        }
         Ok(hold)
     }
 

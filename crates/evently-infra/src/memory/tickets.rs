@@ -2,6 +2,7 @@ use evently_domain::ticket::{
     CheckIn, CheckInError, CheckInStats, Revocation, RevocationCursor, Revocations, ScanResult, Ticket,
     TicketRepository, TicketStatus, resolve_scans,
 };
+use evently_domain::webhook::{EventType, MessageData};
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, TicketId, UserId};
 
 use super::state::{State, index};
@@ -37,7 +38,9 @@ impl TicketRepository for MemoryStore {
                 ticket.status = TicketStatus::CheckedIn;
                 ticket.checked_in_at = Some(check_in.at);
                 ticket.gate = check_in.gate;
-                Ok(ticket.clone())
+                let checked = ticket.clone();
+                state.webhooks.publish(EventType::TicketCheckedIn, MessageData::Ticket(checked.clone()));
+                Ok(checked)
             }
             (TicketStatus::CheckedIn, Some(at)) => {
                 Err(CheckInError::AlreadyCheckedIn { at, gate: ticket.gate.clone() })
@@ -59,6 +62,8 @@ impl TicketRepository for MemoryStore {
                 ticket.status = TicketStatus::CheckedIn;
                 ticket.checked_in_at = Some(check_in.at);
                 ticket.gate = check_in.gate;
+                let checked = ticket.clone();
+                state.webhooks.publish(EventType::TicketCheckedIn, MessageData::Ticket(checked));
             }
         }
         Ok(Some(results))

@@ -1,0 +1,121 @@
+//! The webhook delivery worker every instance runs: it claims due deliveries from the
+//! outbox (each attempt made by one instance), posts them signed, and records the
+//! outcome. Endpoints are served side by side, each with a few attempts at a time, so a
+//! receiver that hangs holds up only its own messages.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::Utc;
+use evently_domain::EndpointId;
+use evently_domain::webhook::{Claim, Due, Message, MessageData};
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::dto::{BookingDto, EventDto, HoldDto, TicketDto};
+use crate::{AppState, Backend, Metrics};
+
+/// Attempts in flight in one instance.
+const IN_FLIGHT: usize = 64;
+/// Attempts in flight to one endpoint.
+const PER_ENDPOINT: u32 = 8;
+/// How long a claim holds: longer than an attempt may take (10 s), so an attempt is
+/// made by one instance; an instance that dies leaves its claims due again after it.
+const LEASE: Duration = Duration::from_secs(15);
+/// How often an idle worker looks for due deliveries.
+const IDLE_POLL: Duration = Duration::from_millis(200);
+
+/// The body of a message: `{"type", "timestamp", "data"}` with `data` as the API
+/// shows the resource.
+pub fn message_body<B: Backend>(state: &AppState<B>, message: &Message) -> Vec<u8> {
+    let data = match &message.data {
+        MessageData::Booking(booking) => json!(BookingDto::from(booking.clone())),
+        MessageData::Hold(hold) => json!(HoldDto::at(hold.clone(), Utc::now())),
+        MessageData::Event(event) => json!(EventDto::from(event.clone())),
+        MessageData::Ticket(ticket) => json!(TicketDto::from(state.tickets.issued(ticket.clone()))),
+    };
+    let body = json!({
+        "type": message.event_type.as_str(),
+        "timestamp": message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": data,
+    });
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// A fraction in `0.0..1.0` to spread retries.
+fn jitter() -> f64 {
+    let mut bytes = [0_u8; 4];
+    let _ = getrandom::fill(&mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// Delivers webhook messages until the process ends.
+pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics) {
+    let permits = Arc::new(Semaphore::new(IN_FLIGHT));
+    let in_flight: Arc<Mutex<HashMap<EndpointId, u32>>> = Arc::default();
+    let mut gauge_at = tokio::time::Instant::now();
+    loop {
+        if gauge_at.elapsed() >= Duration::from_secs(1) {
+            gauge_at = tokio::time::Instant::now();
+            if let Ok(open) = state.webhooks.open_deliveries().await {
+                metrics.webhook_queue(open);
+            }
+        }
+        let free = permits.available_permits();
+        if free == 0 {
+            let _ = permits.acquire().await;
+            continue;
+        }
+        let busy = in_flight.lock().map(|m| m.iter().filter(|(_, n)| **n >= PER_ENDPOINT).map(|(e, _)| *e).collect());
+        let claim = Claim {
+            limit: u32::try_from(free).unwrap_or(u32::MAX),
+            per_endpoint: PER_ENDPOINT,
+            busy: busy.unwrap_or_default(),
+            lease: LEASE,
+        };
+        let due = match state.webhooks.claim(claim).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim webhook deliveries");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if due.is_empty() {
+            tokio::time::sleep(IDLE_POLL).await;
+            continue;
+        }
+        for delivery in due {
+            let Ok(permit) = permits.clone().acquire_owned().await else { return };
+            if let Ok(mut counts) = in_flight.lock() {
+                *counts.entry(delivery.endpoint).or_default() += 1;
+            }
+            let (state, metrics, in_flight) = (state.clone(), metrics.clone(), in_flight.clone());
+            tokio::spawn(async move {
+                attempt(&state, &metrics, &delivery).await;
+                if let Ok(mut counts) = in_flight.lock()
+                    && let Some(n) = counts.get_mut(&delivery.endpoint)
+                {
+                    *n -= 1;
+                    if *n == 0 {
+                        counts.remove(&delivery.endpoint);
+                    }
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+async fn attempt<B: Backend>(state: &AppState<B>, metrics: &Metrics, due: &Due) {
+    let body = message_body(state, &due.message);
+    match state.webhooks.attempt(due, body, jitter()).await {
+        Ok(attempt) => {
+            metrics.webhook_attempt(attempt.status.as_str(), attempt.took.as_secs_f64());
+            tracing::debug!(delivery.id = %due.delivery, status = attempt.status.as_str(), "webhook attempt");
+        }
+        Err(e) => tracing::warn!(delivery.id = %due.delivery, error = %e, "cannot record a webhook attempt"),
+    }
+}

@@ -1,0 +1,426 @@
+//! Webhooks: endpoints, the outbox the triggers of migration 6 fill in each change's own
+//! transaction, and deliveries claimed with `FOR UPDATE SKIP LOCKED` under a lease.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::{OptionalExtension as _, QueryableByName};
+use diesel_async::RunQueryDsl as _;
+use evently_domain::booking::Booking;
+use evently_domain::event::EventRepository as _;
+use evently_domain::hold::Hold;
+use evently_domain::ticket::Ticket;
+use evently_domain::webhook::{
+    Attempt, AttemptResult, Claim, Delivery, DeliveryStatus, Due, Endpoint, EndpointPatch, EventType, Message,
+    MessageData, NewEndpoint, Secret, WebhookRepository, WebhookUrl,
+};
+use evently_domain::{DeliveryId, EndpointId, EventId, MessageId, Page, PageRequest, StoreError};
+
+use super::PgStore;
+use super::error::classify;
+use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, TICKET_COLUMNS, TicketRow, Total, convert, id};
+use super::users::offset;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Unknown(anyhow::anyhow!("corrupt row: invalid {what}"))
+}
+
+#[derive(QueryableByName)]
+struct EndpointRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    url: String,
+    #[diesel(sql_type = Array<Text>)]
+    event_types: Vec<String>,
+    #[diesel(sql_type = Text)]
+    description: String,
+    #[diesel(sql_type = Bool)]
+    enabled: bool,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+const ENDPOINT_COLUMNS: &str = "id, url, event_types, description, enabled, created_at";
+
+fn event_types(raw: &[String]) -> Result<Vec<EventType>, StoreError> {
+    raw.iter().map(|t| EventType::parse(t).ok_or_else(|| corrupt("event type"))).collect()
+}
+
+fn type_names(types: &[EventType]) -> Vec<&'static str> {
+    types.iter().map(|t| t.as_str()).collect()
+}
+
+impl TryFrom<EndpointRow> for Endpoint {
+    type Error = StoreError;
+
+    fn try_from(row: EndpointRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: id(row.id, EndpointId::new)?,
+            url: WebhookUrl::new(&row.url).map_err(|_| corrupt("url"))?,
+            event_types: event_types(&row.event_types)?,
+            description: row.description,
+            enabled: row.enabled,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct DeliveryRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    message_id: i64,
+    #[diesel(sql_type = Text)]
+    event_type: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    last_status_code: Option<i32>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    due_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+
+    fn try_from(row: DeliveryRow) -> Result<Self, StoreError> {
+        let status = DeliveryStatus::parse(&row.status).ok_or_else(|| corrupt("delivery status"))?;
+        Ok(Self {
+            id: id(row.id, DeliveryId::new)?,
+            message_id: id(row.message_id, MessageId::new)?,
+            event_type: EventType::parse(&row.event_type).ok_or_else(|| corrupt("event type"))?,
+            status,
+            attempts: u32::try_from(row.attempts).map_err(|_| corrupt("attempts"))?,
+            last_status_code: row.last_status_code.and_then(|c| u16::try_from(c).ok()),
+            // Only a failed delivery shows when its retry is due.
+            next_attempt_at: row.due_at.filter(|_| status == DeliveryStatus::Failed),
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// A claimed delivery with its endpoint and message, before the message's data is read.
+#[derive(QueryableByName)]
+struct ClaimRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    endpoint_id: i64,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Text)]
+    url: String,
+    #[diesel(sql_type = Text)]
+    secret: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    previous_secret: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    message_id: i64,
+    #[diesel(sql_type = Text)]
+    event_type: String,
+    #[diesel(sql_type = Text)]
+    resource: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    resource_id: Option<i64>,
+    #[diesel(sql_type = Timestamptz)]
+    message_created_at: DateTime<Utc>,
+}
+
+/// A snapshot row of a message, with the message it belongs to.
+#[derive(QueryableByName)]
+struct Snapshot<R: QueryableByName<diesel::pg::Pg>> {
+    #[diesel(sql_type = BigInt)]
+    message_id: i64,
+    #[diesel(embed)]
+    row: R,
+}
+
+/// The rows of `table` as the messages `ids` captured them.
+async fn snapshots<R, T>(
+    conn: &mut super::Conn,
+    table: &str,
+    columns: &str,
+    ids: &[i64],
+) -> Result<HashMap<i64, T>, StoreError>
+where
+    R: QueryableByName<diesel::pg::Pg> + Send + 'static,
+    T: TryFrom<R, Error = StoreError>,
+{
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<Snapshot<R>> = diesel::sql_query(format!(
+        "SELECT message_id, {columns} FROM (SELECT r.*, m.id AS message_id \
+         FROM webhook_messages m, jsonb_populate_record(NULL::{table}, m.payload) r WHERE m.id = ANY($1)) x"
+    ))
+    .bind::<Array<BigInt>, _>(ids)
+    .load(conn)
+    .await
+    .map_err(classify)?;
+    rows.into_iter().map(|s| Ok((s.message_id, T::try_from(s.row)?))).collect()
+}
+
+impl WebhookRepository for PgStore {
+    async fn create_endpoint(&self, endpoint: NewEndpoint, secret: Secret) -> Result<Endpoint, StoreError> {
+        let mut conn = self.conn().await?;
+        let row: EndpointRow = diesel::sql_query(format!(
+            "INSERT INTO webhook_endpoints (url, event_types, description, secret) VALUES ($1, $2, $3, $4) \
+             RETURNING {ENDPOINT_COLUMNS}"
+        ))
+        .bind::<Text, _>(endpoint.url.as_str())
+        .bind::<Array<Text>, _>(type_names(&endpoint.event_types))
+        .bind::<Text, _>(&endpoint.description)
+        .bind::<Text, _>(secret.reveal())
+        .get_result(&mut conn)
+        .await
+        .map_err(classify)?;
+        Endpoint::try_from(row)
+    }
+
+    async fn list_endpoints(&self, page: PageRequest) -> Result<Page<Endpoint>, StoreError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<EndpointRow> = diesel::sql_query(format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY id LIMIT $1 OFFSET $2"
+        ))
+        .bind::<BigInt, _>(i64::from(page.limit()))
+        .bind::<BigInt, _>(offset(page))
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM webhook_endpoints")
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+    }
+
+    async fn find_endpoint(&self, endpoint: EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row: Option<EndpointRow> =
+            diesel::sql_query(format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"))
+                .bind::<BigInt, _>(endpoint.get())
+                .get_result(&mut conn)
+                .await
+                .optional()
+                .map_err(classify)?;
+        row.map(Endpoint::try_from).transpose()
+    }
+
+    async fn update_endpoint(
+        &self,
+        endpoint: EndpointId,
+        patch: EndpointPatch,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row: Option<EndpointRow> = diesel::sql_query(format!(
+            "UPDATE webhook_endpoints SET url = COALESCE($2, url), event_types = COALESCE($3, event_types), \
+             description = COALESCE($4, description), enabled = COALESCE($5, enabled) WHERE id = $1 \
+             RETURNING {ENDPOINT_COLUMNS}"
+        ))
+        .bind::<BigInt, _>(endpoint.get())
+        .bind::<Nullable<Text>, _>(patch.url.as_ref().map(WebhookUrl::as_str))
+        .bind::<Nullable<Array<Text>>, _>(patch.event_types.as_deref().map(type_names))
+        .bind::<Nullable<Text>, _>(patch.description.as_deref())
+        .bind::<Nullable<Bool>, _>(patch.enabled)
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(classify)?;
+        row.map(Endpoint::try_from).transpose()
+    }
+
+    async fn delete_endpoint(&self, endpoint: EndpointId) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let deleted = diesel::sql_query("DELETE FROM webhook_endpoints WHERE id = $1")
+            .bind::<BigInt, _>(endpoint.get())
+            .execute(&mut conn)
+            .await
+            .map_err(classify)?;
+        Ok(deleted == 1)
+    }
+
+    async fn rotate_secret(
+        &self,
+        endpoint: EndpointId,
+        secret: Secret,
+        previous_until: DateTime<Utc>,
+    ) -> Result<Option<Endpoint>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row: Option<EndpointRow> = diesel::sql_query(format!(
+            "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = $3, secret = $2 WHERE id = $1 \
+             RETURNING {ENDPOINT_COLUMNS}"
+        ))
+        .bind::<BigInt, _>(endpoint.get())
+        .bind::<Text, _>(secret.reveal())
+        .bind::<Timestamptz, _>(previous_until)
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(classify)?;
+        row.map(Endpoint::try_from).transpose()
+    }
+
+    async fn list_deliveries(
+        &self,
+        endpoint: EndpointId,
+        status: Option<DeliveryStatus>,
+        page: PageRequest,
+    ) -> Result<Option<Page<Delivery>>, StoreError> {
+        if self.find_endpoint(endpoint).await?.is_none() {
+            return Ok(None);
+        }
+        let mut conn = self.conn().await?;
+        let filter = "d.endpoint_id = $1 AND ($2::text IS NULL OR d.status = $2)";
+        let rows: Vec<DeliveryRow> = diesel::sql_query(format!(
+            "SELECT d.id, d.message_id, m.type AS event_type, d.status, d.attempts, d.last_status_code, d.due_at, \
+             m.created_at FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
+             WHERE {filter} ORDER BY d.id DESC LIMIT $3 OFFSET $4"
+        ))
+        .bind::<BigInt, _>(endpoint.get())
+        .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
+        .bind::<BigInt, _>(i64::from(page.limit()))
+        .bind::<BigInt, _>(offset(page))
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        let total: Total =
+            diesel::sql_query(format!("SELECT count(*) AS total FROM webhook_deliveries d WHERE {filter}"))
+                .bind::<BigInt, _>(endpoint.get())
+                .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
+                .get_result(&mut conn)
+                .await
+                .map_err(classify)?;
+        Ok(Some(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page }))
+    }
+
+    async fn retry_delivery(&self, endpoint: EndpointId, delivery: DeliveryId) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let queued = diesel::sql_query(
+            "UPDATE webhook_deliveries SET due_at = now(), \
+             status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END WHERE id = $1 AND endpoint_id = $2",
+        )
+        .bind::<BigInt, _>(delivery.get())
+        .bind::<BigInt, _>(endpoint.get())
+        .execute(&mut conn)
+        .await
+        .map_err(classify)?;
+        Ok(queued == 1)
+    }
+
+    async fn claim_due(&self, claim: Claim) -> Result<Vec<Due>, StoreError> {
+        let mut conn = self.conn().await?;
+        // One statement: rows locked by another claim are skipped, and the lease moves
+        // `due_at` past the attempt's deadline before any instance can see it due again.
+        let claimed: Vec<ClaimRow> = diesel::sql_query(
+            "WITH w AS (SELECT d.id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.due_at, d.id) AS n \
+                        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+                        WHERE d.due_at <= now() AND e.enabled AND NOT (d.endpoint_id = ANY ($3))), \
+                  c AS (SELECT d.id FROM webhook_deliveries d WHERE d.id IN (SELECT id FROM w WHERE n <= $4) \
+                        AND d.due_at <= now() ORDER BY d.due_at, d.id LIMIT $1 FOR UPDATE SKIP LOCKED), \
+                  u AS (UPDATE webhook_deliveries d SET due_at = now() + $2 * interval '1 millisecond' FROM c \
+                        WHERE d.id = c.id RETURNING d.id, d.endpoint_id, d.message_id, d.attempts) \
+             SELECT u.id, u.endpoint_id, u.attempts, e.url, e.secret, \
+                    CASE WHEN e.previous_until > now() THEN e.previous_secret END AS previous_secret, \
+                    m.id AS message_id, m.type AS event_type, m.resource, (m.payload->>'id')::bigint AS resource_id, \
+                    m.created_at AS message_created_at \
+             FROM u JOIN webhook_endpoints e ON e.id = u.endpoint_id JOIN webhook_messages m ON m.id = u.message_id \
+             ORDER BY u.id",
+        )
+        .bind::<BigInt, _>(i64::from(claim.limit))
+        .bind::<BigInt, _>(i64::try_from(claim.lease.as_millis()).unwrap_or(i64::MAX))
+        .bind::<Array<BigInt>, _>(claim.busy.iter().map(|e| e.get()).collect::<Vec<_>>())
+        .bind::<BigInt, _>(i64::from(claim.per_endpoint))
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        let of =
+            |kind: &str| -> Vec<i64> { claimed.iter().filter(|c| c.resource == kind).map(|c| c.message_id).collect() };
+        let bookings: HashMap<i64, Booking> =
+            snapshots::<BookingRow, _>(&mut conn, "bookings", BOOKING_COLUMNS, &of("booking")).await?;
+        let holds: HashMap<i64, Hold> = snapshots::<HoldRow, _>(&mut conn, "holds", HOLD_COLUMNS, &of("hold")).await?;
+        let tickets: HashMap<i64, Ticket> =
+            snapshots::<TicketRow, _>(&mut conn, "tickets", TICKET_COLUMNS, &of("ticket")).await?;
+        drop(conn);
+        let mut due = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            let data = match row.resource.as_str() {
+                "booking" => bookings.get(&row.message_id).cloned().map(MessageData::Booking),
+                "hold" => holds.get(&row.message_id).cloned().map(MessageData::Hold),
+                "ticket" => tickets.get(&row.message_id).cloned().map(MessageData::Ticket),
+                // Events carry their tiers and counts: read as they are now.
+                _ => match row.resource_id.and_then(EventId::new) {
+                    Some(event) => self.find_event(event).await?.map(MessageData::Event),
+                    None => None,
+                },
+            };
+            let data = data.ok_or_else(|| corrupt("webhook message"))?;
+            let secrets = std::iter::once(row.secret)
+                .chain(row.previous_secret)
+                .map(|s| Secret::parse(&s).ok_or_else(|| corrupt("webhook secret")))
+                .collect::<Result<_, _>>()?;
+            due.push(Due {
+                delivery: id(row.id, DeliveryId::new)?,
+                endpoint: id(row.endpoint_id, EndpointId::new)?,
+                url: WebhookUrl::new(&row.url).map_err(|_| corrupt("url"))?,
+                secrets,
+                attempts: u32::try_from(row.attempts).map_err(|_| corrupt("attempts"))?,
+                message: Message {
+                    id: id(row.message_id, MessageId::new)?,
+                    event_type: EventType::parse(&row.event_type).ok_or_else(|| corrupt("event type"))?,
+                    created_at: row.message_created_at,
+                    data,
+                },
+            });
+        }
+        Ok(due)
+    }
+
+    async fn record_attempt(&self, due: &Due, attempt: &Attempt) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        let (code, error) = match &attempt.result {
+            AttemptResult::Answered { status, .. } => (Some(i32::from(*status)), None),
+            AttemptResult::Failed(why) | AttemptResult::Refused(why) => (None, Some(why.as_str())),
+        };
+        let due_at = match attempt.status {
+            DeliveryStatus::Failed | DeliveryStatus::Pending => attempt.next_attempt_at,
+            DeliveryStatus::Succeeded | DeliveryStatus::Dead => None,
+        };
+        diesel::sql_query(
+            "WITH a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) \
+                        VALUES ($1, $2, $3, $4, $5)), \
+                  e AS (UPDATE webhook_endpoints SET enabled = false WHERE id = $8 AND $9) \
+             UPDATE webhook_deliveries SET status = $6, attempts = attempts + 1, last_status_code = $3, due_at = $7 \
+             WHERE id = $1",
+        )
+        .bind::<BigInt, _>(due.delivery.get())
+        .bind::<Timestamptz, _>(attempt.at)
+        .bind::<Nullable<Integer>, _>(code)
+        .bind::<Nullable<Text>, _>(error)
+        .bind::<Integer, _>(i32::try_from(attempt.took.as_millis()).unwrap_or(i32::MAX))
+        .bind::<Text, _>(attempt.status.as_str())
+        .bind::<Nullable<Timestamptz>, _>(due_at)
+        .bind::<BigInt, _>(due.endpoint.get())
+        .bind::<Bool, _>(attempt.disable_endpoint)
+        .execute(&mut conn)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn open_deliveries(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let total: Total =
+            diesel::sql_query("SELECT count(*) AS total FROM webhook_deliveries WHERE due_at IS NOT NULL")
+                .get_result(&mut conn)
+                .await
+                .map_err(classify)?;
+        Ok(total.total.unsigned_abs())
+    }
+}
