@@ -1,4 +1,6 @@
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{TestApp, problem, settings};
+use crate::helpers::{Process, TestApp, admin_token, count, create_event, problem, settings};
 
 /// A message as the receiver got it.
 #[derive(Debug, Clone)]
@@ -33,17 +35,20 @@ struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Got>>>,
     status: Arc<AtomicU16>,
+    /// Milliseconds to wait before answering.
+    delay: Arc<AtomicU64>,
 }
 
 impl Receiver {
     async fn start(status: u16) -> Self {
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
         let status = Arc::new(AtomicU16::new(status));
-        let (record, answer) = (got.clone(), status.clone());
+        let delay = Arc::new(AtomicU64::new(0));
+        let (record, answer, wait) = (got.clone(), status.clone(), delay.clone());
         let server = HttpServer::new(move || {
-            let (record, answer) = (record.clone(), answer.clone());
+            let (record, answer, wait) = (record.clone(), answer.clone(), wait.clone());
             App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-                let (record, answer) = (record.clone(), answer.clone());
+                let (record, answer, wait) = (record.clone(), answer.clone(), wait.clone());
                 async move {
                     let header = |name: &str| {
                         req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
@@ -54,6 +59,7 @@ impl Receiver {
                         signature: header("webhook-signature"),
                         body: body.to_vec(),
                     });
+                    tokio::time::sleep(Duration::from_millis(wait.load(Ordering::SeqCst))).await;
                     match answer.load(Ordering::SeqCst) {
                         0 => {
                             tokio::time::sleep(Duration::from_secs(60)).await;
@@ -65,11 +71,12 @@ impl Receiver {
             }))
         })
         .workers(2)
+        .max_connection_rate(1024)
         .bind("127.0.0.1:0")
         .unwrap();
         let port = server.addrs()[0].port();
         tokio::spawn(server.run());
-        Self { url: format!("http://127.0.0.1:{port}/hook"), got, status }
+        Self { url: format!("http://127.0.0.1:{port}/hook"), got, status, delay }
     }
 
     fn got(&self) -> Vec<Got> {
@@ -335,4 +342,116 @@ async fn private_destinations_are_refused_by_default() {
         let refused = app.post("/api/v1/admin/webhooks", Some(&app.admin_token), body).await;
         problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "webhook_url_refused").await;
     }
+}
+
+const ALLOW_PRIVATE: (&str, &str) = ("EVENTLY_WEBHOOK_ALLOW_PRIVATE", "true");
+
+/// Registers an endpoint through `base`; its id.
+async fn register_at(http: &reqwest::Client, base: &str, token: &str, url: &str) -> i64 {
+    let body = json!({"url": url, "event_types": ["event.updated"]});
+    let response =
+        http.post(format!("{base}/api/v1/admin/webhooks")).bearer_auth(token).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// Makes `n` event.updated messages by editing `event` through the instances in turn.
+async fn edits(http: &reqwest::Client, bases: &[String], token: &str, event: i64, n: usize) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
+        let sent: Vec<_> = chunk
+            .iter()
+            .map(|i| {
+                let request = http
+                    .patch(format!("{}/api/v1/events/{event}", bases[i % bases.len()]))
+                    .bearer_auth(token)
+                    .json(&json!({"description": format!("edit {i}")}));
+                tokio::spawn(async move { request.send().await.unwrap().status() })
+            })
+            .collect();
+        for status in sent {
+            assert_eq!(status.await.unwrap(), StatusCode::OK);
+        }
+    }
+}
+
+/// How many times each message id arrived.
+fn arrivals(got: &[Got]) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for message in got {
+        *seen.entry(message.id.clone()).or_default() += 1;
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_deliver_a_thousand_messages_each_once() {
+    let db = evently_test_db::TestDatabase::create().await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(Process::spawn_with(db.url(), &[ALLOW_PRIVATE], Stdio::null()).await);
+    }
+    let bases: Vec<String> = instances.iter().map(|p| p.1.clone()).collect();
+    let http = reqwest::Client::new();
+    let token = admin_token(&http, &bases[0]).await;
+    let receiver = Receiver::start(200).await;
+    register_at(&http, &bases[1], &token, &receiver.url).await;
+    let event = create_event(&http, &bases[2], &token, 10).await;
+    edits(&http, &bases, &token, event, 1_000).await;
+    let got = receiver.wait_for(1_000, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let seen = arrivals(&receiver.got());
+    assert_eq!((got.len(), seen.len()), (1_000, 1_000), "every message arrived");
+    assert!(seen.values().all(|n| *n == 1), "a healthy receiver gets each message once");
+    let delivered = "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded' AND attempts = 1";
+    assert_eq!(count(db.url(), delivered).await, 1_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sigkill_mid_delivery_loses_no_message() {
+    let db = evently_test_db::TestDatabase::create().await;
+    let mut first = Process::spawn_with(db.url(), &[ALLOW_PRIVATE], Stdio::null()).await;
+    let http = reqwest::Client::new();
+    let token = admin_token(&http, &first.1).await;
+    let receiver = Receiver::start(200).await;
+    receiver.delay.store(3_000, Ordering::SeqCst);
+    register_at(&http, &first.1, &token, &receiver.url).await;
+    let event = create_event(&http, &first.1, &token, 10).await;
+    edits(&http, std::slice::from_ref(&first.1), &token, event, 20).await;
+    receiver.wait_for(1, Duration::from_secs(10)).await;
+    // Attempts are in flight: the instance dies before it can record them.
+    first.kill();
+    receiver.delay.store(0, Ordering::SeqCst);
+    let second = Process::spawn_with(db.url(), &[ALLOW_PRIVATE], Stdio::null()).await;
+    let done = "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded'";
+    let started = Instant::now();
+    while count(db.url(), done).await < 20 && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(count(db.url(), done).await, 20, "every message delivered after the crash");
+    assert_eq!(arrivals(&receiver.got()).len(), 20);
+    assert!(receiver.got().len() > 20, "the attempts the crash cut short were made again");
+    drop(second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_is_checked_again_at_delivery() {
+    let db = evently_test_db::TestDatabase::create().await;
+    let url = db.url().to_owned();
+    let receiver = Receiver::start(200).await;
+    // Registered by an instance that allowed private destinations...
+    let mut lenient = Process::spawn_with(&url, &[ALLOW_PRIVATE], Stdio::null()).await;
+    let http = reqwest::Client::new();
+    let token = admin_token(&http, &lenient.1).await;
+    let endpoint = register_at(&http, &lenient.1, &token, &receiver.url).await;
+    lenient.kill();
+    // ...delivered by one that does not: refused, dead at once, nothing sent.
+    let strict = TestApp::with(settings(Some(&url)), Some(db)).await;
+    let event = strict.event(10).await;
+    assert_eq!(rename(&strict, event, "Renamed").await, StatusCode::OK);
+    let logged = settled(&strict, endpoint, "dead", Duration::from_secs(10)).await;
+    assert_eq!(
+        (&logged[0]["status"], &logged[0]["attempts"], &logged[0]["last_status_code"]),
+        (&json!("dead"), &json!(1), &Value::Null)
+    );
+    assert!(receiver.got().is_empty());
 }

@@ -209,3 +209,93 @@ impl<R: WebhookRepository, D: Destination> WebhookService<R, D> {
         attempt
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::booking::{Booking, BookingSource};
+    use crate::inventory::{BookingStatus, Seats};
+    use crate::money::{Currency, Price};
+    use crate::webhook::{Message, MessageData, MockDestination, MockWebhookRepository, WebhookUrl};
+    use crate::{BookingId, DeliveryId, EventId, MessageId, TierId, UserId};
+
+    fn service(result: AttemptResult) -> WebhookService<MockWebhookRepository, MockDestination> {
+        let mut destination = MockDestination::new();
+        destination.expect_post().returning(move |_, headers, _| {
+            let names: Vec<&str> = headers.iter().map(|(name, _)| *name).collect();
+            assert!(["webhook-id", "webhook-timestamp", "webhook-signature"].iter().all(|h| names.contains(h)));
+            let result = result.clone();
+            Box::pin(async move { result })
+        });
+        let mut store = MockWebhookRepository::new();
+        store.expect_record_attempt().returning(|_, _| Box::pin(async { Ok(()) }));
+        WebhookService::new(store, destination, "1s,1m".parse().unwrap_or_default())
+    }
+
+    fn due(attempts: u32) -> Due {
+        let booking = Booking {
+            id: BookingId::new(9).unwrap(),
+            event_id: EventId::new(1).unwrap(),
+            user_id: UserId::new(2).unwrap(),
+            seats: Seats::ONE,
+            tier_id: TierId::new(1).unwrap(),
+            unit_price: Price::FREE,
+            currency: Currency::EUR,
+            status: BookingStatus::Confirmed,
+            source: BookingSource::Direct,
+            payment_reference: None,
+            created_at: Utc::now(),
+            cancelled_at: None,
+        };
+        Due {
+            delivery: DeliveryId::new(1).unwrap_or_else(|| unreachable!()),
+            endpoint: EndpointId::new(1).unwrap_or_else(|| unreachable!()),
+            url: WebhookUrl::new("https://hooks.example.org/x").unwrap_or_else(|_| unreachable!()),
+            secrets: vec![Secret::from_bytes([1; 32])],
+            attempts,
+            message: Message {
+                id: MessageId::new(9).unwrap_or_else(|| unreachable!()),
+                event_type: EventType::BookingConfirmed,
+                created_at: Utc.timestamp_opt(1_800_000_000, 0).single().unwrap_or_default(),
+                data: MessageData::Booking(booking),
+            },
+        }
+    }
+
+    async fn outcome(result: AttemptResult, attempts: u32) -> Attempt {
+        service(result).attempt(&due(attempts), b"{}".to_vec(), 0.5).await.unwrap_or_else(|_| unreachable!())
+    }
+
+    #[test]
+    fn attempts_follow_the_schedule_then_die() {
+        futures_executor::block_on(async {
+            let ok = outcome(AttemptResult::Answered { status: 204, retry_after: None }, 0).await;
+            assert_eq!((ok.status, ok.next_attempt_at), (DeliveryStatus::Succeeded, None));
+            let first = outcome(AttemptResult::Answered { status: 500, retry_after: None }, 0).await;
+            assert_eq!(first.status, DeliveryStatus::Failed);
+            assert_eq!(first.next_attempt_at.map(|t| t - first.at), Some(TimeDelta::seconds(1)));
+            let second = outcome(AttemptResult::Failed("timeout".into()), 1).await;
+            assert_eq!(second.next_attempt_at.map(|t| t - second.at), Some(TimeDelta::minutes(1)));
+            let last = outcome(AttemptResult::Answered { status: 500, retry_after: None }, 2).await;
+            assert_eq!((last.status, last.next_attempt_at), (DeliveryStatus::Dead, None));
+        });
+    }
+
+    #[test]
+    fn gone_refused_and_retry_after_are_honoured() {
+        futures_executor::block_on(async {
+            let gone = outcome(AttemptResult::Answered { status: 410, retry_after: None }, 0).await;
+            assert_eq!((gone.status, gone.disable_endpoint), (DeliveryStatus::Dead, true));
+            let refused = outcome(AttemptResult::Refused("private".into()), 0).await;
+            assert_eq!((refused.status, refused.disable_endpoint), (DeliveryStatus::Dead, false));
+            let busy = AttemptResult::Answered { status: 429, retry_after: Some(Duration::from_secs(30)) };
+            let later = outcome(busy, 0).await;
+            assert_eq!(later.next_attempt_at.map(|t| t - later.at), Some(TimeDelta::seconds(30)));
+            let too_long = AttemptResult::Answered { status: 503, retry_after: Some(Duration::from_secs(86_400)) };
+            let capped = outcome(too_long, 0).await;
+            assert_eq!(capped.next_attempt_at.map(|t| t - capped.at), Some(TimeDelta::minutes(1)));
+        });
+    }
+}
