@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use evently_test_db::TestDatabase;
 use reqwest::Client;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{admin_token, assert_invariants, count, tokens};
 use client::World;
@@ -82,6 +82,12 @@ async fn a_faulty_run_keeps_every_promise() {
         history.push(requests::create_event(&setup, &bases[0], &admin, rng.range(3, 12)).await);
     }
     let events: Vec<i64> = history.iter().map(|c| c.event).collect();
+    // Every kind of change goes out as a webhook to a receiver in this process.
+    let receiver = crate::webhooks::Receiver::start(200).await;
+    let endpoint = json!({"url": receiver.url, "event_types": ["booking.confirmed", "booking.cancelled",
+        "waitlist.promoted", "hold.expired", "event.updated", "event.cancelled", "ticket.checked_in"]});
+    let registered = setup.post(format!("{}/api/v1/admin/webhooks", bases[0])).bearer_auth(&admin.1).json(&endpoint);
+    assert_eq!(registered.send().await.unwrap().status(), reqwest::StatusCode::CREATED);
 
     let started = Instant::now();
     let world = Arc::new(World {
@@ -104,11 +110,19 @@ async fn a_faulty_run_keeps_every_promise() {
     }
     let (servers, windows) = faults.await.unwrap();
     settle(db.url()).await;
+    let open = "SELECT count(*) AS n FROM webhook_deliveries WHERE due_at IS NOT NULL";
+    for _ in 0..150 {
+        if count(db.url(), open).await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     drop(servers);
     tokio::time::sleep(Duration::from_millis(500)).await;
     history.sort_by_key(|c| (c.start, c.end));
 
-    let state = FinalState::read(db.url()).await;
+    let mut state = FinalState::read(db.url()).await;
+    state.received = receiver.got().into_iter().map(|got| got.id).collect();
     let anomalies = checker::check(&history, &windows, &state);
     eprintln!("history: run, settle and check took {:.1} s", started.elapsed().as_secs_f64());
     eprintln!("{}", report::summary(seed, secs, &history, &windows, &state, anomalies.len()));

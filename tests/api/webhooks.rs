@@ -16,8 +16,8 @@ use crate::helpers::{Process, TestApp, admin_token, count, create_event, problem
 
 /// A message as the receiver got it.
 #[derive(Debug, Clone)]
-struct Got {
-    id: String,
+pub struct Got {
+    pub id: String,
     timestamp: String,
     signature: String,
     body: Vec<u8>,
@@ -31,8 +31,8 @@ impl Got {
 
 /// A real HTTP receiver on loopback: answers `status` (0: never answers), records
 /// every request.
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: Arc<Mutex<Vec<Got>>>,
     status: Arc<AtomicU16>,
     /// Milliseconds to wait before answering.
@@ -40,7 +40,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    async fn start(status: u16) -> Self {
+    pub async fn start(status: u16) -> Self {
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
         let status = Arc::new(AtomicU16::new(status));
         let delay = Arc::new(AtomicU64::new(0));
@@ -79,7 +79,7 @@ impl Receiver {
         Self { url: format!("http://127.0.0.1:{port}/hook"), got, status, delay }
     }
 
-    fn got(&self) -> Vec<Got> {
+    pub fn got(&self) -> Vec<Got> {
         self.got.lock().unwrap().clone()
     }
 

@@ -12,7 +12,7 @@ use chrono::Utc;
 use evently_domain::EndpointId;
 use evently_domain::webhook::{Claim, Due, Message, MessageData};
 use serde_json::json;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::dto::{BookingDto, EventDto, HoldDto, TicketDto};
 use crate::{AppState, Backend, Metrics};
@@ -20,7 +20,7 @@ use crate::{AppState, Backend, Metrics};
 /// Attempts in flight in one instance.
 const IN_FLIGHT: usize = 64;
 /// Attempts in flight to one endpoint.
-const PER_ENDPOINT: u32 = 8;
+const PER_ENDPOINT: u32 = 16;
 /// How long a claim holds: longer than an attempt may take (10 s), so an attempt is
 /// made by one instance; an instance that dies leaves its claims due again after it.
 const LEASE: Duration = Duration::from_secs(15);
@@ -55,6 +55,8 @@ fn jitter() -> f64 {
 pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics) {
     let permits = Arc::new(Semaphore::new(IN_FLIGHT));
     let in_flight: Arc<Mutex<HashMap<EndpointId, u32>>> = Arc::default();
+    // Woken by every finished attempt, so a busy worker claims again at once.
+    let finished = Arc::new(Notify::new());
     let mut gauge_at = tokio::time::Instant::now();
     loop {
         if gauge_at.elapsed() >= Duration::from_secs(1) {
@@ -65,14 +67,14 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
         }
         let free = permits.available_permits();
         if free == 0 {
-            let _ = permits.acquire().await;
+            let _ = tokio::time::timeout(IDLE_POLL, finished.notified()).await;
             continue;
         }
-        let busy = in_flight.lock().map(|m| m.iter().filter(|(_, n)| **n >= PER_ENDPOINT).map(|(e, _)| *e).collect());
+        let busy = in_flight.lock().map(|m| m.iter().map(|(e, n)| (*e, *n)).collect());
         let claim = Claim {
             limit: u32::try_from(free).unwrap_or(u32::MAX),
             per_endpoint: PER_ENDPOINT,
-            busy: busy.unwrap_or_default(),
+            in_flight: busy.unwrap_or_default(),
             lease: LEASE,
         };
         let due = match state.webhooks.claim(claim).await {
@@ -84,7 +86,7 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
             }
         };
         if due.is_empty() {
-            tokio::time::sleep(IDLE_POLL).await;
+            let _ = tokio::time::timeout(IDLE_POLL, finished.notified()).await;
             continue;
         }
         for delivery in due {
@@ -92,7 +94,8 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
             if let Ok(mut counts) = in_flight.lock() {
                 *counts.entry(delivery.endpoint).or_default() += 1;
             }
-            let (state, metrics, in_flight) = (state.clone(), metrics.clone(), in_flight.clone());
+            let (state, metrics, in_flight, finished) =
+                (state.clone(), metrics.clone(), in_flight.clone(), finished.clone());
             tokio::spawn(async move {
                 attempt(&state, &metrics, &delivery).await;
                 if let Ok(mut counts) = in_flight.lock()
@@ -104,6 +107,7 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
                     }
                 }
                 drop(permit);
+                finished.notify_one();
             });
         }
     }

@@ -7,6 +7,7 @@ mod events;
 mod holds;
 mod tickets;
 mod waitlist;
+mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -64,5 +65,6 @@ pub fn check(history: &[Call], faults: &[FaultWindow], state: &FinalState) -> Ve
     events::check(history, state, &mut found);
     holds::check(history, state, &mut found);
     tickets::check(history, state, &mut found);
+    webhooks::check(state, &mut found);
     found
 }

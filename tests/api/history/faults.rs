@@ -22,8 +22,12 @@ pub struct Servers {
     pub live: Arc<RwLock<Vec<String>>>,
 }
 
+/// Webhooks may reach the test's receiver on loopback, and retry within the run.
+const WEBHOOKS: [(&str, &str); 2] =
+    [("EVENTLY_WEBHOOK_ALLOW_PRIVATE", "true"), ("EVENTLY_WEBHOOK_RETRY_SCHEDULE", "200ms,500ms,1s,2s,3s,5s,5s")];
+
 fn env(slot: usize) -> &'static [(&'static str, &'static str)] {
-    if slot == 0 { &[("EVENTLY_GROUP_COMMIT", "false")] } else { &[] }
+    if slot == 0 { &[("EVENTLY_GROUP_COMMIT", "false"), WEBHOOKS[0], WEBHOOKS[1]] } else { &WEBHOOKS }
 }
 
 impl Servers {

@@ -80,6 +80,24 @@ pub struct HoldRow {
     pub status: String,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub booking_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub source: String,
+}
+
+/// A webhook message: its type and the row it carries.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct MessageRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub resource: String,
+    #[diesel(sql_type = BigInt)]
+    pub resource_id: i64,
+    /// Whether its delivery succeeded.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub delivered: bool,
 }
 
 /// A ticket as stored.
@@ -142,6 +160,10 @@ pub struct FinalState {
     pub holds: Vec<HoldRow>,
     /// In id order.
     pub tickets: Vec<TicketRow>,
+    /// Webhook messages, in id order.
+    pub messages: Vec<MessageRow>,
+    /// The `webhook-id`s the test's receiver got.
+    pub received: std::collections::HashSet<String>,
     /// In queue order (`joined_at`, `id`).
     pub entries: Vec<EntryRow>,
     pub keys: Vec<KeyRow>,
@@ -167,7 +189,7 @@ impl FinalState {
                 .unwrap(),
             bookings: diesel::sql_query(bookings).load(&mut conn).await.unwrap(),
             holds: diesel::sql_query(
-                "SELECT id, event_id, user_id, tier_id, seats, status, booking_id FROM holds ORDER BY id",
+                "SELECT id, event_id, user_id, tier_id, seats, status, booking_id, source FROM holds ORDER BY id",
             )
             .load(&mut conn)
             .await
@@ -176,6 +198,15 @@ impl FinalState {
                 .load(&mut conn)
                 .await
                 .unwrap(),
+            messages: diesel::sql_query(
+                "SELECT m.id, m.type AS kind, m.resource, (m.payload->>'id')::bigint AS resource_id, \
+                 bool_and(d.status = 'succeeded') AS delivered \
+                 FROM webhook_messages m JOIN webhook_deliveries d ON d.message_id = m.id GROUP BY m.id ORDER BY m.id",
+            )
+            .load(&mut conn)
+            .await
+            .unwrap(),
+            received: std::collections::HashSet::new(),
             entries: diesel::sql_query(entries).load(&mut conn).await.unwrap(),
             keys: diesel::sql_query("SELECT user_id, key, event_id, seats, booking_id FROM idempotency_keys")
                 .load(&mut conn)

@@ -344,10 +344,10 @@ pub struct Attempt {
 pub struct Claim {
     /// At most this many deliveries.
     pub limit: u32,
-    /// At most this many of one endpoint.
+    /// At most this many attempts in flight to one endpoint, counting `in_flight`.
     pub per_endpoint: u32,
-    /// Endpoints this instance is busy with already (none of theirs).
-    pub busy: Vec<crate::EndpointId>,
+    /// Attempts this instance has in flight, by endpoint.
+    pub in_flight: Vec<(crate::EndpointId, u32)>,
     /// How long the claim holds: a delivery whose attempt is not recorded by then is
     /// due again.
     pub lease: Duration,

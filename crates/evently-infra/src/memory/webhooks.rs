@@ -186,11 +186,11 @@ impl WebhookRepository for MemoryStore {
             .filter(|(at, _)| {
                 let endpoint = webhooks.deliveries[*at].endpoint;
                 let enabled = webhooks.endpoints.get(index(endpoint.get())).and_then(Option::as_ref);
-                enabled.is_some_and(|e| e.endpoint.enabled) && !claim.busy.contains(&endpoint)
+                enabled.is_some_and(|e| e.endpoint.enabled)
             })
             .collect();
         due.sort_by_key(|(at, due)| (*due, *at));
-        let mut taken: std::collections::HashMap<EndpointId, u32> = std::collections::HashMap::new();
+        let mut taken: std::collections::HashMap<EndpointId, u32> = claim.in_flight.iter().copied().collect();
         due.retain(|(at, _)| {
             let count = taken.entry(webhooks.deliveries[*at].endpoint).or_default();
             *count += 1;

@@ -319,9 +319,12 @@ impl WebhookRepository for PgStore {
         // One statement: rows locked by another claim are skipped, and the lease moves
         // `due_at` past the attempt's deadline before any instance can see it due again.
         let claimed: Vec<ClaimRow> = diesel::sql_query(
-            "WITH w AS (SELECT d.id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.due_at, d.id) AS n \
-                        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-                        WHERE d.due_at <= now() AND e.enabled AND NOT (d.endpoint_id = ANY ($3))), \
+            "WITH due AS (SELECT d.id, d.endpoint_id, d.due_at FROM webhook_deliveries d \
+                          WHERE d.due_at <= now() ORDER BY d.due_at LIMIT 1000), \
+                  w AS (SELECT due.id, row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.due_at, due.id) \
+                               + COALESCE(f.n, 0) AS n \
+                        FROM due JOIN webhook_endpoints e ON e.id = due.endpoint_id AND e.enabled \
+                        LEFT JOIN unnest($3::bigint[], $5::bigint[]) AS f(endpoint_id, n) ON f.endpoint_id = due.endpoint_id), \
                   c AS (SELECT d.id FROM webhook_deliveries d WHERE d.id IN (SELECT id FROM w WHERE n <= $4) \
                         AND d.due_at <= now() ORDER BY d.due_at, d.id LIMIT $1 FOR UPDATE SKIP LOCKED), \
                   u AS (UPDATE webhook_deliveries d SET due_at = now() + $2 * interval '1 millisecond' FROM c \
@@ -335,8 +338,9 @@ impl WebhookRepository for PgStore {
         )
         .bind::<BigInt, _>(i64::from(claim.limit))
         .bind::<BigInt, _>(i64::try_from(claim.lease.as_millis()).unwrap_or(i64::MAX))
-        .bind::<Array<BigInt>, _>(claim.busy.iter().map(|e| e.get()).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(e, _)| e.get()).collect::<Vec<_>>())
         .bind::<BigInt, _>(i64::from(claim.per_endpoint))
+        .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(_, n)| i64::from(*n)).collect::<Vec<_>>())
         .load(&mut conn)
         .await
         .map_err(classify)?;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{Anomaly, check};
 use crate::history::record::{Call, FaultWindow, Op, Outcome};
 use crate::history::state::{
-    BookingRow, EntryRow, EventRow, FinalState, HoldRow, KeyRow, RuleCount, TicketRow, TierRow,
+    BookingRow, EntryRow, EventRow, FinalState, HoldRow, KeyRow, MessageRow, RuleCount, TicketRow, TierRow,
 };
 
 const ADMIN: i64 = 1;
@@ -51,6 +51,17 @@ fn booking(id: i64, user: i64, seats: i32, status: &str, source: &str, created: 
     }
 }
 
+fn message(id: i64, kind: &str, resource: &str, resource_id: i64) -> MessageRow {
+    MessageRow { id, kind: kind.into(), resource: resource.into(), resource_id, delivered: true }
+}
+
+/// Adds the outbox message of a change and its receipt.
+fn sent(state: &mut FinalState, kind: &str, resource: &str, resource_id: i64) {
+    let id = i64::try_from(state.messages.len()).unwrap() + 1;
+    state.messages.push(message(id, kind, resource, resource_id));
+    state.received.insert(format!("msg_{id}"));
+}
+
 fn entry(id: i64, user: i64, seats: i32, status: &str, booking_id: Option<i64>, joined: i64) -> EntryRow {
     let status = status.into();
     EntryRow { id, event_id: EVENT, user_id: user, seats, status, booking_id, joined_at: at(joined), tier_id: TIER }
@@ -90,6 +101,12 @@ fn clean() -> (Vec<Call>, FinalState) {
         ],
         holds: Vec::new(),
         tickets: Vec::new(),
+        messages: vec![
+            message(1, "booking.confirmed", "booking", 100),
+            message(2, "booking.cancelled", "booking", 100),
+            message(3, "waitlist.promoted", "booking", 101),
+        ],
+        received: ["msg_1", "msg_2", "msg_3"].map(String::from).into(),
         entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
         keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
         invariants: (0..10).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
@@ -137,6 +154,7 @@ fn a_promotion_racing_a_204_leave_is_reported() {
     (state.events[0].capacity, state.events[0].booked_seats) = (3, 3);
     state.entries[0] = entry(200, 11, 1, "promoted", Some(102), 45);
     state.bookings.push(booking(102, 11, 1, "confirmed", "waitlist", 55));
+    sent(&mut state, "waitlist.promoted", "booking", 102);
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["a 204 leave takes the entry out for good"], "{found:#?}");
 }
@@ -208,6 +226,10 @@ fn a_booking_accepted_after_the_event_was_cancelled_is_reported() {
     state.events[0].booked_seats = 0;
     state.bookings[1].status = "cancelled".into();
     state.bookings.push(booking(105, 14, 1, "cancelled", "direct", 305));
+    sent(&mut state, "booking.cancelled", "booking", 101);
+    sent(&mut state, "booking.confirmed", "booking", 105);
+    sent(&mut state, "booking.cancelled", "booking", 105);
+    sent(&mut state, "event.cancelled", "event", EVENT);
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["rule 5: a cancelled event accepts nothing"], "{found:#?}");
 }
@@ -238,8 +260,10 @@ fn with_a_confirmed_hold() -> (Vec<Call>, FinalState) {
         seats: 1,
         status: "confirmed".into(),
         booking_id: Some(103),
+        source: "direct".into(),
     });
     state.bookings.push(booking(103, 14, 1, "confirmed", "hold", 180));
+    sent(&mut state, "booking.confirmed", "booking", 103);
     (history, state)
 }
 
@@ -272,6 +296,7 @@ fn an_unacknowledged_hold_is_reported() {
         seats: 1,
         status: "released".into(),
         booking_id: None,
+        source: "direct".into(),
     });
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["refused holds had no effect"], "{found:#?}");
@@ -302,6 +327,7 @@ fn with_scans() -> (Vec<Call>, FinalState) {
         ticket(500, 101, "checked_in", Some(checked_in_at)),
         ticket(501, 101, "valid", None),
     ];
+    sent(&mut state, "ticket.checked_in", "ticket", 500);
     (history, state)
 }
 
@@ -327,6 +353,7 @@ fn scans_that_disagree_with_the_tickets_are_reported() {
     state.tickets[0].status = "checked_in".into();
     state.tickets[2].checked_in_at = None;
     state.tickets[2].status = "valid".into();
+    state.messages.last_mut().unwrap().resource_id = 400;
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["a scan's answer agrees with the ticket's final state"; 3], "{found:#?}");
 }
@@ -337,4 +364,24 @@ fn a_booking_showing_the_wrong_number_of_tickets_is_reported() {
     history.push(call(12, Op::Tickets { booking: 101 }, 200, 200, json!({"items": [{"id": 500}], "total": 1})));
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["a booking shows a ticket per seat"], "{found:#?}");
+}
+
+#[test]
+fn a_change_without_its_webhook_message_is_reported() {
+    let (history, mut state) = with_a_confirmed_hold();
+    state.messages.retain(|m| m.resource_id != 103);
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["one webhook message per committed change"], "{found:#?}");
+    sent(&mut state, "booking.cancelled", "booking", 101);
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"no webhook message for a change that did not happen"), "{found:#?}");
+}
+
+#[test]
+fn an_undelivered_webhook_message_is_reported() {
+    let (history, mut state) = clean();
+    state.received.remove("msg_2");
+    state.messages[0].delivered = false;
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["every webhook message is delivered"; 2], "{found:#?}");
 }
