@@ -38,7 +38,7 @@ enabled() {
     curl -fsS -X PATCH "$BASE/api/v1/admin/webhooks/$ENDPOINT" -H "authorization: Bearer $TOKEN" \
         -H 'content-type: application/json' -d "{\"enabled\":$1}" >/dev/null
 }
-load() { "$BIN/evently-load" hot --base "$BASE" --admin-password admin-password --clients 64 --duration "$SECS" --users 40000 "$@"; }
+load() { "$BIN/evently-load" hot --base "$BASE" --admin-password admin-password --clients 64 --duration "$SECS" --users 25000 "$@"; }
 for round in 1 2; do
     enabled false
     load --json "$OUT/webhooks-off-$round.json" | head -2

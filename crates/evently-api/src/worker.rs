@@ -10,9 +10,9 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::Utc;
 use evently_domain::EndpointId;
-use evently_domain::webhook::{Claim, Due, Message, MessageData};
+use evently_domain::webhook::{Attempt, Claim, Due, Message, MessageData};
 use serde_json::json;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::dto::{BookingDto, EventDto, HoldDto, TicketDto};
 use crate::{AppState, Backend, Metrics};
@@ -51,12 +51,17 @@ fn jitter() -> f64 {
     f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
 }
 
+/// An attempt made, waiting to be recorded, with the permit it holds until then.
+type Made = (Due, Attempt, OwnedSemaphorePermit);
+
 /// Delivers webhook messages until the process ends.
 pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics) {
     let permits = Arc::new(Semaphore::new(IN_FLIGHT));
     let in_flight: Arc<Mutex<HashMap<EndpointId, u32>>> = Arc::default();
-    // Woken by every finished attempt, so a busy worker claims again at once.
+    // Woken by every recorded attempt, so a busy worker claims again at once.
     let finished = Arc::new(Notify::new());
+    let (made, to_record) = mpsc::unbounded_channel::<Made>();
+    tokio::spawn(record(state.clone(), metrics.clone(), to_record, in_flight.clone(), finished.clone()));
     let mut gauge_at = tokio::time::Instant::now();
     loop {
         if gauge_at.elapsed() >= Duration::from_secs(1) {
@@ -94,32 +99,47 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
             if let Ok(mut counts) = in_flight.lock() {
                 *counts.entry(delivery.endpoint).or_default() += 1;
             }
-            let (state, metrics, in_flight, finished) =
-                (state.clone(), metrics.clone(), in_flight.clone(), finished.clone());
+            let (state, made) = (state.clone(), made.clone());
             tokio::spawn(async move {
-                attempt(&state, &metrics, &delivery).await;
-                if let Ok(mut counts) = in_flight.lock()
-                    && let Some(n) = counts.get_mut(&delivery.endpoint)
-                {
-                    *n -= 1;
-                    if *n == 0 {
-                        counts.remove(&delivery.endpoint);
-                    }
-                }
-                drop(permit);
-                finished.notify_one();
+                let body = message_body(&state, &delivery.message);
+                let attempt = state.webhooks.attempt(&delivery, body, jitter()).await;
+                let _ = made.send((delivery, attempt, permit));
             });
         }
     }
 }
 
-async fn attempt<B: Backend>(state: &AppState<B>, metrics: &Metrics, due: &Due) {
-    let body = message_body(state, &due.message);
-    match state.webhooks.attempt(due, body, jitter()).await {
-        Ok(attempt) => {
+/// Records attempts as they finish, many in one statement, then frees their slots.
+async fn record<B: Backend>(
+    state: web::Data<AppState<B>>,
+    metrics: Metrics,
+    mut made: mpsc::UnboundedReceiver<Made>,
+    in_flight: Arc<Mutex<HashMap<EndpointId, u32>>>,
+    finished: Arc<Notify>,
+) {
+    let mut batch = Vec::with_capacity(IN_FLIGHT);
+    while made.recv_many(&mut batch, IN_FLIGHT).await > 0 {
+        let (attempts, permits): (Vec<(Due, Attempt)>, Vec<OwnedSemaphorePermit>) =
+            batch.drain(..).map(|(due, attempt, permit)| ((due, attempt), permit)).unzip();
+        for (_, attempt) in &attempts {
             metrics.webhook_attempt(attempt.status.as_str(), attempt.took.as_secs_f64());
-            tracing::debug!(delivery.id = %due.delivery, status = attempt.status.as_str(), "webhook attempt");
         }
-        Err(e) => tracing::warn!(delivery.id = %due.delivery, error = %e, "cannot record a webhook attempt"),
+        let endpoints: Vec<EndpointId> = attempts.iter().map(|(due, _)| due.endpoint).collect();
+        if let Err(e) = state.webhooks.record(attempts).await {
+            // Their leases end and they are attempted again: at least once.
+            tracing::warn!(error = %e, "cannot record webhook attempts");
+        }
+        if let Ok(mut counts) = in_flight.lock() {
+            for endpoint in endpoints {
+                if let Some(n) = counts.get_mut(&endpoint) {
+                    *n -= 1;
+                    if *n == 0 {
+                        counts.remove(&endpoint);
+                    }
+                }
+            }
+        }
+        drop(permits);
+        finished.notify_one();
     }
 }

@@ -92,11 +92,12 @@ pub trait WebhookRepository: Send + Sync + 'static {
     /// [`StoreError`] only.
     fn claim_due(&self, claim: Claim) -> impl Future<Output = Result<Vec<Due>, StoreError>> + Send;
 
-    /// Records an attempt and its delivery's new state (disabling the endpoint on 410).
+    /// Records attempts and their deliveries' new states in one go (disabling endpoints
+    /// that answered 410).
     ///
     /// # Errors
     /// [`StoreError`] only.
-    fn record_attempt(&self, due: &Due, attempt: &Attempt) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record_attempts(&self, attempts: Vec<(Due, Attempt)>) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Deliveries open now (pending or failed), of every endpoint.
     ///

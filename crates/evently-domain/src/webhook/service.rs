@@ -157,14 +157,19 @@ impl<R: WebhookRepository, D: Destination> WebhookService<R, D> {
         self.store.open_deliveries().await
     }
 
-    /// Makes one attempt of `due` with `body` (the message as the contract shows it),
-    /// signed now, and records it. `jitter` in `0.0..1.0` spreads retries over ±10 % of
-    /// their delay.
+    /// Records attempts (see [`Self::attempt`]): until then their deliveries stay
+    /// claimed, and due again once their lease ends.
     ///
     /// # Errors
-    /// [`StoreError`] when the attempt cannot be recorded (it is then due again once
-    /// its lease ends).
-    pub async fn attempt(&self, due: &Due, body: Vec<u8>, jitter: f64) -> Result<Attempt, StoreError> {
+    /// [`StoreError`] only.
+    pub async fn record(&self, attempts: Vec<(Due, Attempt)>) -> Result<(), StoreError> {
+        self.store.record_attempts(attempts).await
+    }
+
+    /// Makes one attempt of `due` with `body` (the message as the contract shows it),
+    /// signed now; what becomes of the delivery is for [`Self::record`] to store.
+    /// `jitter` in `0.0..1.0` spreads retries over ±10 % of their delay.
+    pub async fn attempt(&self, due: &Due, body: Vec<u8>, jitter: f64) -> Attempt {
         let at = Utc::now();
         let id = format!("msg_{}", due.message.id);
         let headers = vec![
@@ -175,9 +180,7 @@ impl<R: WebhookRepository, D: Destination> WebhookService<R, D> {
         ];
         let started = Instant::now();
         let result = self.destination.post(&due.url, headers, body).await;
-        let attempt = self.judge(due.attempts + 1, at, started.elapsed(), result, jitter);
-        self.store.record_attempt(due, &attempt).await?;
-        Ok(attempt)
+        self.judge(due.attempts + 1, at, started.elapsed(), result, jitter)
     }
 
     /// What becomes of a delivery after its `attempts`-th attempt got `result`.
@@ -229,9 +232,7 @@ mod tests {
             let result = result.clone();
             Box::pin(async move { result })
         });
-        let mut store = MockWebhookRepository::new();
-        store.expect_record_attempt().returning(|_, _| Box::pin(async { Ok(()) }));
-        WebhookService::new(store, destination, "1s,1m".parse().unwrap_or_default())
+        WebhookService::new(MockWebhookRepository::new(), destination, "1s,1m".parse().unwrap_or_default())
     }
 
     fn due(attempts: u32) -> Due {
@@ -265,7 +266,7 @@ mod tests {
     }
 
     async fn outcome(result: AttemptResult, attempts: u32) -> Attempt {
-        service(result).attempt(&due(attempts), b"{}".to_vec(), 0.5).await.unwrap_or_else(|_| unreachable!())
+        service(result).attempt(&due(attempts), b"{}".to_vec(), 0.5).await
     }
 
     #[test]

@@ -217,9 +217,24 @@ impl WebhookRepository for MemoryStore {
         Ok(claimed)
     }
 
-    async fn record_attempt(&self, due: &Due, attempt: &Attempt) -> Result<(), StoreError> {
+    async fn record_attempts(&self, attempts: Vec<(Due, Attempt)>) -> Result<(), StoreError> {
         let mut state = self.lock()?;
-        let webhooks = &mut state.webhooks;
+        for (due, attempt) in &attempts {
+            state.webhooks.record(due, attempt);
+        }
+        Ok(())
+    }
+
+    async fn open_deliveries(&self) -> Result<u64, StoreError> {
+        let state = self.lock()?;
+        Ok(state.webhooks.deliveries.iter().filter(|d| d.due_at.is_some()).count() as u64)
+    }
+}
+
+impl Webhooks {
+    /// Stores an attempt's outcome.
+    fn record(&mut self, due: &Due, attempt: &Attempt) {
+        let webhooks = self;
         if let Some(stored) = webhooks.deliveries.get_mut(index(due.delivery.get())) {
             stored.delivery.status = attempt.status;
             stored.delivery.attempts += 1;
@@ -234,11 +249,5 @@ impl WebhookRepository for MemoryStore {
         {
             endpoint.endpoint.enabled = false;
         }
-        Ok(())
-    }
-
-    async fn open_deliveries(&self) -> Result<u64, StoreError> {
-        let state = self.lock()?;
-        Ok(state.webhooks.deliveries.iter().filter(|d| d.due_at.is_some()).count() as u64)
     }
 }

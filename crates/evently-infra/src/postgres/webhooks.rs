@@ -106,6 +106,38 @@ impl TryFrom<DeliveryRow> for Delivery {
     }
 }
 
+/// Attempts as the columns one statement records them from.
+#[derive(Default)]
+struct AttemptColumns {
+    delivery: Vec<i64>,
+    at: Vec<DateTime<Utc>>,
+    code: Vec<Option<i32>>,
+    error: Vec<Option<String>>,
+    took_ms: Vec<i32>,
+    status: Vec<&'static str>,
+    due_at: Vec<Option<DateTime<Utc>>>,
+    disable: Vec<i64>,
+}
+
+impl AttemptColumns {
+    fn push(&mut self, due: &Due, attempt: &Attempt) {
+        let (code, error) = match &attempt.result {
+            AttemptResult::Answered { status, .. } => (Some(i32::from(*status)), None),
+            AttemptResult::Failed(why) | AttemptResult::Refused(why) => (None, Some(why.clone())),
+        };
+        self.delivery.push(due.delivery.get());
+        self.at.push(attempt.at);
+        self.code.push(code);
+        self.error.push(error);
+        self.took_ms.push(i32::try_from(attempt.took.as_millis()).unwrap_or(i32::MAX));
+        self.status.push(attempt.status.as_str());
+        self.due_at.push(attempt.next_attempt_at.filter(|_| attempt.status == DeliveryStatus::Failed));
+        if attempt.disable_endpoint {
+            self.disable.push(due.endpoint.get());
+        }
+    }
+}
+
 /// A claimed delivery with its endpoint and message, before the message's data is read.
 #[derive(QueryableByName)]
 struct ClaimRow {
@@ -386,32 +418,33 @@ impl WebhookRepository for PgStore {
         Ok(due)
     }
 
-    async fn record_attempt(&self, due: &Due, attempt: &Attempt) -> Result<(), StoreError> {
+    async fn record_attempts(&self, attempts: Vec<(Due, Attempt)>) -> Result<(), StoreError> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        let mut rows = AttemptColumns::default();
+        for (due, attempt) in &attempts {
+            rows.push(due, attempt);
+        }
         let mut conn = self.conn().await?;
-        let (code, error) = match &attempt.result {
-            AttemptResult::Answered { status, .. } => (Some(i32::from(*status)), None),
-            AttemptResult::Failed(why) | AttemptResult::Refused(why) => (None, Some(why.as_str())),
-        };
-        let due_at = match attempt.status {
-            DeliveryStatus::Failed | DeliveryStatus::Pending => attempt.next_attempt_at,
-            DeliveryStatus::Succeeded | DeliveryStatus::Dead => None,
-        };
         diesel::sql_query(
-            "WITH a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) \
-                        VALUES ($1, $2, $3, $4, $5)), \
-                  e AS (UPDATE webhook_endpoints SET enabled = false WHERE id = $8 AND $9) \
-             UPDATE webhook_deliveries SET status = $6, attempts = attempts + 1, last_status_code = $3, due_at = $7 \
-             WHERE id = $1",
+            "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::text[], $5::int[], \
+                                             $6::text[], $7::timestamptz[]) \
+                        AS r(delivery_id, attempted_at, status_code, error, duration_ms, status, due_at)), \
+                  a AS (INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) \
+                        SELECT delivery_id, attempted_at, status_code, error, duration_ms FROM r), \
+                  e AS (UPDATE webhook_endpoints SET enabled = false WHERE id = ANY ($8)) \
+             UPDATE webhook_deliveries d SET status = r.status, attempts = d.attempts + 1, \
+                    last_status_code = r.status_code, due_at = r.due_at FROM r WHERE d.id = r.delivery_id",
         )
-        .bind::<BigInt, _>(due.delivery.get())
-        .bind::<Timestamptz, _>(attempt.at)
-        .bind::<Nullable<Integer>, _>(code)
-        .bind::<Nullable<Text>, _>(error)
-        .bind::<Integer, _>(i32::try_from(attempt.took.as_millis()).unwrap_or(i32::MAX))
-        .bind::<Text, _>(attempt.status.as_str())
-        .bind::<Nullable<Timestamptz>, _>(due_at)
-        .bind::<BigInt, _>(due.endpoint.get())
-        .bind::<Bool, _>(attempt.disable_endpoint)
+        .bind::<Array<BigInt>, _>(rows.delivery)
+        .bind::<Array<Timestamptz>, _>(rows.at)
+        .bind::<Array<Nullable<Integer>>, _>(rows.code)
+        .bind::<Array<Nullable<Text>>, _>(rows.error)
+        .bind::<Array<Integer>, _>(rows.took_ms)
+        .bind::<Array<Text>, _>(rows.status)
+        .bind::<Array<Nullable<Timestamptz>>, _>(rows.due_at)
+        .bind::<Array<BigInt>, _>(rows.disable)
         .execute(&mut conn)
         .await
         .map_err(classify)?;
