@@ -53,6 +53,16 @@ impl evently_domain::notification::NotificationRepository for MemoryStore {
     }
 }
 
+/// The next id for a table of `len` rows.
+fn next_id<T>(len: usize, wrap: fn(i64) -> Option<T>) -> Result<T, StoreError> {
+    i64::try_from(len + 1).ok().and_then(wrap).ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("id space exhausted")))
+}
+
+/// The index of the row with id `id`.
+fn index(id: i64) -> usize {
+    usize::try_from(id - 1).unwrap_or(usize::MAX)
+}
+
 /// Cuts one page out of an already filtered and ordered list.
 fn page_of<T>(all: Vec<T>, request: PageRequest) -> Page<T> {
     let total = all.len() as u64;

@@ -8,7 +8,8 @@ use evently_domain::notification::Notice;
 use evently_domain::{BookingId, Page, PageRequest, StoreError, UserId};
 
 use super::MemoryStore;
-use super::state::{StoredKey, index};
+use super::index;
+use super::state::StoredKey;
 
 impl BookingRepository for MemoryStore {
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {

@@ -12,7 +12,7 @@ use evently_domain::webhook::{EventType, MessageData};
 use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 
 use super::MemoryStore;
-use super::state::next_id;
+use super::next_id;
 
 impl EventRepository for MemoryStore {
     async fn create_event(&self, new: NewEvent) -> Result<Event, StoreError> {

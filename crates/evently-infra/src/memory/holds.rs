@@ -7,7 +7,8 @@ use evently_domain::hold::{
 use evently_domain::{EventId, HoldId, Page, PageRequest, StoreError, UserId};
 
 use super::MemoryStore;
-use super::state::{StoredHoldKey, index};
+use super::index;
+use super::state::StoredHoldKey;
 
 impl HoldRepository for MemoryStore {
     async fn create_hold(&self, request: HoldRequest) -> Result<HoldOutcome, HoldError> {

@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use super::{index, next_id};
 use chrono::{DateTime, Utc};
 use evently_domain::booking::{Booking, BookingSource};
 use evently_domain::event::Event;
@@ -63,16 +64,6 @@ pub(super) struct State {
     /// plus one.
     pub revocations: Vec<(EventId, TicketId, DateTime<Utc>)>,
     pub webhooks: super::webhooks::Webhooks,
-}
-
-/// The next id for a table of `len` rows.
-pub(super) fn next_id<T>(len: usize, wrap: fn(i64) -> Option<T>) -> Result<T, StoreError> {
-    i64::try_from(len + 1).ok().and_then(wrap).ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("id space exhausted")))
-}
-
-/// The index of the row with id `id`.
-pub(super) fn index(id: i64) -> usize {
-    usize::try_from(id - 1).unwrap_or(usize::MAX)
 }
 
 impl State {

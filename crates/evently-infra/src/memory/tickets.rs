@@ -5,7 +5,8 @@ use evently_domain::ticket::{
 use evently_domain::webhook::{EventType, MessageData};
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, TicketId, UserId};
 
-use super::state::{State, index};
+use super::index;
+use super::state::State;
 use super::{MemoryStore, page_of};
 
 impl State {

@@ -3,7 +3,8 @@ use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, S
 use evently_domain::{Page, PageRequest, StoreError, UserId};
 
 use super::MemoryStore;
-use super::state::{Account, index, next_id};
+use super::state::Account;
+use super::{index, next_id};
 
 impl UserRepository for MemoryStore {
     async fn create_user(&self, new: NewUser) -> Result<User, CreateUserError> {

@@ -17,7 +17,7 @@ impl WaitlistRepository for MemoryStore {
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
         let mut state = self.lock()?;
         let found = state.open(event)?.ok_or(JoinWaitlistError::EventNotFound)?;
-        if state.accounts.get(super::state::index(user.get())).is_none() {
+        if state.accounts.get(super::index(user.get())).is_none() {
             return Err(JoinWaitlistError::UnknownUser);
         }
         let tier = state.inventory(&found)?.join_waitlist(tier, seats, state.holding(event, user))?;

@@ -9,8 +9,7 @@ use evently_domain::webhook::{
 };
 use evently_domain::{DeliveryId, EndpointId, MessageId, Page, PageRequest, StoreError};
 
-use super::state::{index, next_id};
-use super::{MemoryStore, page_of};
+use super::{MemoryStore, index, next_id, page_of};
 
 #[derive(Debug)]
 struct StoredEndpoint {
