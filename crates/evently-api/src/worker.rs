@@ -24,6 +24,8 @@ const PER_ENDPOINT: u32 = 16;
 /// How long a claim holds: longer than an attempt may take (10 s), so an attempt is
 /// made by one instance; an instance that dies leaves its claims due again after it.
 const LEASE: Duration = Duration::from_secs(15);
+/// Free slots a busy worker waits for before claiming again.
+const CLAIM_AT_LEAST: usize = IN_FLIGHT / 4;
 /// How often an idle worker looks for due deliveries.
 const IDLE_POLL: Duration = Duration::from_millis(200);
 
@@ -70,11 +72,16 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
                 metrics.webhook_queue(open);
             }
         }
+        // Claims are worth their query when they can take a few: with most slots busy,
+        // wait for attempts to finish (or the poll) first.
         let free = permits.available_permits();
-        if free == 0 {
+        if free < CLAIM_AT_LEAST {
             let _ = tokio::time::timeout(IDLE_POLL, finished.notified()).await;
-            continue;
+            if permits.available_permits() == 0 {
+                continue;
+            }
         }
+        let free = permits.available_permits();
         let busy = in_flight.lock().map(|m| m.iter().map(|(e, n)| (*e, *n)).collect());
         let claim = Claim {
             limit: u32::try_from(free).unwrap_or(u32::MAX),

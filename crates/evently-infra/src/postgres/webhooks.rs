@@ -352,11 +352,13 @@ impl WebhookRepository for PgStore {
         // `due_at` past the attempt's deadline before any instance can see it due again.
         let claimed: Vec<ClaimRow> = diesel::sql_query(
             "WITH due AS (SELECT d.id, d.endpoint_id, d.due_at FROM webhook_deliveries d \
-                          WHERE d.due_at <= now() ORDER BY d.due_at LIMIT 1000), \
+                          JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled \
+                          WHERE d.due_at <= now() AND d.endpoint_id NOT IN \
+                            (SELECT f.e FROM unnest($3::bigint[], $5::bigint[]) AS f(e, n) WHERE f.n >= $4) \
+                          ORDER BY d.due_at LIMIT $1 * 4), \
                   w AS (SELECT due.id, row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.due_at, due.id) \
                                + COALESCE(f.n, 0) AS n \
-                        FROM due JOIN webhook_endpoints e ON e.id = due.endpoint_id AND e.enabled \
-                        LEFT JOIN unnest($3::bigint[], $5::bigint[]) AS f(endpoint_id, n) ON f.endpoint_id = due.endpoint_id), \
+                        FROM due LEFT JOIN unnest($3::bigint[], $5::bigint[]) AS f(endpoint_id, n) ON f.endpoint_id = due.endpoint_id), \
                   c AS (SELECT d.id FROM webhook_deliveries d WHERE d.id IN (SELECT id FROM w WHERE n <= $4) \
                         AND d.due_at <= now() ORDER BY d.due_at, d.id LIMIT $1 FOR UPDATE SKIP LOCKED), \
                   u AS (UPDATE webhook_deliveries d SET due_at = now() + $2 * interval '1 millisecond' FROM c \
