@@ -31,7 +31,7 @@ const IDLE_POLL: Duration = Duration::from_millis(200);
 
 /// The body of a message: `{"type", "timestamp", "data"}` with `data` as the API
 /// shows the resource.
-pub fn message_body<B: Backend>(state: &AppState<B>, message: &Message) -> Vec<u8> {
+fn message_body<B: Backend>(state: &AppState<B>, message: &Message) -> Vec<u8> {
     let data = match &message.data {
         MessageData::Booking(booking) => json!(BookingDto::from(booking.clone())),
         MessageData::Hold(hold) => json!(HoldDto::at(hold.clone(), Utc::now())),
