@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 
 use super::{
     CheckIn, CheckInError, CheckInStats, Gate, Issued, PublishedKeys, RevocationCursor, Revocations, Scan, ScanOutcome,
@@ -81,7 +81,7 @@ impl<R: TicketRepository + EventRepository> TicketService<R> {
             Err(invalid) => return Err(invalid.into()),
         };
         let ticket = TicketId::new(claims.tid).ok_or(CheckInError::UnknownTicket)?;
-        let check_in = CheckIn { ticket, gate, at: now };
+        let check_in = CheckIn { ticket, gate, at: now.trunc_subsecs(6) };
         let ticket = retry_transient(|| self.store.check_in(event, check_in.clone())).await?;
         Ok(self.issued(ticket))
     }
@@ -102,7 +102,10 @@ impl<R: TicketRepository + EventRepository> TicketService<R> {
             .into_iter()
             .map(|scan| {
                 let claims = self.keys.verify(&scan.code, event, scan.scanned_at).ok()?;
-                Some(CheckIn { ticket: TicketId::new(claims.tid)?, gate: scan.gate, at: scan.scanned_at })
+                // Check-in times are kept to the microsecond, as stores keep them: the
+                // answer names the time stored.
+                let at = scan.scanned_at.trunc_subsecs(6);
+                Some(CheckIn { ticket: TicketId::new(claims.tid)?, gate: scan.gate, at })
             })
             .collect();
         let valid: Vec<CheckIn> = verified.iter().flatten().cloned().collect();
