@@ -204,8 +204,8 @@ impl Worker {
     }
 
     /// Shows a ticket of one of the user's bookings at the door: the guest reads the
-    /// booking's tickets, staff scan one code, sometimes at both instances at once (two
-    /// gates scanning the same printout).
+    /// booking's tickets, staff scan one code online or upload it as an offline scanner
+    /// does, sometimes at both instances at once (two gates scanning the same printout).
     async fn scan(&mut self, user: usize) {
         let (id, token) = self.world.users[user].clone();
         let known = self.world.known.lock().unwrap().bookings.get(&id).cloned().unwrap_or_default();
@@ -227,8 +227,15 @@ impl Worker {
         let (admin, staff) = self.world.admin.clone();
         let first = self.base();
         let bases = if self.rng.chance(300) { vec![first.clone(), self.other_base(&first)] } else { vec![first] };
-        let path = format!("/events/{event}/checkins");
-        let body = json!({"code": code, "gate": format!("gate {}", self.index % 4)});
+        let gate = format!("gate {}", self.index % 4);
+        let offline = self.rng.chance(300);
+        let (path, body) = if offline {
+            let scanned_at = chrono::Utc::now().to_rfc3339();
+            let scans = json!({"scans": [{"code": code, "gate": gate, "scanned_at": scanned_at}]});
+            (format!("/events/{event}/checkins/batch"), scans)
+        } else {
+            (format!("/events/{event}/checkins"), json!({"code": code, "gate": gate}))
+        };
         let http = &self.world.http;
         let answers = match &bases[..] {
             [a, b] => {
@@ -242,7 +249,7 @@ impl Worker {
         };
         let request = self.next_request();
         for (base, sent) in bases.into_iter().zip(answers) {
-            self.record(request, admin, event, Op::Scan { ticket }, base, sent);
+            self.record(request, admin, event, Op::Scan { ticket, offline }, base, sent);
         }
     }
 

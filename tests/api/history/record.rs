@@ -30,8 +30,9 @@ pub enum Op {
     Release { hold: i64 },
     /// `GET /bookings/{id}/tickets` by the owner, to show one at the door.
     Tickets { booking: i64 },
-    /// Door staff `POST /events/{id}/checkins` of a ticket's code.
-    Scan { ticket: i64 },
+    /// Door staff `POST /events/{id}/checkins` of a ticket's code, or (`offline`) an
+    /// offline scanner's upload of it to `.../checkins/batch`.
+    Scan { ticket: i64, offline: bool },
 }
 
 impl Op {
@@ -52,7 +53,8 @@ impl Op {
             Self::Confirm { .. } => "confirm",
             Self::Release { .. } => "release",
             Self::Tickets { .. } => "tickets",
-            Self::Scan { .. } => "scan",
+            Self::Scan { offline: false, .. } => "scan",
+            Self::Scan { offline: true, .. } => "scan(offline)",
         }
     }
 }

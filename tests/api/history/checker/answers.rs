@@ -97,7 +97,7 @@ fn body_mismatch(call: &Call) -> Option<String> {
         }
         (Op::Release { hold }, 200) => vec![("id", (*hold).into()), ("status", "released".into())],
         (Op::CancelEvent, 200) => vec![("id", call.event.into()), ("status", "cancelled".into())],
-        (Op::Scan { ticket }, 200) => {
+        (Op::Scan { ticket, offline: false }, 200) => {
             let (ticket_id, status) = (&body["ticket"]["id"], &body["ticket"]["status"]);
             let first = &body["first_scan"];
             let wrong =

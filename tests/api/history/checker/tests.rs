@@ -311,10 +311,16 @@ fn with_scans() -> (Vec<Call>, FinalState) {
     history.push(call(12, Op::Tickets { booking: 101 }, 170, 200, listed));
     let admitted =
         json!({"ticket": {"id": 500, "status": "checked_in", "checked_in_at": checked_in_at}, "first_scan": true});
-    history.push(call(ADMIN, Op::Scan { ticket: 500 }, 180, 200, admitted));
+    history.push(call(ADMIN, Op::Scan { ticket: 500, offline: false }, 180, 200, admitted));
     let again = json!({"status": 409, "code": "already_checked_in", "checked_in_at": checked_in_at, "gate": "gate 1"});
-    history.push(call(ADMIN, Op::Scan { ticket: 500 }, 181, 409, again));
-    history.push(call(ADMIN, Op::Scan { ticket: 400 }, 190, 409, json!({"status": 409, "code": "ticket_revoked"})));
+    history.push(call(ADMIN, Op::Scan { ticket: 500, offline: false }, 181, 409, again));
+    history.push(call(
+        ADMIN,
+        Op::Scan { ticket: 400, offline: false },
+        190,
+        409,
+        json!({"status": 409, "code": "ticket_revoked"}),
+    ));
     let ticket = |id: i64, booking_id: i64, status: &str, checked_in_at: Option<&str>| TicketRow {
         id,
         booking_id,
@@ -343,6 +349,13 @@ fn a_ticket_admitted_twice_is_reported() {
     let mut twice = history[history.len() - 3].clone();
     twice.start = at(185);
     history.push(twice);
+    let found = check(&history, &[], &state);
+    assert_eq!(rules(&found), ["a ticket is admitted once"], "{found:#?}");
+    // An offline upload that admits it again counts as well.
+    let (mut history, state) = with_scans();
+    let checked_in_at = "2027-01-15T08:00:00.123456Z";
+    let upload = json!({"results": [{"code": "EVT1...", "outcome": "checked_in", "checked_in_at": checked_in_at}]});
+    history.push(call(ADMIN, Op::Scan { ticket: 500, offline: true }, 185, 200, upload));
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["a ticket is admitted once"], "{found:#?}");
 }

@@ -30,10 +30,28 @@ fn a_ticket_per_seat(history: &[Call], bookings: &HashMap<i64, &BookingRow>, fou
     }
 }
 
+/// A scan's outcome as an offline upload names it, and the check-in time it gives,
+/// whichever way the scan was made; `None` without an answer of the contract.
+fn scan_answer(call: &Call) -> Option<(&str, Option<DateTime<Utc>>)> {
+    let body = call.body()?;
+    match (&call.op, call.status()?, call.code()) {
+        (Op::Scan { offline: true, .. }, 200, _) => {
+            let result = &body["results"][0];
+            Some((result["outcome"].as_str()?, time(&result["checked_in_at"])))
+        }
+        (Op::Scan { offline: false, .. }, 200, _) => Some(("checked_in", time(&body["ticket"]["checked_in_at"]))),
+        (Op::Scan { .. }, 409, Some("already_checked_in")) => {
+            Some(("already_checked_in", time(&body["checked_in_at"])))
+        }
+        (Op::Scan { .. }, 409, Some("ticket_revoked")) => Some(("ticket_revoked", None)),
+        _ => None,
+    }
+}
+
 fn admitted_once(history: &[Call], found: &mut Vec<Anomaly>) {
     let mut admitted: HashMap<i64, &Call> = HashMap::new();
-    for call in history.iter().filter(|c| c.is(200)) {
-        let Op::Scan { ticket } = call.op else { continue };
+    for call in history.iter().filter(|c| scan_answer(c).is_some_and(|(outcome, _)| outcome == "checked_in")) {
+        let Op::Scan { ticket, .. } = call.op else { continue };
         if let Some(first) = admitted.insert(ticket, call) {
             let detail = format!("ticket {ticket} admitted by {} and by {}", describe(first), describe(call));
             found.push(Anomaly::new("a ticket is admitted once", detail).event(call.event));
@@ -47,18 +65,16 @@ fn time(value: &serde_json::Value) -> Option<DateTime<Utc>> {
 
 fn scans_agree_with_the_ticket(history: &[Call], tickets: &HashMap<i64, &TicketRow>, found: &mut Vec<Anomaly>) {
     let rule = "a scan's answer agrees with the ticket's final state";
-    for call in history.iter().filter(|c| matches!(c.op, Op::Scan { .. }) && c.status().is_some()) {
-        let Op::Scan { ticket } = call.op else { continue };
-        let stored = tickets.get(&ticket).map(|t| (t.status.as_str(), t.checked_in_at));
-        let body = call.body().cloned().unwrap_or_default();
-        let expected = match (call.status(), call.code()) {
-            (Some(200), _) => Some(("checked_in", time(&body["ticket"]["checked_in_at"]))),
-            (Some(409), Some("already_checked_in")) => Some(("checked_in", time(&body["checked_in_at"]))),
-            (Some(409), Some("ticket_revoked")) => Some(("revoked", None)),
+    for call in history {
+        let (Op::Scan { ticket, .. }, Some((outcome, at))) = (&call.op, scan_answer(call)) else { continue };
+        let stored = tickets.get(ticket).map(|t| (t.status.as_str(), t.checked_in_at));
+        let expected = match outcome {
+            "checked_in" | "already_checked_in" => Some(("checked_in", at)),
+            "ticket_revoked" => Some(("revoked", None)),
             _ => None,
         };
-        if expected.is_some() && expected != stored {
-            let detail = format!("{} answered {expected:?}, the ticket is stored as {stored:?}", describe(call));
+        if expected != stored {
+            let detail = format!("{} answered {outcome} {at:?}, the ticket is stored as {stored:?}", describe(call));
             found.push(Anomaly::new(rule, detail).event(call.event));
         }
     }
