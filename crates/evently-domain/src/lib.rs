@@ -13,6 +13,7 @@ pub mod money;
 pub mod notification;
 pub mod page;
 pub mod refusal;
+pub mod seating;
 pub mod store;
 pub mod text;
 pub mod ticket;
