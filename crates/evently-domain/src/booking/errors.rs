@@ -2,6 +2,7 @@ use thiserror::Error;
 
 use crate::failure::Transient;
 use crate::inventory::{BookConflict, CancelConflict};
+use crate::seating::PickRefusal;
 use crate::{Refusal, StoreError};
 
 /// Why seats could not be booked.
@@ -38,6 +39,9 @@ pub enum BookError {
         /// Seats free now.
         available: u32,
     },
+    /// The seats asked for cannot be given.
+    #[error(transparent)]
+    Seats(PickRefusal),
     /// The booking user's account no longer exists.
     #[error("the account no longer exists")]
     UnknownUser,
@@ -102,6 +106,7 @@ impl From<BookError> for Refusal {
             BookError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
             BookError::AlreadyHolding => Self::conflict("already_holding", &error),
             BookError::SoldOut { .. } => Self::conflict("sold_out", &error),
+            BookError::Seats(refusal) => refusal.into(),
             BookError::UnknownUser => Self::Unauthenticated,
             BookError::IdempotencyMismatch => Self::IdempotencyMismatch,
             BookError::Store(e) => Self::Store(e),
@@ -139,6 +144,7 @@ impl From<BookConflict> for BookError {
             BookConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,
             BookConflict::AlreadyHolding => Self::AlreadyHolding,
             BookConflict::SoldOut { available } => Self::SoldOut { available },
+            BookConflict::Seats(refusal) => Self::Seats(refusal),
         }
     }
 }

@@ -3,6 +3,7 @@ use thiserror::Error;
 
 use crate::inventory::{BookingStatus, Seats};
 use crate::money::{Currency, Price};
+use crate::seating::{Placement, SeatPick};
 use crate::text::text_type;
 use crate::{BookingId, EventId, TierId, UserId};
 
@@ -66,6 +67,8 @@ pub struct Booking {
     pub source: BookingSource,
     /// The payment reference given when its hold was confirmed.
     pub payment_reference: Option<PaymentReference>,
+    /// Its seats; `None` unless the event is seated.
+    pub placement: Option<Placement>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it was cancelled, if it was.
@@ -125,12 +128,19 @@ pub struct BookingRequest {
     pub event_id: EventId,
     /// Who books.
     pub user_id: UserId,
-    /// How many seats.
-    pub seats: Seats,
-    /// The tier to book; the event's first tier when `None`.
+    /// Which seats, or how many.
+    pub pick: SeatPick,
+    /// The tier to book; the event's first tier when `None` (for named seats, theirs).
     pub tier: Option<TierId>,
     /// Makes the request safe to repeat.
     pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl BookingRequest {
+    /// How many seats it asks for.
+    pub fn seats(&self) -> Seats {
+        self.pick.seats()
+    }
 }
 
 /// A booking made, or the first answer to a repeated idempotent request.

@@ -100,6 +100,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             source: BookingSource::Direct,
             payment_reference: None,
+            placement: None,
             created_at: Utc::now(),
             cancelled_at: None,
         }
@@ -181,7 +182,7 @@ mod tests {
         let request = BookingRequest {
             event_id: EventId::new(1).unwrap(),
             user_id: UserId::new(1).unwrap(),
-            seats: Seats::ONE,
+            pick: crate::seating::SeatPick::count(Seats::ONE),
             tier: None,
             idempotency_key: None,
         };
@@ -199,7 +200,7 @@ mod tests {
             let request = BookingRequest {
                 event_id: EventId::new(1).unwrap(),
                 user_id: UserId::new(1).unwrap(),
-                seats: Seats::ONE,
+                pick: crate::seating::SeatPick::count(Seats::ONE),
                 tier: None,
                 idempotency_key: None,
             };

@@ -5,6 +5,7 @@ use crate::EventId;
 use crate::hold::HoldTtl;
 use crate::inventory::{Capacity, EventStatus, Promotion, Seats};
 use crate::money::Currency;
+use crate::seating::SeatingPlan;
 use crate::text::text_type;
 
 text_type!(
@@ -55,6 +56,8 @@ pub struct Event {
     pub currency: Currency,
     /// Its price categories, in id order (at least one).
     pub tiers: Vec<Tier>,
+    /// Whether it sells numbered seats of a seating plan.
+    pub seated: bool,
     /// Scheduled or cancelled.
     pub status: EventStatus,
     /// When it was created.
@@ -93,6 +96,9 @@ pub struct NewEvent {
     pub currency: Currency,
     /// Its tiers.
     pub tiers: TierPlan,
+    /// Its seating plan, sections naming their tier by position in `tiers`; with one,
+    /// `capacity` and each tier's quota are seat counts (see [`TierPlan::seated`]).
+    pub seating: Option<SeatingPlan<usize>>,
 }
 
 /// The fields an admin changes; `None` keeps the current value.

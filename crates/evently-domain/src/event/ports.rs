@@ -5,6 +5,7 @@ use thiserror::Error;
 use super::{Event, EventFilter, EventPatch, NewEvent, NewTier, Tier, TierPatch};
 use crate::failure::Transient;
 use crate::inventory::{EventCancelled, ResizeConflict, TierConflict};
+use crate::seating::SeatChart;
 use crate::{EventId, Page, PageRequest, Refusal, StoreError, TierId};
 
 /// Why an event could not be changed.
@@ -24,6 +25,12 @@ pub enum UpdateEventError {
         capacity: u32,
         /// Seats booked now.
         booked: u32,
+    },
+    /// A seated event's capacity is its seat count.
+    #[error("a seated event's capacity is its seat count, {seats}")]
+    Seated {
+        /// The seat count.
+        seats: u32,
     },
     /// The store failed.
     #[error(transparent)]
@@ -72,6 +79,9 @@ pub enum TierError {
         /// Seats booked in the tier now.
         booked: u32,
     },
+    /// A seated event's tiers are its sections': no new tier, no quota change.
+    #[error("a seated event's tiers are given by its sections; their capacity is their seat count")]
+    Seated,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -90,6 +100,7 @@ impl From<TierConflict> for TierError {
             TierConflict::AboveEventCapacity { max } => Self::AboveEventCapacity { max },
             TierConflict::UnknownTier => Self::NotFound,
             TierConflict::CapacityBelowBooked { capacity, booked } => Self::CapacityBelowBooked { capacity, booked },
+            TierConflict::Seated => Self::Seated,
         }
     }
 }
@@ -102,6 +113,7 @@ impl From<TierError> for Refusal {
             TierError::NameTaken(_) => Self::invalid("name", &error),
             TierError::AboveEventCapacity { .. } => Self::invalid("capacity", &error),
             TierError::CapacityBelowBooked { .. } => Self::conflict("capacity_below_booked", &error),
+            TierError::Seated => Self::invalid("capacity", &error),
             TierError::Store(e) => Self::Store(e),
         }
     }
@@ -124,6 +136,7 @@ impl From<ResizeConflict> for UpdateEventError {
         match conflict {
             ResizeConflict::EventCancelled => Self::EventCancelled,
             ResizeConflict::CapacityBelowBooked { capacity, booked } => Self::CapacityBelowBooked { capacity, booked },
+            ResizeConflict::Seated { seats } => Self::Seated { seats },
         }
     }
 }
@@ -149,6 +162,13 @@ pub trait EventRepository: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError`] only; an unknown id is `Ok(None)`.
     fn find_event(&self, id: EventId) -> impl Future<Output = Result<Option<Event>, StoreError>> + Send;
+
+    /// The seats of a seated event and what each is now (a seat of a hold past its
+    /// `expires_at` is available).
+    ///
+    /// # Errors
+    /// [`StoreError`] only; an unknown or unseated event is `Ok(None)`.
+    fn find_seats(&self, id: EventId) -> impl Future<Output = Result<Option<SeatChart>, StoreError>> + Send;
 
     /// Lists events matching `filter`, ordered by `starts_at`, then id.
     ///
@@ -205,6 +225,7 @@ impl From<UpdateEventError> for Refusal {
             UpdateEventError::NotFound => Self::NotFound("no such event"),
             UpdateEventError::EventCancelled => Self::conflict("event_cancelled", &error),
             UpdateEventError::CapacityBelowBooked { .. } => Self::conflict("capacity_below_booked", &error),
+            UpdateEventError::Seated { .. } => Self::invalid("capacity", &error),
             UpdateEventError::Store(e) => Self::Store(e),
         }
     }

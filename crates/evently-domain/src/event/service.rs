@@ -5,6 +5,7 @@ use super::{
 use crate::cache::invalidate_event;
 use crate::cache::{Cache, CacheTag};
 use crate::failure::retry_transient;
+use crate::seating::SeatChart;
 use crate::user::Admin;
 use crate::{EventId, Page, PageRequest, StoreError, TierId};
 
@@ -38,6 +39,14 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
     /// [`StoreError`] only.
     pub async fn find(&self, id: EventId) -> Result<Option<Event>, StoreError> {
         self.events.find_event(id).await
+    }
+
+    /// The seats of a seated event; `None` for an unknown or unseated event.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn seats(&self, id: EventId) -> Result<Option<SeatChart>, StoreError> {
+        self.events.find_seats(id).await
     }
 
     /// Lists events.

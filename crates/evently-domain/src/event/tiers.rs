@@ -5,6 +5,7 @@ use thiserror::Error;
 use crate::TierId;
 use crate::inventory::Capacity;
 use crate::money::Price;
+use crate::seating::SeatingPlan;
 use crate::text::text_type;
 
 text_type!(
@@ -83,6 +84,17 @@ pub enum TierPlanError {
     /// A quota above the event's capacity.
     #[error("a tier's capacity must be at most the event's capacity, {0}")]
     AboveEventCapacity(u32),
+    /// A tier of a seated event without seats.
+    #[error("tier {0:?} has no seats: every tier of a seated event needs a section")]
+    NoSeats(String),
+    /// A quota other than the tier's seat count on a seated event.
+    #[error("tier {tier:?} has {seats} seats, so its capacity is {seats}")]
+    SeatCount {
+        /// The tier.
+        tier: String,
+        /// Its seat count.
+        seats: u32,
+    },
 }
 
 impl TierPlan {
@@ -105,6 +117,31 @@ impl TierPlan {
                 return Err(TierPlanError::AboveEventCapacity(capacity.get()));
             }
         }
+        Ok(Self(tiers))
+    }
+
+    /// The tiers of a seated event whose sections name them by position: each tier's
+    /// quota becomes its seat count.
+    ///
+    /// # Errors
+    /// [`TierPlanError::NoSeats`] for a tier without sections,
+    /// [`TierPlanError::SeatCount`] for a quota given that is not the seat count.
+    pub fn seated(self, seating: &SeatingPlan<usize>) -> Result<Self, TierPlanError> {
+        let tiers = self
+            .0
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut tier)| {
+                let seats = seating.seats_in(&i);
+                let name = || tier.name.as_str().to_owned();
+                let quota = Capacity::new(i64::from(seats)).map_err(|_| TierPlanError::NoSeats(name()))?;
+                if tier.capacity.is_some_and(|given| given != quota) {
+                    return Err(TierPlanError::SeatCount { tier: name(), seats });
+                }
+                tier.capacity = Some(quota);
+                Ok(tier)
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self(tiers))
     }
 

@@ -2,6 +2,7 @@ use thiserror::Error;
 
 use crate::failure::Transient;
 use crate::inventory::BookConflict;
+use crate::seating::PickRefusal;
 use crate::{Refusal, StoreError};
 
 /// Why seats could not be held.
@@ -38,6 +39,9 @@ pub enum HoldError {
         /// Seats free now in the chosen tier.
         available: u32,
     },
+    /// The seats asked for cannot be given.
+    #[error(transparent)]
+    Seats(PickRefusal),
     /// The holding user's account no longer exists.
     #[error("the account no longer exists")]
     UnknownUser,
@@ -110,6 +114,7 @@ impl From<BookConflict> for HoldError {
             BookConflict::AlreadyHolding => Self::AlreadyHolding,
             BookConflict::AlreadyWaitlisted => Self::AlreadyWaitlisted,
             BookConflict::SoldOut { available } => Self::SoldOut { available },
+            BookConflict::Seats(refusal) => Self::Seats(refusal),
         }
     }
 }
@@ -125,6 +130,7 @@ impl From<HoldError> for Refusal {
             HoldError::AlreadyHolding => Self::conflict("already_holding", &error),
             HoldError::AlreadyWaitlisted => Self::conflict("already_waitlisted", &error),
             HoldError::SoldOut { .. } => Self::conflict("sold_out", &error),
+            HoldError::Seats(refusal) => refusal.into(),
             HoldError::UnknownUser => Self::Unauthenticated,
             HoldError::IdempotencyMismatch => Self::IdempotencyMismatch,
             HoldError::Store(e) => Self::Store(e),

@@ -4,6 +4,7 @@ use thiserror::Error;
 use crate::booking::{Booking, IdempotencyKey};
 use crate::inventory::Seats;
 use crate::money::{Currency, Price};
+use crate::seating::{Placement, SeatPick};
 use crate::{BookingId, EventId, HoldId, TierId, UserId};
 
 /// How long a new hold of an event lasts: 5 to 3,600 seconds. It cannot be extended.
@@ -133,6 +134,8 @@ pub struct Hold {
     pub expires_at: DateTime<Utc>,
     /// The booking it became, once confirmed.
     pub booking_id: Option<BookingId>,
+    /// Its seats; `None` unless the event is seated.
+    pub placement: Option<Placement>,
     /// The price of one seat when it was made.
     pub unit_price: Price,
     /// The currency of the price.
@@ -170,12 +173,19 @@ pub struct HoldRequest {
     pub event_id: EventId,
     /// Who holds.
     pub user_id: UserId,
-    /// How many seats.
-    pub seats: Seats,
-    /// The tier; the event's first tier when `None`.
+    /// Which seats, or how many.
+    pub pick: SeatPick,
+    /// The tier; the event's first tier when `None` (for named seats, theirs).
     pub tier: Option<TierId>,
     /// Makes the request safe to repeat (a key space of its own, apart from bookings').
     pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl HoldRequest {
+    /// How many seats it asks for.
+    pub fn seats(&self) -> Seats {
+        self.pick.seats()
+    }
 }
 
 /// A hold made, or the first answer to a repeated idempotent request.
@@ -221,6 +231,7 @@ mod tests {
             source: HoldSource::Direct,
             expires_at: now,
             booking_id: None,
+            placement: None,
             unit_price: Price::new(250).unwrap(),
             currency: Currency::EUR,
             created_at: now - TimeDelta::minutes(10),

@@ -3,8 +3,10 @@
 
 use thiserror::Error;
 
+use crate::seating::PickRefusal;
+
 /// Why seats cannot be booked, in order of precedence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BookConflict {
     /// The event is cancelled.
     #[error("the event is cancelled")]
@@ -33,6 +35,11 @@ pub enum BookConflict {
         /// Seats free now.
         available: u32,
     },
+    /// The seats asked for cannot be given (named seats unknown, of another tier or
+    /// taken; no seats side by side). Named seats' refusals come before the user's
+    /// holdings are looked at, a taken one before `SoldOut`.
+    #[error(transparent)]
+    Seats(#[from] PickRefusal),
 }
 
 /// Why a user may not wait for seats, in order of precedence.
@@ -92,6 +99,12 @@ pub enum ResizeConflict {
         /// Seats booked now.
         booked: u32,
     },
+    /// A seated event's capacity is its seat count.
+    #[error("a seated event's capacity is its seat count, {seats}")]
+    Seated {
+        /// The seat count.
+        seats: u32,
+    },
 }
 
 /// Why a tier cannot be added or changed, in order of precedence.
@@ -117,6 +130,9 @@ pub enum TierConflict {
         /// Seats booked in the tier now.
         booked: u32,
     },
+    /// A seated event's tiers are its sections': their quotas are their seat counts.
+    #[error("a seated event's tiers are given by its sections; their capacity is their seat count")]
+    Seated,
 }
 
 /// The event is cancelled already.

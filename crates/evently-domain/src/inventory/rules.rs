@@ -10,6 +10,7 @@ use super::{
     BookConflict, BookingStatus, CancelConflict, Capacity, EventCancelled, EventStatus, JoinConflict, Promotion,
     ResizeConflict, Seats, TierConflict,
 };
+use crate::seating::{PickRefusal, Placement, SeatMap, SeatPick};
 use crate::{TierId, UserId, WaitlistEntryId};
 
 /// One tier's seats: its own quota (`None`: bounded by the event only), the seats its
@@ -27,8 +28,9 @@ pub struct TierStock {
 }
 
 /// An event's seats: capacity, its tiers (in id order, at least one), the per-booking
-/// limit, the status and what promotion gives. Seats booked and held in all tiers never
-/// exceed the capacity, nor those of one tier its quota.
+/// limit, the status and what promotion gives, and for a seated event which seats are
+/// taken. Seats booked and held in all tiers never exceed the capacity, nor those of one
+/// tier its quota; a seated event's taken seats are exactly its booked and held ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inventory {
     capacity: Capacity,
@@ -38,6 +40,36 @@ pub struct Inventory {
     status: EventStatus,
     promotion: Promotion,
     tiers: Vec<TierStock>,
+    seating: Option<SeatMap>,
+}
+
+/// What a booking or hold was given: its tier and, on a seated event, its seats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The tier.
+    pub tier: TierId,
+    /// The seats; `None` unless the event is seated.
+    pub placement: Option<Placement>,
+}
+
+/// Seats a booking or hold gives back: its tier, how many and, on a seated event, which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Given<'a> {
+    /// The tier.
+    pub tier: TierId,
+    /// How many seats.
+    pub seats: Seats,
+    /// Which seats; `None` unless the event is seated.
+    pub placement: Option<&'a Placement>,
+}
+
+/// A waiting entry promoted, with the seats it was given on a seated event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promoted {
+    /// The entry.
+    pub entry: Queued,
+    /// Its seats; `None` unless the event is seated.
+    pub placement: Option<Placement>,
 }
 
 /// A stored inventory that breaks the rules (a corrupt row).
@@ -97,7 +129,31 @@ impl Inventory {
         if booked + held > capacity.get() {
             return Err(InventoryError("taken beyond capacity"));
         }
-        Ok(Self { capacity, booked, held, max_per_booking, status, promotion, tiers })
+        Ok(Self { capacity, booked, held, max_per_booking, status, promotion, tiers, seating: None })
+    }
+
+    /// The inventory of a seated event whose taken seats are `seats`.
+    ///
+    /// # Errors
+    /// [`InventoryError`] when a tier's taken seats differ from its booked and held ones,
+    /// or the capacity from the seat count.
+    pub fn seated(mut self, seats: SeatMap) -> Result<Self, InventoryError> {
+        if seats.plan().seats() != self.capacity.get() {
+            return Err(InventoryError("a seated event's capacity differs from its seat count"));
+        }
+        for tier in &self.tiers {
+            let quota = tier.capacity.map_or(0, Capacity::get);
+            if quota != seats.plan().seats_in(&tier.id) || seats.free_in(tier.id) + tier.booked + tier.held != quota {
+                return Err(InventoryError("a tier's seats differ from its booked and held ones"));
+            }
+        }
+        self.seating = Some(seats);
+        Ok(self)
+    }
+
+    /// The taken seats of a seated event.
+    pub fn seating(&self) -> Option<&SeatMap> {
+        self.seating.as_ref()
     }
 
     /// Seats booked.
@@ -167,6 +223,13 @@ impl Inventory {
     }
 
     fn check_request(&self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, RequestRefusal> {
+        let tier = self.check_basics(tier, seats)?;
+        Self::check_holding(holding)?;
+        Ok(tier)
+    }
+
+    /// The refusals of every request that come before what the user holds.
+    fn check_basics(&self, tier: Option<TierId>, seats: Seats) -> Result<TierId, RequestRefusal> {
         if self.status == EventStatus::Cancelled {
             return Err(RequestRefusal::EventCancelled);
         }
@@ -174,8 +237,12 @@ impl Inventory {
         if seats > self.max_per_booking {
             return Err(RequestRefusal::SeatsAboveLimit { max: self.max_per_booking.get() });
         }
+        Ok(tier)
+    }
+
+    fn check_holding(holding: Holding) -> Result<(), RequestRefusal> {
         match holding {
-            Holding::Nothing => Ok(tier),
+            Holding::Nothing => Ok(()),
             Holding::Booked => Err(RequestRefusal::AlreadyBooked),
             Holding::Holding => Err(RequestRefusal::AlreadyHolding),
             Holding::Waiting => Err(RequestRefusal::AlreadyWaitlisted),
@@ -207,40 +274,74 @@ impl Inventory {
         }
     }
 
-    /// Takes `seats` of `tier` (the first tier when `None`) as `count` for a user holding
-    /// `holding`: the rule bookings and holds share.
+    /// Takes the seats `pick` asks for in `tier` (the first tier when `None`; for named
+    /// seats, their tier) as `count` for a user holding `holding`: the rule bookings and
+    /// holds share.
     fn claim(
         &mut self,
         count: Count,
         tier: Option<TierId>,
-        seats: Seats,
+        pick: &SeatPick,
         holding: Holding,
-    ) -> Result<TierId, BookConflict> {
-        let tier = self.check_request(tier, seats, holding)?;
+    ) -> Result<Claim, BookConflict> {
+        let seats = pick.seats();
+        let mut chosen_tier = self.check_basics(tier, seats)?;
+        let named = match pick {
+            SeatPick::Best { .. } => None,
+            SeatPick::Named(labels) => {
+                let map = self.seating.as_ref().ok_or(PickRefusal::NotSeated)?;
+                let (named_tier, named) = map.named(tier, labels.as_slice())?;
+                chosen_tier = named_tier;
+                Some((labels.as_slice(), named))
+            }
+        };
+        let tier = chosen_tier;
+        Self::check_holding(holding)?;
+        let placement = match (&self.seating, named) {
+            (None, _) => None,
+            (Some(map), Some((labels, mut named))) => {
+                if let Some(taken) = named.iter().position(|&seat| map.is_taken(seat)) {
+                    return Err(PickRefusal::SeatUnavailable(labels[taken].clone()).into());
+                }
+                named.sort_unstable();
+                map.placement(named)
+            }
+            (Some(map), None) => {
+                let available = self.available_in(tier);
+                if seats.get() > available {
+                    return Err(BookConflict::SoldOut { available });
+                }
+                let adjacent = !matches!(pick, SeatPick::Best { adjacent: false, .. });
+                let best = map.best(tier, seats.get(), adjacent);
+                map.placement(best.ok_or(PickRefusal::NoAdjacentSeats { seats: available })?)
+            }
+        };
         let available = self.available_in(tier);
         if seats.get() > available {
             return Err(BookConflict::SoldOut { available });
         }
+        if let (Some(map), Some(placement)) = (&mut self.seating, &placement) {
+            map.take(placement.seats());
+        }
         self.add(count, tier, seats);
-        Ok(tier)
+        Ok(Claim { tier, placement })
     }
 
-    /// Books `seats` in `tier` (the first tier when `None`) for a user holding
-    /// `holding`; the tier booked.
+    /// Books the seats `pick` asks for in `tier` (the first tier when `None`; for named
+    /// seats, their tier) for a user holding `holding`.
     ///
     /// # Errors
     /// In order of precedence, [`BookConflict`]'s variants.
-    pub fn book(&mut self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, BookConflict> {
-        self.claim(Count::Booked, tier, seats, holding)
+    pub fn book(&mut self, tier: Option<TierId>, pick: &SeatPick, holding: Holding) -> Result<Claim, BookConflict> {
+        self.claim(Count::Booked, tier, pick, holding)
     }
 
-    /// Holds `seats` in `tier` (the first tier when `None`) for a user holding `holding`;
-    /// the tier held. The same refusals as a booking.
+    /// Holds the seats `pick` asks for, as [`Self::book`] would book them.
     ///
     /// # Errors
     /// In order of precedence, [`BookConflict`]'s variants.
-    pub fn hold(&mut self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, BookConflict> {
-        self.claim(Count::Held, tier, seats, holding)
+    pub fn hold(&mut self, tier: Option<TierId>, pick: &SeatPick, holding: Holding) -> Result<Claim, BookConflict> {
+        self.claim(Count::Held, tier, pick, holding)
     }
 
     /// Confirms an active hold of `seats` in `tier`: its seats stay taken, now booked.
@@ -249,13 +350,20 @@ impl Inventory {
         self.add(Count::Booked, tier, seats);
     }
 
-    /// Gives back the seats of active holds that were released or expired, `(tier,
-    /// seats)` each, and promotes from `queue`; the entries promoted.
-    pub fn release_holds(&mut self, holds: &[(TierId, Seats)], queue: &[Queued]) -> Vec<Queued> {
-        for &(tier, seats) in holds {
-            self.remove(Count::Held, tier, seats);
+    /// Gives back the seats of active holds that were released or expired and promotes
+    /// from `queue`; the entries promoted.
+    pub fn release_holds(&mut self, holds: &[Given<'_>], queue: &[Queued]) -> Vec<Promoted> {
+        for hold in holds {
+            self.give_back(Count::Held, hold);
         }
         self.promote(queue)
+    }
+
+    fn give_back(&mut self, count: Count, given: &Given<'_>) {
+        self.remove(count, given.tier, given.seats);
+        if let (Some(map), Some(placement)) = (&mut self.seating, given.placement) {
+            map.free(placement.seats());
+        }
     }
 
     /// Checks that a user holding `holding` may wait for `seats` of `tier` (the first
@@ -272,7 +380,7 @@ impl Inventory {
         Ok(tier)
     }
 
-    /// Cancels a booking of `seats` in `tier`, in state `status`, and promotes from
+    /// Cancels a booking in state `status` that gives back `given`, and promotes from
     /// `queue`; the entries promoted, in queue order.
     ///
     /// # Errors
@@ -282,17 +390,16 @@ impl Inventory {
     pub fn cancel_booking(
         &mut self,
         status: BookingStatus,
-        tier: TierId,
-        seats: Seats,
+        given: Given<'_>,
         queue: &[Queued],
-    ) -> Result<Vec<Queued>, CancelConflict> {
+    ) -> Result<Vec<Promoted>, CancelConflict> {
         if self.status == EventStatus::Cancelled {
             return Err(CancelConflict::EventCancelled);
         }
         if status == BookingStatus::Cancelled {
             return Err(CancelConflict::AlreadyCancelled);
         }
-        self.remove(Count::Booked, tier, seats);
+        self.give_back(Count::Booked, &given);
         Ok(self.promote(queue))
     }
 
@@ -306,9 +413,12 @@ impl Inventory {
         capacity: Capacity,
         max_per_booking: Seats,
         queue: &[Queued],
-    ) -> Result<Vec<Queued>, ResizeConflict> {
+    ) -> Result<Vec<Promoted>, ResizeConflict> {
         if self.status == EventStatus::Cancelled {
             return Err(ResizeConflict::EventCancelled);
+        }
+        if self.seating.is_some() && capacity != self.capacity {
+            return Err(ResizeConflict::Seated { seats: self.capacity.get() });
         }
         if capacity.get() < self.booked + self.held {
             let booked = self.booked + self.held;
@@ -338,11 +448,14 @@ impl Inventory {
         tier: TierId,
         capacity: Option<Capacity>,
         queue: &[Queued],
-    ) -> Result<Vec<Queued>, TierConflict> {
+    ) -> Result<Vec<Promoted>, TierConflict> {
         if self.status == EventStatus::Cancelled {
             return Err(TierConflict::EventCancelled);
         }
         let stock = self.stock(tier).ok_or(TierConflict::UnknownTier)?;
+        if self.seating.is_some() && capacity != stock.capacity {
+            return Err(TierConflict::Seated);
+        }
         // An unchanged quota may exceed the event's capacity (which may have been lowered
         // below it); a new one may not.
         if capacity != stock.capacity {
@@ -364,6 +477,9 @@ impl Inventory {
         if self.status == EventStatus::Cancelled {
             return Err(TierConflict::EventCancelled);
         }
+        if self.seating.is_some() {
+            return Err(TierConflict::Seated);
+        }
         match capacity {
             Some(quota) if quota > self.capacity => Err(TierConflict::AboveEventCapacity { max: self.capacity.get() }),
             _ => Ok(()),
@@ -383,25 +499,39 @@ impl Inventory {
         self.booked = 0;
         self.held = 0;
         self.tiers.iter_mut().for_each(|t| (t.booked, t.held) = (0, 0));
+        if let Some(map) = &mut self.seating {
+            map.clear();
+        }
         Ok(())
     }
 
     /// First come, first served, first fit: visits `queue` in order and promotes every
     /// entry whose seats fit in what its tier still has free, to a booking or to an
-    /// offer (a hold) as [`Self::promotion`] says.
-    fn promote(&mut self, queue: &[Queued]) -> Vec<Queued> {
+    /// offer (a hold) as [`Self::promotion`] says. On a seated event each gets the best
+    /// seats: side by side when a row has them, else the first free ones.
+    fn promote(&mut self, queue: &[Queued]) -> Vec<Promoted> {
         let mut promoted = Vec::new();
         for waiting in queue {
             if self.available() == 0 {
                 break;
             }
-            if waiting.seats.get() <= self.available_in(waiting.tier) {
-                match self.promotion {
-                    Promotion::Book => self.add(Count::Booked, waiting.tier, waiting.seats),
-                    Promotion::Offer => self.add(Count::Held, waiting.tier, waiting.seats),
-                }
-                promoted.push(*waiting);
+            if waiting.seats.get() > self.available_in(waiting.tier) {
+                continue;
             }
+            let placement = match &mut self.seating {
+                None => None,
+                Some(map) => {
+                    let (tier, n) = (waiting.tier, waiting.seats.get());
+                    let Some(seats) = map.best(tier, n, true).or_else(|| map.best(tier, n, false)) else { continue };
+                    map.take(&seats);
+                    map.placement(seats)
+                }
+            };
+            match self.promotion {
+                Promotion::Book => self.add(Count::Booked, waiting.tier, waiting.seats),
+                Promotion::Offer => self.add(Count::Held, waiting.tier, waiting.seats),
+            }
+            promoted.push(Promoted { entry: *waiting, placement });
         }
         promoted
     }

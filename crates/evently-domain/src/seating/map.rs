@@ -58,13 +58,11 @@ impl SeatMap {
         self.rows_of(tier).map(|(bits, _, len)| bits.free_seats(len).map(|_| 1).sum::<u32>()).sum()
     }
 
-    /// The seats `labels` name, all in one tier: `tier` when given, else the first
-    /// label's. Refused when a label is unknown, of another tier, or taken — in that order
-    /// of precedence over all labels.
+    /// The seats `labels` name (in their order), all in one tier: `tier` when given, else
+    /// the first label's. Whether they are free is not looked at.
     ///
     /// # Errors
-    /// [`PickRefusal::UnknownSeat`], [`PickRefusal::OtherTier`],
-    /// [`PickRefusal::SeatUnavailable`].
+    /// [`PickRefusal::UnknownSeat`], then [`PickRefusal::OtherTier`].
     pub fn named(&self, tier: Option<TierId>, labels: &[String]) -> Result<(TierId, Vec<SeatNo>), PickRefusal> {
         let mut seats = Vec::with_capacity(labels.len());
         for label in labels {
@@ -75,11 +73,7 @@ impl SeatMap {
         if let Some((label, _)) = labels.iter().zip(&seats).find(|&(_, &seat)| tier_of(seat) != chosen) {
             return Err(PickRefusal::OtherTier(label.clone()));
         }
-        if let Some((label, _)) = labels.iter().zip(&seats).find(|&(_, &seat)| self.is_taken(seat)) {
-            return Err(PickRefusal::SeatUnavailable(label.clone()));
-        }
         let chosen = chosen.ok_or_else(|| PickRefusal::UnknownSeat(String::new()))?;
-        seats.sort_unstable();
         Ok((chosen, seats))
     }
 

@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use super::SeatNo;
+use crate::Refusal;
 use crate::inventory::Seats;
 
 /// Seats named in one request: 1 to [`Seats::MAX`] labels, none repeated. Whether the
@@ -133,4 +134,16 @@ pub enum PickRefusal {
         /// Seats free in the tier.
         seats: u32,
     },
+}
+
+impl From<PickRefusal> for Refusal {
+    fn from(refusal: PickRefusal) -> Self {
+        match refusal {
+            PickRefusal::NotSeated | PickRefusal::UnknownSeat(_) | PickRefusal::OtherTier(_) => {
+                Self::invalid("seat_labels", &refusal)
+            }
+            PickRefusal::SeatUnavailable(_) => Self::conflict("seat_unavailable", &refusal),
+            PickRefusal::NoAdjacentSeats { .. } => Self::conflict("no_adjacent_seats", &refusal),
+        }
+    }
 }

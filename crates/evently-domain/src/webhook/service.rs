@@ -247,6 +247,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             source: BookingSource::Direct,
             payment_reference: None,
+            placement: None,
             created_at: Utc::now(),
             cancelled_at: None,
         };

@@ -128,7 +128,10 @@ impl Reference {
             }
             Op::ResizeTier { tier, capacity } => {
                 let capacity = capacity.map(|c| c as u32);
-                let ok = !self.cancelled && capacity.is_none_or(|c| c <= self.capacity && c >= self.booked_in(tier));
+                // An unchanged quota may exceed a capacity lowered below it; a new one may not.
+                let unchanged = self.quotas.get(&tier).copied().flatten() == capacity;
+                let ok = !self.cancelled
+                    && capacity.is_none_or(|c| (c <= self.capacity || unchanged) && c >= self.booked_in(tier));
                 if ok {
                     self.quotas.insert(tier, capacity);
                     self.promote();
@@ -190,8 +193,8 @@ impl Ledger {
         }
     }
 
-    fn settle(&mut self, promoted: Vec<Queued>) {
-        for promoted in promoted {
+    fn settle(&mut self, promoted: Vec<Promoted>) {
+        for Promoted { entry: promoted, .. } in promoted {
             self.queue.retain(|q| q.entry != promoted.entry);
             let place = (promoted.seats.get(), promoted.tier.get());
             match self.inventory.promotion() {
@@ -207,9 +210,10 @@ impl Ledger {
         match *op {
             Op::Book { user, seats, tier } => {
                 let tier = TierId::new(tier).unwrap();
-                match self.inventory.book(Some(tier), Seats::new(seats).unwrap(), self.holding(user)) {
+                match self.inventory.book(Some(tier), &SeatPick::count(Seats::new(seats).unwrap()), self.holding(user))
+                {
                     Ok(booked) => {
-                        self.confirmed.insert(user, (seats as u32, booked.get()));
+                        self.confirmed.insert(user, (seats as u32, booked.tier.get()));
                         true
                     }
                     Err(_) => false,
@@ -221,7 +225,11 @@ impl Ledger {
                 };
                 let seats = Seats::new(i64::from(held)).unwrap();
                 let tier = TierId::new(tier).unwrap();
-                match self.inventory.cancel_booking(BookingStatus::Confirmed, tier, seats, &self.queue) {
+                match self.inventory.cancel_booking(
+                    BookingStatus::Confirmed,
+                    Given { tier, seats, placement: None },
+                    &self.queue,
+                ) {
                     Ok(promoted) => {
                         self.confirmed.remove(&user);
                         self.settle(promoted);
@@ -242,9 +250,10 @@ impl Ledger {
             }
             Op::Hold { user, seats, tier } => {
                 let tier = TierId::new(tier).unwrap();
-                match self.inventory.hold(Some(tier), Seats::new(seats).unwrap(), self.holding(user)) {
+                match self.inventory.hold(Some(tier), &SeatPick::count(Seats::new(seats).unwrap()), self.holding(user))
+                {
                     Ok(held) => {
-                        self.held.insert(user, (seats as u32, held.get()));
+                        self.held.insert(user, (seats as u32, held.tier.get()));
                         true
                     }
                     Err(_) => false,
@@ -259,10 +268,14 @@ impl Ledger {
                 None => false,
             },
             Op::Release { user } => {
-                let released: Vec<(TierId, Seats)> = self
+                let released: Vec<Given<'_>> = self
                     .held
                     .remove(&user)
-                    .map(|(seats, tier)| (TierId::new(tier).unwrap(), Seats::new(i64::from(seats)).unwrap()))
+                    .map(|(seats, tier)| Given {
+                        tier: TierId::new(tier).unwrap(),
+                        seats: Seats::new(i64::from(seats)).unwrap(),
+                        placement: None,
+                    })
                     .into_iter()
                     .collect();
                 let promoted = self.inventory.release_holds(&released, &self.queue);
