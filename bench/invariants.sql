@@ -1,6 +1,10 @@
 -- The booking rules of API.md checked in SQL: one row per rule with the number of rows
 -- that break it. Every count is 0 when the rules hold. Used by bench/soak.sh and by the
 -- tests (tests/api/helpers.rs).
+WITH taken_seats AS (
+    SELECT b.event_id, unnest(b.seat_numbers) AS seat FROM bookings b WHERE b.status = 'confirmed'
+    UNION ALL
+    SELECT h.event_id, unnest(h.seat_numbers) FROM holds h WHERE h.status = 'active')
 SELECT 'booked_seats = confirmed seats; booked + held seats <= capacity' AS rule, count(*) AS violations
   FROM events e
  WHERE e.booked_seats + COALESCE((SELECT sum(h.seats) FROM holds h
@@ -56,4 +60,20 @@ SELECT 'a ticket per seat of every booking, of its user, event and tier; valid o
  WHERE (SELECT count(*) FROM tickets t WHERE t.booking_id = b.id) <> b.seats
     OR EXISTS (SELECT 1 FROM tickets t WHERE t.booking_id = b.id
                 AND ((t.user_id, t.event_id, t.tier_id) <> (b.user_id, b.event_id, b.tier_id)
-                     OR t.status = CASE b.status WHEN 'confirmed' THEN 'revoked' ELSE 'valid' END));
+                     OR t.status = CASE b.status WHEN 'confirmed' THEN 'revoked' ELSE 'valid' END))
+UNION ALL
+SELECT 'a seated event''s confirmed bookings and active holds name their seats, no seat twice, the seat claims are exactly theirs, tickets carry them', (
+  SELECT count(*) FROM (
+      SELECT b.id FROM bookings b JOIN events e ON e.id = b.event_id
+       WHERE e.seated <> (b.seat_numbers IS NOT NULL)
+      UNION ALL
+      SELECT h.id FROM holds h JOIN events e ON e.id = h.event_id
+       WHERE e.seated <> (h.seat_numbers IS NOT NULL)) unplaced)
+  + (SELECT count(*) FROM (
+      SELECT event_id, seat FROM taken_seats GROUP BY event_id, seat HAVING count(*) > 1) twice)
+  + (SELECT count(*) FROM (
+      (SELECT event_id, seat FROM seat_claims EXCEPT ALL SELECT event_id, seat FROM taken_seats)
+      UNION ALL
+      (SELECT event_id, seat FROM taken_seats EXCEPT ALL SELECT event_id, seat FROM seat_claims)) differ)
+  + (SELECT count(*) FROM bookings b WHERE b.seat_labels IS NOT NULL
+       AND ARRAY(SELECT t.seat_label FROM tickets t WHERE t.booking_id = b.id ORDER BY t.id) <> b.seat_labels);

@@ -182,7 +182,7 @@ pub async fn assert_invariants(database_url: &str) {
     let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
     let rules: Vec<Violations> =
         diesel::sql_query(include_str!("../../bench/invariants.sql")).load(&mut conn).await.unwrap();
-    assert_eq!(rules.len(), 10, "every rule was checked");
+    assert_eq!(rules.len(), 11, "every rule was checked");
     for Violations { rule, violations } in rules {
         assert_eq!(violations, 0, "violated: {rule}");
     }

@@ -15,6 +15,7 @@ mod holds;
 mod instances;
 mod operations;
 mod pgbouncer;
+mod seating;
 mod stampede;
 mod tickets;
 mod tiers;

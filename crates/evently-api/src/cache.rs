@@ -17,6 +17,19 @@ use crate::metrics::Metrics;
 /// A load in progress; `None` once it failed (waiters then load for themselves).
 type Flight = Arc<OnceCell<Option<Bytes>>>;
 
+/// Where an answer is cached and what it is.
+#[derive(Debug)]
+pub struct Cached {
+    /// Its key.
+    pub key: String,
+    /// What makes it stale.
+    pub tags: Vec<CacheTag>,
+    /// How long it may live at most.
+    pub ttl_secs: u64,
+    /// Its `Content-Type`.
+    pub content_type: &'static str,
+}
+
 /// Serves JSON answers from the cache, loading and storing them on a miss.
 #[derive(Debug)]
 pub struct ResponseCache<C> {
@@ -59,6 +72,18 @@ impl<C: Cache> ResponseCache<C> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
+        let load = || async { serialize(load().await?) };
+        self.body(Cached { key, tags, ttl_secs, content_type: "application/json" }, load).await
+    }
+
+    /// A `200` answer of `cached.content_type`, cached as [`Self::json`] caches.
+    pub async fn body<F, Fut>(&self, cached: Cached, load: F) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Bytes, ApiError>>,
+    {
+        let Cached { key, tags, ttl_secs, content_type } = cached;
+        let respond = |body: Bytes| HttpResponse::Ok().content_type(content_type).body(body);
         let stamp = match self.cache.lookup(key.clone(), tags).await {
             Ok(Lookup::Hit(bytes)) => {
                 self.hits.inc();
@@ -72,7 +97,7 @@ impl<C: Cache> ResponseCache<C> {
                 // Without a version to key the flight on, waiters could be handed an answer
                 // older than a write they saw acknowledged: load alone.
                 self.errors.inc();
-                return Ok(respond(serialize(load().await?)?));
+                return Ok(respond(load().await?));
             }
         };
         let flight_key = (key, stamp);
@@ -82,7 +107,7 @@ impl<C: Cache> ResponseCache<C> {
         let shared = flight
             .get_or_init(|| async {
                 let loaded = match load.take() {
-                    Some(load) => load().await.and_then(serialize),
+                    Some(load) => load().await,
                     None => Err(ApiError::Internal(anyhow::anyhow!("a flight ran twice"))),
                 };
                 let shared = loaded.as_ref().ok().cloned();
@@ -102,7 +127,7 @@ impl<C: Cache> ResponseCache<C> {
             }
             (None, Some(bytes), _) => Ok(respond(bytes)),
             // The load this request waited on failed (a 404, an outage): answer alone.
-            (None, None, Some(load)) => Ok(respond(serialize(load().await?)?)),
+            (None, None, Some(load)) => Ok(respond(load().await?)),
             (None, None, None) => Err(ApiError::Internal(anyhow::anyhow!("a flight lost its loader"))),
         }
     }
@@ -122,10 +147,6 @@ impl<C: Cache> ResponseCache<C> {
 
 fn serialize<T: Serialize>(value: T) -> Result<Bytes, ApiError> {
     serde_json::to_vec(&value).map(Bytes::from).map_err(|e| ApiError::Internal(e.into()))
-}
-
-fn respond(body: Bytes) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(body)
 }
 
 #[cfg(test)]

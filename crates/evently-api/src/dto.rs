@@ -7,6 +7,7 @@ mod holds;
 mod ops;
 pub mod pages;
 mod query;
+mod seating;
 mod tickets;
 mod tiers;
 mod users;
@@ -16,9 +17,10 @@ mod webhooks;
 pub use analytics::{EventStatsDto, OverviewDto, SortParam, StatsQuery};
 pub use bookings::{BookingDto, BookingStatusFilter, BookingsQuery, SeatsBody};
 pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody, StatusFilter};
-pub use holds::{ConfirmBody, HoldBody, HoldDto, HoldStatusFilter, HoldsQuery};
+pub use holds::{ConfirmBody, HoldDto, HoldStatusFilter, HoldsQuery};
 pub use ops::{Health, Readiness};
 pub use pages::{PageDto, PageQuery};
+pub use seating::{PickBody, SeatsDto};
 pub use tickets::{
     BatchBody, BatchDto, CheckInBody, CheckInDto, CheckInStatsDto, RevocationsDto, RevocationsQuery, TicketDto,
     TicketKeysDto,

@@ -13,6 +13,7 @@ mod openapi;
 mod rate_limit;
 mod request_id;
 mod routes;
+mod seatmap;
 mod state;
 pub mod worker;
 

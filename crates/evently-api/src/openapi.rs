@@ -33,6 +33,7 @@ use crate::routes::RouteDoc;
         (name = "events", description = "Events: public reads, admin writes"),
         (name = "bookings", description = "Booking and cancelling seats"),
         (name = "waitlist", description = "Waiting for seats of full events"),
+        (name = "seating", description = "Seated events: their seats and seat map"),
         (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
         (name = "tickets", description = "Tickets with signed codes, and checking them in at the door"),
         (name = "webhooks", description = "Standard Webhooks: endpoints, signed messages from a transactional outbox, the delivery log"),
@@ -113,6 +114,7 @@ mod tests {
     use evently_domain::PageRequest;
     use evently_domain::event::{Description, EventName, Venue};
     use evently_domain::inventory::{Capacity, Seats};
+    use evently_domain::seating::{RowLabel, RowPlan, SectionName};
     use evently_domain::ticket::Gate;
     use evently_domain::user::{Email, Password, UserName};
     use serde_json::Value;
@@ -139,6 +141,11 @@ mod tests {
         let default = number(&schema("CreateEventBody", "max_seats_per_booking")["default"]);
         assert_eq!(default, Some(u64::from(Seats::DEFAULT_LIMIT.get())));
         assert_eq!(number(&schema("SeatsBody", "seats")["maximum"]), Some(u64::from(Seats::MAX)));
+        assert_eq!(number(&schema("PickBody", "seats")["maximum"]), Some(u64::from(Seats::MAX)));
+        assert_eq!(number(&schema("PickBody", "seat_labels")["maxItems"]), Some(u64::from(Seats::MAX)));
+        assert_eq!(max_len("SectionBody", "name"), Some(SectionName::MAX_CHARS as u64));
+        assert_eq!(max_len("RowBody", "label"), Some(RowLabel::MAX_CHARS as u64));
+        assert_eq!(number(&schema("RowBody", "seats")["maximum"]), Some(u64::from(RowPlan::MAX_SEATS)));
         assert_eq!(max_len("RegisterBody", "name"), Some(UserName::MAX_CHARS as u64));
         assert_eq!(max_len("RegisterBody", "email"), Some(Email::MAX_CHARS as u64));
         assert_eq!(max_len("RegisterBody", "password"), Some(Password::MAX_CHARS as u64));

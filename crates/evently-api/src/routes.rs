@@ -67,6 +67,8 @@ route_table![
     events::get::<B>,
     events::update::<B>,
     events::cancel::<B>,
+    events::seats::<B>,
+    events::seatmap::<B>,
     tiers::create::<B>,
     tiers::update::<B>,
     bookings::book::<B>,

@@ -15,6 +15,7 @@ mod keys;
 mod migrate;
 mod notifications;
 mod rows;
+mod seating;
 mod tickets;
 mod tx;
 mod users;

@@ -6,6 +6,7 @@ mod hot;
 mod logins;
 mod mixed;
 mod read;
+mod seated;
 mod spread;
 mod stampede;
 mod verify;
@@ -63,8 +64,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         "logins" => logins::run(&setup, args.number("users", 64)?).await,
         "mixed" => mixed::run(&setup, args.number("events", 50)?, args.number("users", 500)?).await,
         "checkins" => checkins::run(&setup, args.number("users", 3_000)?).await,
+        "seated" => seated::run(&setup, args.number("rows", 100)?, args.flag("named")?).await,
         other => anyhow::bail!(
-            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, verify or bare"
+            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, seated, verify or bare"
         ),
     }
 }

@@ -19,6 +19,9 @@ pub struct BookingDto {
     pub user_id: i64,
     /// Seats held.
     pub seats: u32,
+    /// Its seats; `null` unless the event is seated.
+    #[schema(example = json!(["Stalls:A:7", "Stalls:A:8"]))]
+    pub seat_labels: Option<Vec<String>>,
     /// The tier booked.
     pub tier_id: i64,
     /// The price of one seat when it was booked, in minor units.
@@ -49,6 +52,7 @@ impl From<Booking> for BookingDto {
             event_id: booking.event_id.get(),
             user_id: booking.user_id.get(),
             seats: booking.seats.get(),
+            seat_labels: booking.placement.as_ref().map(|p| p.labels().to_vec()),
             tier_id: booking.tier_id.get(),
             unit_price_cents: booking.unit_price.cents(),
             amount_cents: booking.amount(),
@@ -62,8 +66,8 @@ impl From<Booking> for BookingDto {
     }
 }
 
-/// How many seats to book or wait for, and in which tier; the whole body may be left
-/// out.
+/// How many seats to wait for, and in which tier; the whole body may be left out. On a
+/// seated event, promotion gives the best seats: side by side when a row has them.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SeatsBody {
     /// 1 up to the event's `max_seats_per_booking`; 1 when left out.

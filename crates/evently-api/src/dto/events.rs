@@ -3,10 +3,12 @@ use evently_domain::event::{Description, Event, EventFilter, EventName, EventPat
 use evently_domain::hold::HoldTtl;
 use evently_domain::inventory::Seats;
 use evently_domain::inventory::{Capacity, EventStatus, Promotion};
+use evently_domain::seating::PlanError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::pages::page_request;
+use super::seating::SeatingBody;
 use super::tiers::{TierBody, TierDto, currency, plan};
 use crate::body::{Integer, field};
 use crate::error::ApiError;
@@ -48,6 +50,8 @@ pub struct EventDto {
     pub currency: String,
     /// Its price categories, in id order; the first is the default.
     pub tiers: Vec<TierDto>,
+    /// Whether it sells numbered seats (see `/events/{id}/seats`).
+    pub seated: bool,
     /// `scheduled` or `cancelled`.
     #[schema(example = "scheduled")]
     pub status: &'static str,
@@ -68,6 +72,7 @@ impl From<Event> for EventDto {
             waitlist_promotion: event.waitlist_promotion.as_str(),
             currency: event.currency.as_str().to_owned(),
             tiers: event.tiers.into_iter().map(|tier| TierDto::new(tier, available)).collect(),
+            seated: event.seated,
             name: event.name.as_str().to_owned(),
             venue: event.venue.as_str().to_owned(),
             description: event.description.as_str().to_owned(),
@@ -118,9 +123,10 @@ pub struct CreateEventBody {
     /// RFC 3339 timestamp.
     #[schema(value_type = String, format = DateTime, example = "2027-03-01T19:30:00Z")]
     pub starts_at: String,
-    /// 1 to 1,000,000 seats.
-    #[schema(value_type = i64, minimum = 1, maximum = 1_000_000)]
-    pub capacity: Integer,
+    /// 1 to 1,000,000 seats. Required unless `seating` is given; then it may be left out
+    /// and, if given, must be the plan's seat count.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
+    pub capacity: Option<Integer>,
     /// 1 to 100; 10 when left out.
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100, default = 10)]
     pub max_seats_per_booking: Option<Integer>,
@@ -138,6 +144,10 @@ pub struct CreateEventBody {
     /// an active hold to confirm before it expires).
     #[schema(value_type = Option<String>, example = "book")]
     pub waitlist_promotion: Option<String>,
+    /// A seating plan: the event sells these numbered seats. Its `capacity` is their
+    /// number and each tier's capacity the number of seats in its sections (a tier
+    /// capacity given must be that number; a tier without seats is refused).
+    pub seating: Option<SeatingBody>,
 }
 
 impl CreateEventBody {
@@ -147,7 +157,27 @@ impl CreateEventBody {
         let venue = field("venue", Venue::new(&self.venue))?;
         let description = field("description", Description::new(self.description.as_deref().unwrap_or("")))?;
         let starts_at = starts_at(&self.starts_at)?;
-        let capacity = capacity(self.capacity)?;
+        let layout = self.seating.map(SeatingBody::validate).transpose()?;
+        let capacity = match (self.capacity, &layout) {
+            (None, None) => return Err(ApiError::BadRequest("missing field `capacity`".into())),
+            (Some(raw), None) => capacity(raw)?,
+            (given, Some(layout)) => {
+                let seats = i64::try_from(layout.seats()).unwrap_or(i64::MAX);
+                if given.map(|raw| raw.get("capacity")).transpose()?.is_some_and(|c| c != seats) {
+                    let detail = format!("capacity: a seated event's capacity is its seat count, {seats}");
+                    return Err(ApiError::Validation(detail));
+                }
+                field("seating", Capacity::new(seats).map_err(|_| PlanError::TooManySeats(layout.seats())))?
+            }
+        };
+        let tiers = plan(self.tiers, capacity)?;
+        let (tiers, seating) = match layout {
+            None => (tiers, None),
+            Some(layout) => {
+                let (seating, tiers) = layout.plan(tiers)?;
+                (tiers, Some(seating))
+            }
+        };
         Ok(NewEvent {
             name,
             venue,
@@ -161,7 +191,8 @@ impl CreateEventBody {
             hold_ttl: self.hold_ttl_seconds.map(hold_ttl).transpose()?.unwrap_or_default(),
             waitlist_promotion: self.waitlist_promotion.as_deref().map(promotion).transpose()?.unwrap_or_default(),
             currency: currency(self.currency.as_deref())?,
-            tiers: plan(self.tiers, capacity)?,
+            tiers,
+            seating,
         })
     }
 }

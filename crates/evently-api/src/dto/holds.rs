@@ -1,12 +1,10 @@
 use chrono::{DateTime, Utc};
-use evently_domain::TierId;
 use evently_domain::booking::PaymentReference;
 use evently_domain::hold::{Hold, HoldStatus};
-use evently_domain::inventory::Seats;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::body::{Integer, field};
+use crate::body::field;
 use crate::error::ApiError;
 
 /// A hold: seats reserved until `expires_at`, to confirm (pay) before then.
@@ -55,7 +53,7 @@ impl HoldDto {
             user_id: hold.user_id.get(),
             tier_id: hold.tier_id.get(),
             seats: hold.seats.get(),
-            seat_labels: None,
+            seat_labels: hold.placement.as_ref().map(|p| p.labels().to_vec()),
             status: hold.status_at(now).as_str(),
             source: hold.source.as_str(),
             expires_at: hold.expires_at,
@@ -65,34 +63,6 @@ impl HoldDto {
             currency: hold.currency.as_str().to_owned(),
             created_at: hold.created_at,
         }
-    }
-}
-
-/// What to hold; the whole body may be left out.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct HoldBody {
-    /// 1 up to the event's `max_seats_per_booking`; 1 when left out.
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100, default = 1)]
-    pub seats: Option<Integer>,
-    /// A tier of the event; its first tier when left out.
-    #[schema(value_type = Option<i64>)]
-    pub tier_id: Option<Integer>,
-    /// Named seats of a seated event. This event is not seated: any label is `422
-    /// validation_failed`.
-    pub seat_labels: Option<Vec<String>>,
-}
-
-impl HoldBody {
-    /// The validated seat count and tier.
-    pub fn validate(&self) -> Result<(Seats, Option<TierId>), ApiError> {
-        if self.seat_labels.is_some() {
-            return Err(ApiError::Validation("seat_labels: the event is not seated".into()));
-        }
-        let seats = match self.seats {
-            None => Seats::ONE,
-            Some(raw) => field("seats", Seats::new(raw.get("seats")?))?,
-        };
-        Ok((seats, super::tier_id(self.tier_id)?))
     }
 }
 

@@ -5,7 +5,7 @@ use evently_domain::booking::{BookingRequest, IdempotencyKey};
 use super::{State, booking_id, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
-use crate::dto::{BookingDto, SeatsBody};
+use crate::dto::{BookingDto, PickBody};
 use crate::error::ApiError;
 
 /// The header that makes a booking request safe to retry.
@@ -20,9 +20,10 @@ pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey
     IdempotencyKey::new(raw).map(Some).map_err(|_| invalid())
 }
 
-/// Books seats. With an `Idempotency-Key` (kept 24 hours per user), a repeat of the
-/// same request answers the first booking again and books nothing more; the same key
-/// with another event or seat count is `422 idempotency_mismatch`. Only bookings are
+/// Books seats; on a seated event named seats (`seat_labels`) or the best available.
+/// With an `Idempotency-Key` (kept 24 hours per user), a repeat of the same request
+/// answers the first booking again and books nothing more; the same key with another
+/// event, seat count, tier, seat labels or `adjacent` is `422 idempotency_mismatch`. Only bookings are
 /// remembered: a refused request (`409`, `404`, `422`) changed nothing and stores nothing,
 /// so a retry under its key is judged afresh.
 #[utoipa::path(post, path = "/api/v1/events/{id}/bookings", tag = "bookings", operation_id = "create_booking",
@@ -31,14 +32,14 @@ pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey
         ("id" = i64, Path, description = "The event's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters"),
     ),
-    request_body(content = Option<SeatsBody>, description = "May be left out: one seat"),
+    request_body(content = Option<PickBody>, description = "May be left out: one seat (on a seated event, the best available)"),
     responses(
         (status = 201, description = "The booking (or the first answer to this key)", body = BookingDto),
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
         (status = 404, description = "`not_found`"),
-        (status = 409, description = "`sold_out`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
-        (status = 422, description = "`validation_failed`, `idempotency_mismatch`"),
+        (status = 409, description = "`sold_out`, `seat_unavailable`, `no_adjacent_seats`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
+        (status = 422, description = "`validation_failed` (seats, tier_id, seat_labels), `idempotency_mismatch`"),
         (status = 503, description = "`unavailable`: nothing was booked"),
     ))]
 #[tracing::instrument(skip_all, fields(event.id = %id))]
@@ -47,14 +48,14 @@ pub async fn book<B: Backend>(
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonBody<Option<SeatsBody>>,
+    body: JsonBody<Option<PickBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = event_id(id.into_inner())?;
     let body = body.parse()?.unwrap_or_default();
     let request = BookingRequest {
         event_id,
         user_id: auth.user_id,
-        seats: body.seats()?,
+        pick: body.pick()?,
         tier: body.tier()?,
         idempotency_key: idempotency_key(&req)?,
     };

@@ -1,4 +1,5 @@
 use crate::Backend;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 
 use evently_domain::cache::CacheTag;
@@ -6,8 +7,10 @@ use evently_domain::cache::CacheTag;
 use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
-use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody};
+use crate::cache::Cached;
+use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody, SeatsDto};
 use crate::error::ApiError;
+use crate::seatmap;
 
 /// How long a cached event answer may live. Writes make it stale at once (versioned
 /// keys); the limit only bounds what a lost invalidation could leave behind.
@@ -126,3 +129,55 @@ pub async fn cancel<B: Backend>(
     let event = detached(async move { state.events.cancel(admin, id).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }
+
+/// A seated event's seats and what each is now (`available`, `held`, `booked`; a hold past
+/// its `expires_at` frees its seats at once). Public; cached and made stale like the
+/// event. An event that is not seated is `404`.
+#[utoipa::path(get, path = "/api/v1/events/{id}/seats", tag = "seating", operation_id = "get_seats",
+    params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The seats, section by section, row by row", body = SeatsDto),
+        (status = 404, description = "`not_found`: no such event, or it is not seated"),
+        (status = 503, description = "`unavailable`"),
+    ))]
+pub async fn seats<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = event_id(id.into_inner())?;
+    state
+        .responses
+        .json(format!("events:{id}:seats"), vec![CacheTag::Event(id)], EVENT_TTL_SECS, || async {
+            let chart = state.events.seats(id).await?.ok_or(ApiError::NotFound(NOT_SEATED))?;
+            Ok(SeatsDto::from(&chart))
+        })
+        .await
+}
+
+/// A seated event's map: every seat drawn and coloured by status (green available,
+/// amber held, grey booked), sections and rows labelled. Public; cached and made stale
+/// like the event. An event that is not seated is `404`.
+#[utoipa::path(get, path = "/api/v1/events/{id}/seatmap.svg", tag = "seating", operation_id = "get_seatmap",
+    params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The seat map", content_type = "image/svg+xml", body = String),
+        (status = 404, description = "`not_found`: no such event, or it is not seated"),
+        (status = 503, description = "`unavailable`"),
+    ))]
+pub async fn seatmap<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = event_id(id.into_inner())?;
+    let cached = Cached {
+        key: format!("events:{id}:seatmap"),
+        tags: vec![CacheTag::Event(id)],
+        ttl_secs: EVENT_TTL_SECS,
+        content_type: "image/svg+xml",
+    };
+    state
+        .responses
+        .body(cached, || async {
+            let (event, chart) = tokio::try_join!(state.events.find(id), state.events.seats(id))?;
+            let (Some(event), Some(chart)) = (event, chart) else { return Err(ApiError::NotFound(NOT_SEATED)) };
+            Ok(Bytes::from(seatmap::render(&chart, event.name.as_str())))
+        })
+        .await
+}
+
+/// What an unseated or unknown event answers to its seats.
+const NOT_SEATED: &str = "no such seated event";

@@ -9,7 +9,7 @@ use crate::Backend;
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
 use crate::dto::pages::page_request;
-use crate::dto::{BookingDto, ConfirmBody, HoldBody, HoldDto, HoldsQuery, PageDto};
+use crate::dto::{BookingDto, ConfirmBody, HoldDto, HoldsQuery, PageDto, PickBody};
 use crate::error::ApiError;
 
 fn hold_id(raw: i64) -> Result<HoldId, ApiError> {
@@ -26,13 +26,13 @@ fn hold_id(raw: i64) -> Result<HoldId, ApiError> {
         ("id" = i64, Path, description = "The event's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters"),
     ),
-    request_body(content = Option<HoldBody>, description = "May be left out: one seat of the first tier"),
+    request_body(content = Option<PickBody>, description = "May be left out: one seat of the first tier (on a seated event, the best available)"),
     responses(
         (status = 201, description = "The hold (or the first answer to this key)", body = HoldDto),
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
         (status = 404, description = "`not_found`"),
-        (status = 409, description = "`sold_out`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
+        (status = 409, description = "`sold_out`, `seat_unavailable`, `no_adjacent_seats`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
         (status = 422, description = "`validation_failed` (seats, tier_id, seat_labels), `idempotency_mismatch`"),
         (status = 503, description = "`unavailable`: nothing was held"),
     ))]
@@ -42,11 +42,12 @@ pub async fn create<B: Backend>(
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonBody<Option<HoldBody>>,
+    body: JsonBody<Option<PickBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = event_id(id.into_inner())?;
-    let (seats, tier) = body.parse()?.unwrap_or_default().validate()?;
-    let request = HoldRequest { event_id, user_id: auth.user_id, seats, tier, idempotency_key: idempotency_key(&req)? };
+    let body = body.parse()?.unwrap_or_default();
+    let (pick, tier) = (body.pick()?, body.tier()?);
+    let request = HoldRequest { event_id, user_id: auth.user_id, pick, tier, idempotency_key: idempotency_key(&req)? };
     let outcome = detached(async move { state.holds.create(request).await }).await?;
     Ok(HttpResponse::Created().json(HoldDto::at(outcome.hold, Utc::now())))
 }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
-use crate::inventory::{BookingStatus, Seats};
+use crate::inventory::{BookingStatus, Given, Seats};
 use crate::money::{Currency, Price};
 use crate::seating::{Placement, SeatPick};
 use crate::text::text_type;
@@ -86,6 +86,11 @@ impl Booking {
     /// What it costs: seats times the unit price.
     pub fn amount(&self) -> u64 {
         self.unit_price.times(self.seats.get())
+    }
+
+    /// The seats it gives back when cancelled.
+    pub fn given(&self) -> Given<'_> {
+        Given { tier: self.tier_id, seats: self.seats, placement: self.placement.as_ref() }
     }
 }
 

@@ -2,7 +2,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
 use crate::booking::{Booking, IdempotencyKey};
-use crate::inventory::Seats;
+use crate::inventory::{Given, Seats};
 use crate::money::{Currency, Price};
 use crate::seating::{Placement, SeatPick};
 use crate::{BookingId, EventId, HoldId, TierId, UserId};
@@ -156,6 +156,11 @@ impl Hold {
     /// What it costs: seats times the unit price.
     pub fn amount(&self) -> u64 {
         self.unit_price.times(self.seats.get())
+    }
+
+    /// The seats it gives back when released or expired.
+    pub fn given(&self) -> Given<'_> {
+        Given { tier: self.tier_id, seats: self.seats, placement: self.placement.as_ref() }
     }
 
     /// The hold as it was when made (what an idempotent replay answers).

@@ -19,7 +19,7 @@ impl BookingRepository for MemoryStore {
         if let Some(stored) =
             key.as_ref().and_then(|k| state.keys.get(k)).filter(|s| now - s.created_at < IdempotencyKey::LIFETIME)
         {
-            if stored.event != request.event_id || stored.seats != request.seats || stored.tier != request.tier {
+            if stored.event != request.event_id || stored.pick != request.pick || stored.tier != request.tier {
                 return Err(BookError::IdempotencyMismatch);
             }
             let booking = state
@@ -35,14 +35,14 @@ impl BookingRepository for MemoryStore {
         }
         let holding = state.holding(request.event_id, request.user_id);
         let mut inventory = state.inventory(&event)?;
-        let tier = inventory.book(request.tier, request.seats, holding)?;
+        let claim = inventory.book(request.tier, &request.pick, holding)?;
         let booking =
-            state.insert_booking(request.event_id, request.user_id, request.seats, tier, BookingSource::Direct)?;
+            state.insert_booking(request.event_id, request.user_id, claim, request.seats(), BookingSource::Direct)?;
         state.store_inventory(request.event_id, &inventory);
         if let Some(key) = key {
             let stored = StoredKey {
                 event: request.event_id,
-                seats: request.seats,
+                pick: request.pick,
                 tier: request.tier,
                 booking: booking.id,
                 created_at: now,
@@ -62,14 +62,14 @@ impl BookingRepository for MemoryStore {
         let event = state.open(booking.event_id)?.ok_or(CancelBookingError::NotFound)?;
         let queue = state.queue(event.id);
         let mut inventory = state.inventory(&event)?;
-        let promoted = inventory.cancel_booking(booking.status, booking.tier_id, booking.seats, &queue)?;
+        let promoted = inventory.cancel_booking(booking.status, booking.given(), &queue)?;
         let stored = state.bookings.get_mut(index(id.get())).ok_or(CancelBookingError::NotFound)?;
         stored.status = BookingStatus::Cancelled;
         stored.cancelled_at = Some(Utc::now());
         let cancelled = stored.clone();
         state.booking_cancelled(id, Utc::now());
         let notice = Notice::booking_cancelled(cancelled.user_id, event.id, event.name.as_str(), id);
-        state.settle(event.id, &inventory, &promoted, vec![notice])?;
+        state.settle(event.id, &inventory, promoted, vec![notice])?;
         Ok(cancelled)
     }
 

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::Utc;
 use evently_domain::event::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierPatch,
@@ -7,6 +9,7 @@ use evently_domain::hold::HoldStatus;
 use evently_domain::inventory::BookingStatus;
 use evently_domain::inventory::EventStatus;
 use evently_domain::notification::Notice;
+use evently_domain::seating::SeatChart;
 use evently_domain::waitlist::WaitlistStatus;
 use evently_domain::webhook::{EventType, MessageData};
 use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
@@ -26,9 +29,18 @@ impl EventRepository for MemoryStore {
                 let NewTier { name, price, capacity } = tier.clone();
                 Ok(Tier { id: state.next_tier_id()?, name, price, capacity, booked_seats: 0, held_seats: 0 })
             })
-            .collect::<Result<_, StoreError>>()?;
+            .collect::<Result<Vec<Tier>, StoreError>>()?;
+        let id = next_id(state.events.len(), EventId::new)?;
+        if let Some(seating) = new.seating {
+            let ids: Vec<TierId> = tiers.iter().map(|t| t.id).collect();
+            if seating.sections().iter().any(|s| s.tier >= ids.len()) {
+                return Err(StoreError::Unknown(anyhow::anyhow!("a section of an unknown tier")));
+            }
+            state.plans.insert(id, Arc::new(seating.map_tiers(|&i| ids[i])));
+        }
         let event = Event {
-            id: next_id(state.events.len(), EventId::new)?,
+            id,
+            seated: state.plans.contains_key(&id),
             name: new.name,
             venue: new.venue,
             description: new.description,
@@ -52,6 +64,10 @@ impl EventRepository for MemoryStore {
 
     async fn find_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
         Ok(self.lock()?.event(id))
+    }
+
+    async fn find_seats(&self, id: EventId) -> Result<Option<SeatChart>, StoreError> {
+        self.lock()?.chart(id)
     }
 
     async fn list_events(&self, filter: EventFilter, page: PageRequest) -> Result<Page<Event>, StoreError> {
@@ -98,7 +114,7 @@ impl EventRepository for MemoryStore {
         } else {
             Vec::new()
         };
-        state.settle(id, &inventory, &promoted, notices)?;
+        state.settle(id, &inventory, promoted, notices)?;
         let updated = state.event(id).ok_or(UpdateEventError::NotFound)?;
         state.webhooks.publish(EventType::EventUpdated, MessageData::Event(updated.clone()));
         Ok(updated)
@@ -174,7 +190,7 @@ impl EventRepository for MemoryStore {
         if let Some(price) = patch.price {
             changed.price = price;
         }
-        state.settle(event, &inventory, &promoted, Vec::new())?;
+        state.settle(event, &inventory, promoted, Vec::new())?;
         let updated = state.event(event).and_then(|e| e.tiers.into_iter().find(|t| t.id == tier));
         updated.ok_or(TierError::NotFound)
     }
@@ -217,6 +233,7 @@ mod tests {
             waitlist_promotion: evently_domain::inventory::Promotion::Book,
             currency: evently_domain::money::Currency::EUR,
             tiers: Vec::new(),
+            seated: false,
             status: EventStatus::Scheduled,
             created_at: now,
             updated_at: now,

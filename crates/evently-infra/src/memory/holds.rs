@@ -4,6 +4,7 @@ use evently_domain::hold::{
     ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRepository, HoldRequest, HoldSource, HoldStatus,
     ReleaseHoldError,
 };
+use evently_domain::inventory::Claim;
 use evently_domain::{EventId, HoldId, Page, PageRequest, StoreError, UserId};
 
 use super::MemoryStore;
@@ -19,7 +20,7 @@ impl HoldRepository for MemoryStore {
         if let Some(stored) =
             key.as_ref().and_then(|k| state.hold_keys.get(k)).filter(|s| now - s.created_at < IdempotencyKey::LIFETIME)
         {
-            if stored.event != request.event_id || stored.seats != request.seats || stored.tier != request.tier {
+            if stored.event != request.event_id || stored.pick != request.pick || stored.tier != request.tier {
                 return Err(HoldError::IdempotencyMismatch);
             }
             let hold = state.holds.get(index(stored.hold.get())).cloned();
@@ -30,12 +31,12 @@ impl HoldRepository for MemoryStore {
             return Err(HoldError::UnknownUser);
         }
         let holding = state.holding(request.event_id, request.user_id);
-        let tier = state.inventory(&event)?.hold(request.tier, request.seats, holding)?;
-        let hold = state.insert_hold(request.event_id, request.user_id, request.seats, tier, HoldSource::Direct)?;
+        let claim = state.inventory(&event)?.hold(request.tier, &request.pick, holding)?;
+        let hold = state.insert_hold(request.event_id, request.user_id, claim, request.seats(), HoldSource::Direct)?;
         if let Some(key) = key {
             let stored = StoredHoldKey {
                 event: request.event_id,
-                seats: request.seats,
+                pick: request.pick,
                 tier: request.tier,
                 hold: hold.id,
                 created_at: now,
@@ -75,8 +76,8 @@ impl HoldRepository for MemoryStore {
         }
         let mut inventory = state.inventory(&event)?;
         inventory.confirm_hold(hold.tier_id, hold.seats);
-        let mut booking =
-            state.insert_booking(hold.event_id, hold.user_id, hold.seats, hold.tier_id, BookingSource::Hold)?;
+        let claim = Claim { tier: hold.tier_id, placement: hold.placement.clone() };
+        let mut booking = state.insert_booking(hold.event_id, hold.user_id, claim, hold.seats, BookingSource::Hold)?;
         booking.unit_price = hold.unit_price;
         booking.currency = hold.currency;
         booking.payment_reference = payment_reference;
@@ -104,11 +105,11 @@ impl HoldRepository for MemoryStore {
         }
         let mut inventory = state.inventory(&event)?;
         let queue = state.queue(hold.event_id);
-        let promoted = inventory.release_holds(&[(hold.tier_id, hold.seats)], &queue);
+        let promoted = inventory.release_holds(&[hold.given()], &queue);
         let stored = state.holds.get_mut(index(id.get())).ok_or(ReleaseHoldError::NotFound)?;
         stored.status = HoldStatus::Released;
         let released = stored.clone();
-        state.settle(hold.event_id, &inventory, &promoted, Vec::new())?;
+        state.settle(hold.event_id, &inventory, promoted, Vec::new())?;
         Ok(released)
     }
 

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{index, next_id};
 use chrono::{DateTime, Utc};
@@ -6,9 +7,10 @@ use evently_domain::booking::{Booking, BookingSource};
 use evently_domain::event::Event;
 use evently_domain::hold::{Hold, HoldSource, HoldStatus};
 use evently_domain::inventory::{
-    BookingStatus, Holding, Inventory, InventoryError, Promotion, Queued, Seats, TierStock,
+    BookingStatus, Claim, Holding, Inventory, InventoryError, Promoted, Promotion, Queued, Seats, TierStock,
 };
 use evently_domain::notification::{Notice, Notification};
+use evently_domain::seating::{Placement, SeatChart, SeatMap, SeatPick, SeatStatus, SeatingPlan};
 use evently_domain::ticket::{Ticket, TicketStatus};
 use evently_domain::user::{PasswordHash, User};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
@@ -28,7 +30,7 @@ pub(super) struct Account {
 #[derive(Debug)]
 pub(super) struct StoredKey {
     pub event: EventId,
-    pub seats: Seats,
+    pub pick: SeatPick,
     pub tier: Option<TierId>,
     pub booking: BookingId,
     pub created_at: DateTime<Utc>,
@@ -38,7 +40,7 @@ pub(super) struct StoredKey {
 #[derive(Debug)]
 pub(super) struct StoredHoldKey {
     pub event: EventId,
-    pub seats: Seats,
+    pub pick: SeatPick,
     pub tier: Option<TierId>,
     pub hold: HoldId,
     pub created_at: DateTime<Utc>,
@@ -64,6 +66,8 @@ pub(super) struct State {
     /// plus one.
     pub revocations: Vec<(EventId, TicketId, DateTime<Utc>)>,
     pub webhooks: super::webhooks::Webhooks,
+    /// The seating plans of seated events.
+    pub plans: HashMap<EventId, Arc<SeatingPlan<TierId>>>,
 }
 
 impl State {
@@ -115,14 +119,19 @@ impl State {
             self.webhooks.publish(EventType::HoldExpired, MessageData::Hold(hold));
         }
         if !notices.is_empty() {
-            let mut inventory = self.inventory(&event)?;
+            let mut inventory = self.inventory_at(&event, now)?;
             let promoted = inventory.release_holds(&[], &self.queue(id));
-            self.settle(id, &inventory, &promoted, notices)?;
+            self.settle(id, &inventory, promoted, notices)?;
         }
         Ok(self.event_at(id, now))
     }
 
+    /// The event's inventory now, with its taken seats when it is seated.
     pub fn inventory(&self, event: &Event) -> Result<Inventory, StoreError> {
+        self.inventory_at(event, Utc::now())
+    }
+
+    fn inventory_at(&self, event: &Event, now: DateTime<Utc>) -> Result<Inventory, StoreError> {
         let tiers = event.tiers.iter().map(|t| TierStock {
             id: t.id,
             capacity: t.capacity,
@@ -130,8 +139,37 @@ impl State {
             held: t.held_seats,
         });
         let (capacity, max, status) = (event.capacity, event.max_seats_per_booking, event.status);
-        Inventory::new(capacity, max, status, event.waitlist_promotion, tiers.collect())
-            .map_err(|e: InventoryError| StoreError::Unknown(e.into()))
+        let inventory = Inventory::new(capacity, max, status, event.waitlist_promotion, tiers.collect())
+            .map_err(|e: InventoryError| StoreError::Unknown(e.into()))?;
+        let Some(plan) = self.plans.get(&event.id) else { return Ok(inventory) };
+        let taken = self.placements(event.id, now).flat_map(|(placement, _)| placement.seats().iter().copied());
+        let map = SeatMap::new(plan.clone(), taken).map_err(|e| StoreError::Unknown(e.into()))?;
+        inventory.seated(map).map_err(|e| StoreError::Unknown(e.into()))
+    }
+
+    /// Where the event's confirmed bookings and its holds active at `now` sit, each with
+    /// what the seats are.
+    fn placements(&self, event: EventId, now: DateTime<Utc>) -> impl Iterator<Item = (&Placement, SeatStatus)> {
+        let booked = self
+            .bookings
+            .iter()
+            .filter(move |b| b.event_id == event && b.status == BookingStatus::Confirmed)
+            .filter_map(|b| Some((b.placement.as_ref()?, SeatStatus::Booked)));
+        let held = self
+            .holds
+            .iter()
+            .filter(move |h| h.event_id == event && h.status_at(now) == HoldStatus::Active)
+            .filter_map(|h| Some((h.placement.as_ref()?, SeatStatus::Held)));
+        booked.chain(held)
+    }
+
+    /// A seated event's seats as they are now.
+    pub fn chart(&self, event: EventId) -> Result<Option<SeatChart>, StoreError> {
+        let Some(plan) = self.plans.get(&event) else { return Ok(None) };
+        let taken = self
+            .placements(event, Utc::now())
+            .flat_map(|(placement, status)| placement.seats().iter().map(move |&seat| (seat, status)));
+        SeatChart::new(plan.clone(), taken).map(Some).map_err(|e| StoreError::Unknown(e.into()))
     }
 
     /// Stores what the rules decided: the event's capacity, limit, status and the seats
@@ -196,10 +234,11 @@ impl State {
         &mut self,
         event: EventId,
         user: UserId,
+        claim: Claim,
         seats: Seats,
-        tier: TierId,
         source: BookingSource,
     ) -> Result<Booking, StoreError> {
+        let Claim { tier, placement } = claim;
         let stored = self.events.get(index(event.get()));
         let price = stored.and_then(|e| e.tiers.iter().find(|t| t.id == tier)).map(|t| t.price);
         let (Some(price), Some(currency)) = (price, stored.map(|e| e.currency)) else {
@@ -214,6 +253,7 @@ impl State {
             unit_price: price,
             currency,
             payment_reference: None,
+            placement,
             status: BookingStatus::Confirmed,
             source,
             created_at: Utc::now(),
@@ -235,14 +275,15 @@ impl State {
         let whole_seconds = |at: DateTime<Utc>| DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at);
         let starts_at = self.event(booking.event_id).map(|e| e.starts_at).unwrap_or(booking.created_at);
         let first = self.tickets.len();
-        for _ in 0..booking.seats.get() {
+        let labels = booking.placement.as_ref().map(Placement::labels).unwrap_or_default();
+        for seat in 0..booking.seats.get() as usize {
             let ticket = Ticket {
                 id: next_id(self.tickets.len(), TicketId::new)?,
                 booking_id: booking.id,
                 holder: booking.user_id,
                 event_id: booking.event_id,
                 tier_id: booking.tier_id,
-                seat_label: None,
+                seat_label: labels.get(seat).cloned(),
                 status: TicketStatus::Valid,
                 issued_at: whole_seconds(booking.created_at),
                 valid_until: whole_seconds(starts_at + chrono::Days::new(1)),
@@ -280,20 +321,21 @@ impl State {
         &mut self,
         event: EventId,
         inventory: &Inventory,
-        promoted: &[Queued],
+        promoted: Vec<Promoted>,
         mut notices: Vec<Notice>,
     ) -> Result<(), StoreError> {
         let name = self.event(event).map(|e| e.name.as_str().to_owned()).unwrap_or_default();
-        for entry in promoted {
+        for Promoted { entry, placement } in promoted {
+            let claim = Claim { tier: entry.tier, placement };
             let (booking, hold) = match inventory.promotion() {
                 Promotion::Book => {
                     let source = BookingSource::Waitlist;
-                    let booking = self.insert_booking(event, entry.user, entry.seats, entry.tier, source)?;
+                    let booking = self.insert_booking(event, entry.user, claim, entry.seats, source)?;
                     notices.push(Notice::promoted(entry.user, event, &name, booking.id, entry.seats));
                     (Some(booking.id), None)
                 }
                 Promotion::Offer => {
-                    let hold = self.insert_hold(event, entry.user, entry.seats, entry.tier, HoldSource::Waitlist)?;
+                    let hold = self.insert_hold(event, entry.user, claim, entry.seats, HoldSource::Waitlist)?;
                     notices.push(Notice::offered(entry.user, event, &name, hold.id, entry.seats));
                     (None, Some(hold.id))
                 }
@@ -331,10 +373,11 @@ impl State {
         &mut self,
         event: EventId,
         user: UserId,
+        claim: Claim,
         seats: Seats,
-        tier: TierId,
         source: HoldSource,
     ) -> Result<Hold, StoreError> {
+        let Claim { tier, placement } = claim;
         let stored = self.events.get(index(event.get()));
         let price = stored.and_then(|e| e.tiers.iter().find(|t| t.id == tier)).map(|t| t.price);
         let (Some(price), Some(stored)) = (price, stored) else {
@@ -351,6 +394,7 @@ impl State {
             source,
             expires_at: now + stored.hold_ttl.duration(),
             booking_id: None,
+            placement,
             unit_price: price,
             currency: stored.currency,
             created_at: now,

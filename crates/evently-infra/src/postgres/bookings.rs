@@ -23,7 +23,7 @@ async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResu
 }
 
 impl BookingRepository for PgStore {
-    #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
+    #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats().get()))]
     async fn book(&self, request: BookingRequest) -> Result<BookOutcome, BookError> {
         match self.take(Take::Book(request)).await {
             Taken::Book(answer) => answer,
@@ -53,7 +53,7 @@ impl BookingRepository for PgStore {
                 let queue = load_queue(conn, event).await?;
                 let promoted = locked
                     .inventory
-                    .cancel_booking(current.status, current.tier_id, current.seats, &queue)
+                    .cancel_booking(current.status, current.given(), &queue)
                     .map_err(|c| TxError::Domain(c.into()))?;
                 let row: BookingRow = diesel::sql_query(format!(
                     "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING {BOOKING_COLUMNS}"

@@ -10,17 +10,18 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, PaymentReference};
 use evently_domain::hold::{ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRequest, HoldStatus};
-use evently_domain::inventory::{Holding, Inventory};
+use evently_domain::inventory::{Claim, Holding, Inventory};
 use evently_domain::{EventId, HoldId, StoreError, UserId};
 
 use super::error::TxError;
 use super::hold_writes::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
-    ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
+    ExpiredRow, LockedRow, Seats, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
-use super::keys::{self, Claim};
+use super::keys::{self, Claim as KeyClaim};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
+use super::seating::{ClaimedRow, PlanRow, claimed_query, numbers_literal, plan_query};
 
 /// A request that takes seats of an event (or confirms seats it holds).
 #[derive(Debug)]
@@ -92,12 +93,12 @@ struct Held {
     waiting: i32,
 }
 
-/// What the rules decided for one request: answered already, or accepted in a tier and
-/// still to be written.
+/// What the rules decided for one request: answered already, or accepted (with the tier
+/// and seats it was given) and still to be written.
 enum Decision {
     Answered(Taken),
-    Book(i64),
-    Hold(i64),
+    Book(Claim),
+    Hold(Claim),
     /// A hold to confirm into a booking (`first`: the first confirmation in this batch).
     Confirm {
         hold: HoldId,
@@ -130,13 +131,15 @@ pub(super) async fn decide(
     .bind::<Array<BigInt>, _>(users);
     // Pipelined: the server expires holds and reads the holdings after granting the
     // lock, in one round trip.
-    let (row, expired, stock, held) = tokio::join!(
+    let (row, expired, stock, plan, claimed, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
+        plan_query(event).load::<PlanRow>(&mut &*conn),
+        claimed_query(event).get_result::<ClaimedRow>(&mut &*conn),
         held_query.load::<Held>(&mut &*conn)
     );
-    let Some(mut locked) = into_locked(row, stock, Holding::Nothing)? else {
+    let Some(mut locked) = into_locked(row, stock, Seats { plan, claimed }, Holding::Nothing)? else {
         return Ok(takes.iter().map(Taken::event_not_found).collect());
     };
     let held = held?;
@@ -156,7 +159,7 @@ pub(super) async fn decide(
         .collect();
     // Expired holds are settled first: no request overtakes a waiting entry.
     for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
-        holdings.insert(promoted.user.get(), promoted_holding(locked.inventory.promotion()));
+        holdings.insert(promoted.entry.user.get(), promoted_holding(locked.inventory.promotion()));
     }
     let known = |take: &&Take| existing.contains(&user_of(take));
     let bookings: Vec<&BookingRequest> = takes
@@ -209,11 +212,11 @@ pub(super) async fn decide(
             Take::Book(_) if !existing.contains(&user) => Decision::Answered(Taken::Book(Err(BookError::UnknownUser))),
             Take::Hold(_) if !existing.contains(&user) => Decision::Answered(Taken::Hold(Err(HoldError::UnknownUser))),
             Take::Book(request) => match claims.next() {
-                Some(Claim::Answered(answer)) => Decision::Answered(Taken::Book(answer)),
-                _ => match inventory.book(request.tier, request.seats, holding) {
-                    Ok(tier) => {
+                Some(KeyClaim::Answered(answer)) => Decision::Answered(Taken::Book(answer)),
+                _ => match inventory.book(request.tier, &request.pick, holding) {
+                    Ok(claim) => {
                         holdings.insert(user, Holding::Booked);
-                        Decision::Book(tier.get())
+                        Decision::Book(claim)
                     }
                     Err(refused) => {
                         refused_booking_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
@@ -228,10 +231,10 @@ pub(super) async fn decide(
                 };
                 match claimed {
                     Some(answer) => Decision::Answered(Taken::Hold(answer)),
-                    None => match inventory.hold(request.tier, request.seats, holding) {
-                        Ok(tier) => {
+                    None => match inventory.hold(request.tier, &request.pick, holding) {
+                        Ok(claim) => {
                             holdings.insert(user, Holding::Holding);
-                            Decision::Hold(tier.get())
+                            Decision::Hold(claim)
                         }
                         Err(refused) => {
                             refused_hold_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
@@ -243,24 +246,24 @@ pub(super) async fn decide(
         };
         decisions.push(decision);
     }
-    let (mut booked_requests, mut booked_tiers, mut held_requests, mut held_tiers) =
+    let (mut booked_requests, mut booked_claims, mut held_requests, mut held_claims) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (take, decision) in takes.iter().zip(&decisions) {
         match (take, decision) {
-            (Take::Book(request), Decision::Book(tier)) => {
+            (Take::Book(request), Decision::Book(claim)) => {
                 booked_requests.push(request);
-                booked_tiers.push(*tier);
+                booked_claims.push(claim);
             }
-            (Take::Hold(request), Decision::Hold(tier)) => {
+            (Take::Hold(request), Decision::Hold(claim)) => {
                 held_requests.push(request);
-                held_tiers.push(*tier);
+                held_claims.push(claim);
             }
             _ => {}
         }
     }
     let mut made: HashMap<i64, Booking> = HashMap::new();
     if !booked_requests.is_empty() || !refused_booking_keys.is_empty() {
-        let accepted = Accepted { requests: &booked_requests, tiers: &booked_tiers };
+        let accepted = Accepted { requests: &booked_requests, claims: &booked_claims };
         for row in write(conn, event, &inventory, accepted, &refused_booking_keys).await? {
             let booking = Booking::try_from(row).map_err(store_failure)?;
             made.insert(booking.user_id.get(), booking);
@@ -268,7 +271,7 @@ pub(super) async fn decide(
     }
     let mut holds: HashMap<i64, Hold> = HashMap::new();
     if !held_requests.is_empty() {
-        for hold in insert_holds(conn, event, &held_requests, &held_tiers, ttl).await? {
+        for hold in insert_holds(conn, event, &held_requests, &held_claims, ttl).await? {
             holds.insert(hold.user_id.get(), hold);
         }
     }
@@ -329,10 +332,10 @@ pub(super) async fn decide(
         .collect())
 }
 
-/// The requests the rules accepted, with the tier each books.
+/// The requests the rules accepted, with what each was given.
 struct Accepted<'a> {
     requests: &'a [&'a BookingRequest],
-    tiers: &'a [i64],
+    claims: &'a [&'a Claim],
 }
 
 /// One statement: the event's and its tiers' new seat counts, the accepted bookings (one
@@ -346,7 +349,9 @@ async fn write(
     refused_keys: &[(i64, &str)],
 ) -> diesel::QueryResult<Vec<BookingRow>> {
     let users: Vec<i64> = accepted.requests.iter().map(|r| r.user_id.get()).collect();
-    let seats: Vec<i32> = accepted.requests.iter().map(|r| seat_count(r.seats.get())).collect();
+    let seats: Vec<i32> = accepted.requests.iter().map(|r| seat_count(r.seats().get())).collect();
+    let tiers: Vec<i64> = accepted.claims.iter().map(|c| c.tier.get()).collect();
+    let numbers: Vec<Option<String>> = accepted.claims.iter().map(|c| numbers_literal(c.placement.as_ref())).collect();
     let keys: Vec<Option<&str>> =
         accepted.requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
     let (forget_users, forget_keys): (Vec<i64>, Vec<&str>) = refused_keys.iter().copied().unzip();
@@ -355,9 +360,10 @@ async fn write(
         "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1 AND booked_seats <> $4), \
          tc AS (UPDATE tiers SET booked_seats = n.b FROM unnest($9::bigint[], $10::int[]) AS n(id, b) \
                WHERE tiers.id = n.id AND tiers.booked_seats <> n.b), \
-         b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency) \
-               SELECT $1, t.u, t.s, 'direct', t.tier, p.price_cents, p.currency \
-               FROM unnest($2::bigint[], $3::int[], $8::bigint[]) AS t(u, s, tier) \
+         b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
+                 seat_numbers, seat_labels) \
+               SELECT $1, t.u, t.s, 'direct', t.tier, p.price_cents, p.currency, t.n::int[], seat_labels($1, t.n::int[]) \
+               FROM unnest($2::bigint[], $3::int[], $8::bigint[], $11::text[]) AS t(u, s, tier, n) \
                JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers JOIN events ON events.id = tiers.event_id \
                      WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
                RETURNING {BOOKING_COLUMNS}), \
@@ -375,9 +381,10 @@ async fn write(
     .bind::<Array<Nullable<Text>>, _>(&keys)
     .bind::<Array<BigInt>, _>(&forget_users)
     .bind::<Array<Text>, _>(&forget_keys)
-    .bind::<Array<BigInt>, _>(accepted.tiers)
+    .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Array<BigInt>, _>(&tier_ids)
     .bind::<Array<Integer>, _>(&tier_booked)
+    .bind::<Array<Nullable<Text>>, _>(&numbers)
     .load(conn)
     .await
 }

@@ -1,5 +1,5 @@
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::event::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierName,
@@ -7,12 +7,14 @@ use evently_domain::event::{
 };
 use evently_domain::money::Price;
 use evently_domain::notification::NotificationKind;
+use evently_domain::seating::SeatChart;
 use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 
 use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure};
 use super::rows::{EVENT_COLUMNS, EventRow, TIER_COLUMNS, TierRow, Total, convert, id};
+use super::seating::{chart, insert_plan};
 use super::users::{not_found_as_none, offset};
 
 /// The filter of an event listing, with `NULL` meaning "any".
@@ -45,14 +47,15 @@ impl EventRepository for PgStore {
                 let prices: Vec<i64> = tiers.iter().map(|t| cents(t.price)).collect();
                 let quotas: Vec<Option<i32>> = tiers.iter().map(|t| t.capacity.map(|c| seat_count(c.get()))).collect();
                 // The tiers get their ids in the order given: the first is the default.
-                let created: NewId = diesel::sql_query(
+                let created: Created = diesel::sql_query(
                     "WITH e AS (INSERT INTO events (name, venue, description, starts_at, capacity, \
-                                max_seats_per_booking, currency, hold_ttl_seconds, waitlist_promotion) \
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12) RETURNING id), \
+                                max_seats_per_booking, currency, hold_ttl_seconds, waitlist_promotion, seated) \
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13) RETURNING id), \
                      t AS (INSERT INTO tiers (event_id, name, price_cents, capacity) \
                            SELECT e.id, x.n, x.p, x.c FROM e, \
-                             unnest($8::text[], $9::bigint[], $10::int[]) WITH ORDINALITY AS x(n, p, c, o) ORDER BY x.o) \
-                     SELECT id FROM e",
+                             unnest($8::text[], $9::bigint[], $10::int[]) WITH ORDINALITY AS x(n, p, c, o) ORDER BY x.o \
+                           RETURNING id) \
+                     SELECT e.id, ARRAY(SELECT id FROM t ORDER BY id) AS tiers FROM e",
                 )
                 .bind::<Text, _>(event.name.as_str())
                 .bind::<Text, _>(event.venue.as_str())
@@ -66,13 +69,22 @@ impl EventRepository for PgStore {
                 .bind::<Array<Nullable<Integer>>, _>(&quotas)
                 .bind::<Integer, _>(seat_count(event.hold_ttl.seconds()))
                 .bind::<Text, _>(event.waitlist_promotion.as_str())
+                .bind::<Bool, _>(event.seating.is_some())
                 .get_result(conn)
                 .await?;
+                if let Some(plan) = &event.seating {
+                    insert_plan(conn, created.id, plan, &created.tiers).await?;
+                }
                 let id = id(created.id, EventId::new).map_err(store_failure)?;
                 Event::try_from(fetch(conn, id).await?).map_err(store_failure)
             })
         })
         .await
+    }
+
+    async fn find_seats(&self, id: EventId) -> Result<Option<SeatChart>, StoreError> {
+        let mut conn = self.conn().await?;
+        chart(&mut conn, id).await
     }
 
     async fn find_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
@@ -288,8 +300,11 @@ fn name_taken(error: diesel::result::Error, name: &TierName) -> TxError<TierErro
     }
 }
 
+/// A new event's id and its tiers' ids, in order.
 #[derive(QueryableByName)]
-struct NewId {
+struct Created {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = Array<BigInt>)]
+    tiers: Vec<i64>,
 }

@@ -7,12 +7,14 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::Booking;
 use evently_domain::hold::{Hold, HoldError, HoldOutcome, HoldRequest, HoldTtl};
+use evently_domain::inventory::Claim;
 use evently_domain::{EventId, HoldId, StoreError, TierId};
 
 use super::error::TxError;
 use super::inventory::{seat_count, store_failure};
-use super::keys::{KeyedRequest, key_lifetime};
+use super::keys::{KeyedRequest, key_lifetime, pick_key};
 use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, convert, id};
+use super::seating::numbers_literal;
 
 /// A hold read inside or outside a transaction.
 pub(super) async fn fetch_hold(conn: &mut AsyncPgConnection, id: HoldId) -> diesel::QueryResult<HoldRow> {
@@ -40,32 +42,34 @@ pub(super) async fn claim_key<E: From<StoreError>>(
     key: &str,
 ) -> Result<Option<Result<HoldOutcome, HoldError>>, TxError<E>> {
     let fresh = diesel::sql_query(format!(
-        "INSERT INTO hold_keys (user_id, key, event_id, seats, tier_id) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO hold_keys (user_id, key, event_id, seats, tier_id, pick) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (user_id, key) DO UPDATE \
-           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, hold_id = NULL, \
-               created_at = now() \
+           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, pick = EXCLUDED.pick, \
+               hold_id = NULL, created_at = now() \
            WHERE hold_keys.created_at < now() - interval '{lifetime}'",
         lifetime = key_lifetime()
     ))
     .bind::<BigInt, _>(request.user_id.get())
     .bind::<Text, _>(key)
     .bind::<BigInt, _>(request.event_id.get())
-    .bind::<Integer, _>(seat_count(request.seats.get()))
+    .bind::<Integer, _>(seat_count(request.seats().get()))
     .bind::<Nullable<BigInt>, _>(request.tier.map(TierId::get))
+    .bind::<Nullable<Text>, _>(pick_key(&request.pick))
     .execute(conn)
     .await?;
     if fresh == 1 {
         return Ok(None);
     }
     let stored: StoredKey = diesel::sql_query(
-        "SELECT event_id AS key_event_id, seats AS key_seats, tier_id AS key_tier_id, hold_id AS key_hold_id \
+        "SELECT event_id AS key_event_id, seats AS key_seats, tier_id AS key_tier_id, pick AS key_pick, \
+           hold_id AS key_hold_id \
          FROM hold_keys WHERE user_id = $1 AND key = $2",
     )
     .bind::<BigInt, _>(request.user_id.get())
     .bind::<Text, _>(key)
     .get_result(conn)
     .await?;
-    if !stored.first.is(request.event_id, request.seats, request.tier) {
+    if !stored.first.is(request.event_id, &request.pick, request.tier) {
         return Ok(Some(Err(HoldError::IdempotencyMismatch)));
     }
     let hold = stored
@@ -95,23 +99,27 @@ pub(super) async fn forget_keys<E: From<StoreError>>(
     Ok(())
 }
 
-/// One statement: the accepted hold requests' holds (one per user, in `tiers`, at their
-/// tier's price, for the event's hold time from now), each linked to its key.
+/// One statement: the accepted hold requests' holds (one per user, of what the rules
+/// gave each, at their tier's price, for the event's hold time from now), each linked to
+/// its key.
 pub(super) async fn insert_holds<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
     requests: &[&HoldRequest],
-    tiers: &[i64],
+    claims: &[&Claim],
     ttl: HoldTtl,
 ) -> Result<Vec<Hold>, TxError<E>> {
     let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
-    let seats: Vec<i32> = requests.iter().map(|r| seat_count(r.seats.get())).collect();
+    let seats: Vec<i32> = requests.iter().map(|r| seat_count(r.seats().get())).collect();
+    let tiers: Vec<i64> = claims.iter().map(|c| c.tier.get()).collect();
+    let numbers: Vec<Option<String>> = claims.iter().map(|c| numbers_literal(c.placement.as_ref())).collect();
     let keys: Vec<Option<&str>> = requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
     let rows: Vec<HoldRow> = diesel::sql_query(format!(
-        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency) \
+        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency, \
+                      seat_numbers, seat_labels) \
                     SELECT $1, t.u, t.tier, t.s, 'direct', clock_timestamp() + make_interval(secs => $5), \
-                      p.price_cents, p.currency \
-                    FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS t(u, s, tier, o) \
+                      p.price_cents, p.currency, t.n::int[], seat_labels($1, t.n::int[]) \
+                    FROM unnest($2::bigint[], $3::int[], $4::bigint[], $7::text[]) WITH ORDINALITY AS t(u, s, tier, n, o) \
                     JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers \
                           JOIN events ON events.id = tiers.event_id WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
                     ORDER BY t.o RETURNING *), \
@@ -123,9 +131,10 @@ pub(super) async fn insert_holds<E: From<StoreError>>(
     .bind::<BigInt, _>(event.get())
     .bind::<Array<BigInt>, _>(&users)
     .bind::<Array<Integer>, _>(&seats)
-    .bind::<Array<BigInt>, _>(tiers)
+    .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Integer, _>(seat_count(ttl.seconds()))
     .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Array<Nullable<Text>>, _>(&numbers)
     .load(conn)
     .await?;
     convert(rows).map_err(store_failure)
@@ -181,8 +190,9 @@ pub(super) async fn confirm_holds<E: From<StoreError>>(
         "WITH c AS (SELECT h.*, r.reference FROM holds h \
                     JOIN unnest($1::bigint[], $2::text[]) AS r(id, reference) ON r.id = h.id WHERE h.status = 'active'), \
          b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
-                 payment_reference) \
-               SELECT event_id, user_id, seats, 'hold', tier_id, unit_price_cents, currency, reference FROM c \
+                 payment_reference, seat_numbers, seat_labels) \
+               SELECT event_id, user_id, seats, 'hold', tier_id, unit_price_cents, currency, reference, \
+                 seat_numbers, seat_labels FROM c \
                RETURNING *), \
          m AS (SELECT c.id AS hold_id, b.* FROM c JOIN b ON b.user_id = c.user_id AND b.event_id = c.event_id), \
          h AS (UPDATE holds SET status = 'confirmed', booking_id = m.id FROM m WHERE holds.id = m.hold_id), \

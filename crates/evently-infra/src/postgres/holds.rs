@@ -28,7 +28,7 @@ struct EventIdRow {
 }
 
 impl HoldRepository for PgStore {
-    #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats.get()))]
+    #[tracing::instrument(skip_all, fields(event.id = %request.event_id, seats = request.seats().get()))]
     async fn create_hold(&self, request: HoldRequest) -> Result<HoldOutcome, HoldError> {
         match self.take(Take::Hold(request)).await {
             Taken::Hold(answer) => answer,
@@ -84,7 +84,7 @@ impl HoldRepository for PgStore {
                 .get_result(conn)
                 .await?;
                 let queue = load_queue(conn, hold.event_id).await?;
-                let promoted = locked.inventory.release_holds(&[(hold.tier_id, hold.seats)], &queue);
+                let promoted = locked.inventory.release_holds(&[hold.given()], &queue);
                 settle(conn, hold.event_id, &locked, &promoted, Vec::new()).await?;
                 Hold::try_from(row).map_err(store_failure)
             })

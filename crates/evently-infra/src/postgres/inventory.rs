@@ -7,13 +7,14 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::hold::HoldTtl;
-use evently_domain::inventory::{Capacity, EventStatus, Holding, Inventory, Promotion, Queued, TierStock};
+use evently_domain::inventory::{Capacity, EventStatus, Holding, Inventory, Promoted, Promotion, Queued, TierStock};
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, WaitlistEntryId};
 
 use super::error::TxError;
 use super::notifications::write_notices;
-use super::rows::{id, seats, unsigned};
+use super::rows::{self, id, unsigned};
+use super::seating::{ClaimedRow, PlanRow, claimed_query, map, numbers, plan, plan_query};
 use super::users::not_found_as_none;
 
 /// An event row held under its row lock, as the rules see it, its expired holds settled.
@@ -89,10 +90,12 @@ pub(super) async fn lock_event<E: From<StoreError>>(
 ) -> Result<Option<Locked>, TxError<E>> {
     // Pipelined: one round trip, and the server runs the statements after the lock is
     // granted, so they see what the lock's previous holder committed.
-    let (row, expired, stock, held) = tokio::join!(
+    let (row, expired, stock, plan, claimed, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
+        plan_query(event).load::<PlanRow>(&mut &*conn),
+        claimed_query(event).get_result::<ClaimedRow>(&mut &*conn),
         async {
             match user {
                 Some(user) => holding_query(event, user).get_result::<HoldingRow>(&mut &*conn).await.map(Some),
@@ -106,11 +109,12 @@ pub(super) async fn lock_event<E: From<StoreError>>(
         (true, Some(held)) => holding_from(held),
         _ => Holding::Nothing,
     };
-    let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, holding)? else {
+    let seats = Seats { plan, claimed };
+    let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, seats, holding)? else {
         return Ok(None);
     };
     for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
-        if Some(promoted.user) == user {
+        if Some(promoted.entry.user) == user {
             locked.holding = promoted_holding(locked.inventory.promotion());
         }
     }
@@ -155,7 +159,7 @@ pub(super) async fn settle_expired<E: From<StoreError>>(
     event: EventId,
     locked: &mut Locked,
     expired: Vec<ExpiredRow>,
-) -> Result<Vec<Queued>, TxError<E>> {
+) -> Result<Vec<Promoted>, TxError<E>> {
     if expired.is_empty() {
         return Ok(Vec::new());
     }
@@ -207,11 +211,18 @@ pub(super) fn stock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery
     .bind::<BigInt, _>(event.get())
 }
 
+/// What [`plan_query`] and [`claimed_query`] read under the lock.
+pub(super) struct Seats {
+    pub plan: diesel::QueryResult<Vec<PlanRow>>,
+    pub claimed: diesel::QueryResult<ClaimedRow>,
+}
+
 /// The row [`lock_query`] returned, as the rules see it; `Ok(None)` when there is no
 /// such event.
 pub(super) fn into_locked<E: From<StoreError>>(
     row: diesel::QueryResult<LockedRow>,
     stock: diesel::QueryResult<Vec<StockRow>>,
+    seats: Seats,
     holding: Holding,
 ) -> Result<Option<Locked>, TxError<E>> {
     let Some(row) = row.map(Some).or_else(not_found_as_none).map_err(store_failure)? else { return Ok(None) };
@@ -220,7 +231,7 @@ pub(super) fn into_locked<E: From<StoreError>>(
     let status = EventStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     let promotion = Promotion::parse(&row.waitlist_promotion).ok_or_else(|| corrupt("waitlist_promotion"))?;
     let hold_ttl = HoldTtl::new(i64::from(row.hold_ttl_seconds)).map_err(|_| corrupt("hold_ttl_seconds"))?;
-    let max = seats(row.max_seats_per_booking).map_err(store_failure)?;
+    let max = rows::seats(row.max_seats_per_booking).map_err(store_failure)?;
     let tiers = stock?
         .into_iter()
         .map(|t| {
@@ -236,7 +247,11 @@ pub(super) fn into_locked<E: From<StoreError>>(
             })
         })
         .collect::<Result<Vec<_>, TxError<E>>>()?;
-    let inventory = Inventory::new(capacity, max, status, promotion, tiers).map_err(|e| corrupt(&e.to_string()))?;
+    let mut inventory = Inventory::new(capacity, max, status, promotion, tiers).map_err(|e| corrupt(&e.to_string()))?;
+    if let Some(plan) = plan(seats.plan?).map_err(store_failure)? {
+        let map = map(plan, seats.claimed?).map_err(store_failure)?;
+        inventory = inventory.seated(map).map_err(|e| corrupt(&e.to_string()))?;
+    }
     if unsigned(row.booked_seats).map_err(store_failure)? != inventory.booked() {
         return Err(corrupt("booked seats differ from the tiers' sum"));
     }
@@ -301,7 +316,7 @@ pub(super) async fn load_queue<E: From<StoreError>>(
             Ok(Queued {
                 entry: id(row.id, WaitlistEntryId::new)?,
                 user: id(row.user_id, UserId::new)?,
-                seats: seats(row.seats)?,
+                seats: rows::seats(row.seats)?,
                 tier: id(row.tier_id, TierId::new)?,
             })
         })
@@ -323,17 +338,18 @@ pub(super) async fn settle<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
     locked: &Locked,
-    promoted: &[Queued],
+    promoted: &[Promoted],
     mut notices: Vec<Notice>,
 ) -> Result<(), TxError<E>> {
-    for entry in promoted {
+    for promoted in promoted {
+        let entry = &promoted.entry;
         let notice = match locked.inventory.promotion() {
             Promotion::Book => {
-                let booking = promote_to_booking(conn, event, entry).await?;
+                let booking = promote_to_booking(conn, event, promoted).await?;
                 Notice::promoted(entry.user, event, &locked.name, booking, entry.seats)
             }
             Promotion::Offer => {
-                let hold = offer(conn, event, entry, locked.hold_ttl).await?;
+                let hold = offer(conn, event, promoted, locked.hold_ttl).await?;
                 Notice::offered(entry.user, event, &locked.name, hold, entry.seats)
             }
         };
@@ -368,11 +384,13 @@ pub(super) async fn write_counts<E: From<StoreError>>(
 async fn promote_to_booking<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
-    entry: &Queued,
+    promoted: &Promoted,
 ) -> Result<BookingId, TxError<E>> {
+    let entry = &promoted.entry;
     let booking: NewId = diesel::sql_query(
-        "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency) \
-                    SELECT $1, $2, $3, 'waitlist', t.id, t.price_cents, e.currency \
+        "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
+                      seat_numbers, seat_labels) \
+                    SELECT $1, $2, $3, 'waitlist', t.id, t.price_cents, e.currency, $6, seat_labels($1, $6) \
                     FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
          UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) \
          WHERE id = $4 AND status = 'waiting' RETURNING booking_id AS id",
@@ -382,6 +400,7 @@ async fn promote_to_booking<E: From<StoreError>>(
     .bind::<Integer, _>(seat_count(entry.seats.get()))
     .bind::<BigInt, _>(entry.entry.get())
     .bind::<BigInt, _>(entry.tier.get())
+    .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
     .get_result(conn)
     .await?;
     id(booking.id, BookingId::new).map_err(store_failure)
@@ -390,13 +409,15 @@ async fn promote_to_booking<E: From<StoreError>>(
 async fn offer<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
-    entry: &Queued,
+    promoted: &Promoted,
     ttl: HoldTtl,
 ) -> Result<HoldId, TxError<E>> {
+    let entry = &promoted.entry;
     let hold: NewId = diesel::sql_query(
-        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency) \
+        "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency, \
+                      seat_numbers, seat_labels) \
                     SELECT $1, $2, t.id, $3, 'waitlist', clock_timestamp() + make_interval(secs => $6), \
-                      t.price_cents, e.currency \
+                      t.price_cents, e.currency, $7, seat_labels($1, $7) \
                     FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
          UPDATE waitlist_entries SET status = 'promoted', hold_id = (SELECT id FROM h) \
          WHERE id = $4 AND status = 'waiting' RETURNING hold_id AS id",
@@ -407,6 +428,7 @@ async fn offer<E: From<StoreError>>(
     .bind::<BigInt, _>(entry.entry.get())
     .bind::<BigInt, _>(entry.tier.get())
     .bind::<Integer, _>(seat_count(ttl.seconds()))
+    .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
     .get_result(conn)
     .await?;
     id(hold.id, HoldId::new).map_err(store_failure)

@@ -6,7 +6,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, IdempotencyKey};
-use evently_domain::inventory::Seats;
+use evently_domain::seating::SeatPick;
 use evently_domain::{EventId, StoreError, TierId};
 
 use super::error::TxError;
@@ -35,7 +35,7 @@ struct Claimed {
 }
 
 /// The request a remembered key was first used with (columns `key_event_id`,
-/// `key_seats`, `key_tier_id`); bookings' and holds' keys alike.
+/// `key_seats`, `key_tier_id`, `key_pick`); bookings' and holds' keys alike.
 #[derive(QueryableByName)]
 pub(super) struct KeyedRequest {
     #[diesel(sql_type = BigInt)]
@@ -44,14 +44,27 @@ pub(super) struct KeyedRequest {
     key_seats: i32,
     #[diesel(sql_type = Nullable<BigInt>)]
     key_tier_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    key_pick: Option<String>,
 }
 
 impl KeyedRequest {
-    /// Whether a request for `seats` of `tier` of `event` repeats it.
-    pub(super) fn is(&self, event: EventId, seats: Seats, tier: Option<TierId>) -> bool {
+    /// Whether a request for `pick` of `tier` of `event` repeats it.
+    pub(super) fn is(&self, event: EventId, pick: &SeatPick, tier: Option<TierId>) -> bool {
         self.key_event_id == event.get()
-            && self::seats(self.key_seats).ok() == Some(seats)
+            && seats(self.key_seats).ok() == Some(pick.seats())
             && self.key_tier_id == tier.map(TierId::get)
+            && self.key_pick == pick_key(pick)
+    }
+}
+
+/// What a key remembers of a request's pick beyond its count: nothing for seats side by
+/// side (all an event without seating looks at), `scattered`, or the seats named.
+pub(super) fn pick_key(pick: &SeatPick) -> Option<String> {
+    match pick {
+        SeatPick::Best { adjacent: true, .. } => None,
+        SeatPick::Best { adjacent: false, .. } => Some("scattered".to_owned()),
+        SeatPick::Named(labels) => serde_json::to_string(labels.as_slice()).ok().map(|named| format!("named:{named}")),
     }
 }
 
@@ -77,27 +90,24 @@ pub(super) async fn claim<E: From<StoreError>>(
     event: EventId,
     requests: &[&BookingRequest],
 ) -> Result<Vec<Claim>, TxError<E>> {
-    let keyed: Vec<(i64, &str, i32, Option<i64>)> = requests
-        .iter()
-        .filter_map(|r| {
-            let tier = r.tier.map(TierId::get);
-            r.idempotency_key.as_ref().map(|k| (r.user_id.get(), k.as_str(), seat_count(r.seats.get()), tier))
-        })
-        .collect();
+    let keyed: Vec<(&BookingRequest, &str)> =
+        requests.iter().filter_map(|r| r.idempotency_key.as_ref().map(|k| (*r, k.as_str()))).collect();
     if keyed.is_empty() {
         return Ok(requests.iter().map(|_| Claim::Decide).collect());
     }
-    let users: Vec<i64> = keyed.iter().map(|k| k.0).collect();
-    let keys: Vec<&str> = keyed.iter().map(|k| k.1).collect();
-    let counts: Vec<i32> = keyed.iter().map(|k| k.2).collect();
-    let tiers: Vec<Option<i64>> = keyed.iter().map(|k| k.3).collect();
+    let users: Vec<i64> = keyed.iter().map(|(r, _)| r.user_id.get()).collect();
+    let keys: Vec<&str> = keyed.iter().map(|(_, k)| *k).collect();
+    let counts: Vec<i32> = keyed.iter().map(|(r, _)| seat_count(r.seats().get())).collect();
+    let tiers: Vec<Option<i64>> = keyed.iter().map(|(r, _)| r.tier.map(TierId::get)).collect();
+    let picks: Vec<Option<String>> = keyed.iter().map(|(r, _)| pick_key(&r.pick)).collect();
     let fresh: Vec<Claimed> = diesel::sql_query(format!(
-        "INSERT INTO idempotency_keys (user_id, key, event_id, seats, tier_id) \
-         SELECT u, k, $3, s, tier FROM unnest($1::bigint[], $2::text[], $4::int[], $5::bigint[]) AS t(u, k, s, tier) \
+        "INSERT INTO idempotency_keys (user_id, key, event_id, seats, tier_id, pick) \
+         SELECT u, k, $3, s, tier, pick \
+         FROM unnest($1::bigint[], $2::text[], $4::int[], $5::bigint[], $6::text[]) AS t(u, k, s, tier, pick) \
          ORDER BY u, k \
          ON CONFLICT (user_id, key) DO UPDATE \
-           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, booking_id = NULL, \
-               created_at = now() \
+           SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, \
+               pick = EXCLUDED.pick, booking_id = NULL, created_at = now() \
            WHERE idempotency_keys.created_at < now() - interval '{lifetime}' \
          RETURNING user_id, key",
         lifetime = key_lifetime()
@@ -107,14 +117,15 @@ pub(super) async fn claim<E: From<StoreError>>(
     .bind::<BigInt, _>(event.get())
     .bind::<Array<Integer>, _>(&counts)
     .bind::<Array<Nullable<BigInt>>, _>(&tiers)
+    .bind::<Array<Nullable<Text>>, _>(&picks)
     .load(conn)
     .await?;
     let mut stored: Vec<Stored> = Vec::new();
     if fresh.len() < keyed.len() {
         stored = diesel::sql_query(
             "SELECT k.user_id AS key_user_id, k.key, k.event_id AS key_event_id, k.seats AS key_seats, \
-               k.tier_id AS key_tier_id, b.id, b.event_id, b.user_id, b.seats, b.status, b.source, b.created_at, \
-               b.cancelled_at, b.tier_id, b.unit_price_cents, b.currency, b.payment_reference \
+               k.tier_id AS key_tier_id, k.pick AS key_pick, b.id, b.event_id, b.user_id, b.seats, b.status, b.source, b.created_at, \
+               b.cancelled_at, b.tier_id, b.unit_price_cents, b.currency, b.payment_reference, b.seat_numbers, b.seat_labels \
              FROM idempotency_keys k JOIN bookings b ON b.id = k.booking_id \
              WHERE (k.user_id, k.key) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
         )
@@ -135,7 +146,7 @@ pub(super) async fn claim<E: From<StoreError>>(
                 store_failure(StoreError::Unknown(anyhow::anyhow!("an idempotency key answered without a booking")))
             })?;
             let earlier = stored.swap_remove(at);
-            if !earlier.first.is(event, request.seats, request.tier) {
+            if !earlier.first.is(event, &request.pick, request.tier) {
                 return Ok(Claim::Answered(Err(BookError::IdempotencyMismatch)));
             }
             let booking = Booking::try_from(earlier.booking).map_err(store_failure)?;

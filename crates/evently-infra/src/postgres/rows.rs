@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use evently_domain::booking::{Booking, BookingSource, PaymentReference};
 use evently_domain::event::{Description, Event, EventName, Tier, TierName, Venue};
 use evently_domain::hold::{Hold, HoldSource, HoldStatus, HoldTtl};
@@ -11,6 +11,7 @@ use evently_domain::inventory::{BookingStatus, Seats};
 use evently_domain::inventory::{Capacity, EventStatus, Promotion};
 use evently_domain::money::{Currency, Price};
 use evently_domain::notification::{Notification, NotificationKind};
+use evently_domain::seating::{Placement, SeatNo};
 use evently_domain::ticket::{Gate, Ticket, TicketStatus};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
@@ -122,6 +123,8 @@ pub(super) struct EventRow {
     /// The event's tiers as a JSON array of [`TierRow`]s, in id order.
     #[diesel(sql_type = Text)]
     pub tiers: String,
+    #[diesel(sql_type = Bool)]
+    pub seated: bool,
 }
 
 /// The columns of [`EventRow`] for an `events e` in the query, with the derived queue
@@ -135,7 +138,7 @@ pub(super) const EVENT_COLUMNS: &str = "e.id, e.name, e.venue, e.description, e.
      (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'price_cents', t.price_cents, \
        'capacity', t.capacity, 'booked_seats', t.booked_seats, 'held_seats', (SELECT COALESCE(sum(h.seats), 0) \
        FROM holds h WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now())) ORDER BY t.id)::text \
-      FROM tiers t WHERE t.event_id = e.id) AS tiers";
+      FROM tiers t WHERE t.event_id = e.id) AS tiers, e.seated";
 
 /// A tier, as a row or as an element of [`EventRow::tiers`].
 #[derive(QueryableByName, Deserialize)]
@@ -201,6 +204,7 @@ impl TryFrom<EventRow> for Event {
             waitlist_promotion: Promotion::parse(&row.waitlist_promotion).ok_or_else(|| corrupt("promotion"))?,
             currency: currency(&row.currency)?,
             tiers: convert(serde_json::from_str::<Vec<TierRow>>(&row.tiers).map_err(|_| corrupt("tiers"))?)?,
+            seated: row.seated,
             status: EventStatus::parse(&row.status).ok_or_else(|| corrupt("event status"))?,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -234,10 +238,38 @@ pub(super) struct BookingRow {
     pub currency: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub payment_reference: Option<String>,
+    #[diesel(embed)]
+    pub placement: PlacementColumns,
 }
 
 pub(super) const BOOKING_COLUMNS: &str = "id, event_id, user_id, seats, status, source, created_at, cancelled_at, \
-     tier_id, unit_price_cents, currency, payment_reference";
+     tier_id, unit_price_cents, currency, payment_reference, seat_numbers, seat_labels";
+
+/// A booking's or hold's seats: `seat_numbers` and `seat_labels`, both null unless the
+/// event is seated.
+#[derive(QueryableByName)]
+pub(super) struct PlacementColumns {
+    #[diesel(sql_type = Nullable<Array<Integer>>)]
+    seat_numbers: Option<Vec<i32>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    seat_labels: Option<Vec<String>>,
+}
+
+impl TryFrom<PlacementColumns> for Option<Placement> {
+    type Error = StoreError;
+
+    fn try_from(row: PlacementColumns) -> Result<Self, StoreError> {
+        match (row.seat_numbers, row.seat_labels) {
+            (None, None) => Ok(None),
+            (Some(numbers), Some(labels)) => {
+                let seats = numbers.into_iter().map(|n| u32::try_from(n).map(SeatNo::new)).collect::<Result<_, _>>();
+                let seats = seats.map_err(|_| corrupt("seat number"))?;
+                Placement::new(seats, labels).map(Some).ok_or_else(|| corrupt("seats"))
+            }
+            _ => Err(corrupt("seats")),
+        }
+    }
+}
 
 impl TryFrom<BookingRow> for Booking {
     type Error = StoreError;
@@ -258,6 +290,7 @@ impl TryFrom<BookingRow> for Booking {
                 .map(|r| PaymentReference::new(&r))
                 .transpose()
                 .map_err(|_| corrupt("payment reference"))?,
+            placement: row.placement.try_into()?,
             created_at: row.created_at,
             cancelled_at: row.cancelled_at,
         })
@@ -374,10 +407,12 @@ pub(super) struct HoldRow {
     pub currency: String,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    #[diesel(embed)]
+    pub placement: PlacementColumns,
 }
 
 pub(super) const HOLD_COLUMNS: &str = "id, event_id, user_id, tier_id, seats, status, source, expires_at, booking_id, \
-     unit_price_cents, currency, created_at";
+     unit_price_cents, currency, created_at, seat_numbers, seat_labels";
 
 impl TryFrom<HoldRow> for Hold {
     type Error = StoreError;
@@ -393,6 +428,7 @@ impl TryFrom<HoldRow> for Hold {
             source: HoldSource::parse(&row.source).ok_or_else(|| corrupt("hold source"))?,
             expires_at: row.expires_at,
             booking_id: row.booking_id.map(|b| id(b, BookingId::new)).transpose()?,
+            placement: row.placement.try_into()?,
             unit_price: Price::new(row.unit_price_cents).map_err(|_| corrupt("price"))?,
             currency: currency(&row.currency)?,
             created_at: row.created_at,

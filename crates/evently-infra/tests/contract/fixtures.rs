@@ -9,6 +9,7 @@ use evently_domain::hold::HoldTtl;
 use evently_domain::inventory::Seats;
 use evently_domain::inventory::{Capacity, Promotion};
 use evently_domain::money::Currency;
+use evently_domain::seating::SeatPick;
 use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
 use evently_domain::{EventId, Store, UserId};
 use evently_infra::{PgSettings, PgStore};
@@ -51,6 +52,7 @@ pub fn new_event(name: &str, capacity: i64, day: u32) -> NewEvent {
         waitlist_promotion: Promotion::Book,
         currency: Currency::EUR,
         tiers: TierPlan::general_admission(),
+        seating: None,
     }
 }
 
@@ -67,7 +69,13 @@ pub fn seats(n: i64) -> Seats {
 }
 
 pub fn request(event: EventId, user: UserId, n: i64) -> BookingRequest {
-    BookingRequest { event_id: event, user_id: user, seats: seats(n), tier: None, idempotency_key: None }
+    BookingRequest {
+        event_id: event,
+        user_id: user,
+        pick: SeatPick::count(seats(n)),
+        tier: None,
+        idempotency_key: None,
+    }
 }
 
 pub fn keyed(event: EventId, user: UserId, n: i64, key: &str) -> BookingRequest {

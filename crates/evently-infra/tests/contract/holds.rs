@@ -10,6 +10,7 @@ use evently_domain::hold::{
 use evently_domain::inventory::{Capacity, Promotion};
 use evently_domain::money::Price;
 use evently_domain::notification::NotificationKind;
+use evently_domain::seating::SeatPick;
 use evently_domain::waitlist::{JoinWaitlistError, WaitlistStatus};
 use evently_domain::{EventId, PageRequest, Store, UserId};
 
@@ -25,7 +26,7 @@ async fn event<S: Store>(store: &S, capacity: i64, ttl: i64, promotion: Promotio
 }
 
 fn hold(event: EventId, user: UserId, n: i64) -> HoldRequest {
-    HoldRequest { event_id: event, user_id: user, seats: seats(n), tier: None, idempotency_key: None }
+    HoldRequest { event_id: event, user_id: user, pick: SeatPick::count(seats(n)), tier: None, idempotency_key: None }
 }
 
 /// Waits until every hold made so far has run out (the shortest hold time is 5 s).
@@ -170,7 +171,7 @@ pub async fn keyed_holds_replay_in_their_own_key_space<S: Store>(store: S) {
     let again = store.create_hold(request()).await.unwrap();
     assert!(again.replayed);
     assert_eq!(again.hold, first.hold);
-    let other = HoldRequest { seats: seats(1), ..request() };
+    let other = HoldRequest { pick: SeatPick::count(seats(1)), ..request() };
     assert!(matches!(store.create_hold(other).await, Err(HoldError::IdempotencyMismatch)));
     // Bookings are another key space: the same key books (after the hold is confirmed).
     store.confirm_hold(first.hold.id, users[0], None).await.unwrap();

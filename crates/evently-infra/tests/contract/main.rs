@@ -10,6 +10,7 @@ mod bookings;
 mod events;
 mod fixtures;
 mod holds;
+mod seating;
 mod stampede;
 mod tickets;
 mod tiers;
@@ -104,4 +105,10 @@ contract! {
     tickets::a_ticket_checks_in_once,
     tickets::batches_resolve_by_the_earliest_scan,
     tickets::racing_scans_check_a_ticket_in_once,
+    seating::seated_events_sell_named_and_best_available_seats,
+    seating::seated_events_keep_their_seat_count,
+    seating::holds_on_seats_expire_back_and_confirm_in_place,
+    seating::promotion_gives_waiting_entries_the_best_seats,
+    seating::keys_remember_which_seats_were_asked_for,
+    seating::a_seat_stampede_never_sells_a_seat_twice,
 }

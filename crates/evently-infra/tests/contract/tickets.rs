@@ -3,6 +3,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use evently_domain::booking::PaymentReference;
 use evently_domain::hold::HoldRequest;
+use evently_domain::seating::SeatPick;
 use evently_domain::ticket::{CheckIn, CheckInError, Gate, RevocationCursor, ScanOutcome, Ticket, TicketStatus};
 use evently_domain::{BookingId, EventId, PageRequest, Store, TicketId};
 
@@ -41,7 +42,13 @@ pub async fn every_confirmed_booking_has_a_ticket_per_seat<S: Store>(store: S) {
     assert!(issued.windows(2).all(|pair| pair[0].id < pair[1].id), "listed in id order");
 
     // A confirmed hold and a promotion from the waitlist issue tickets too.
-    let request = HoldRequest { event_id: id, user_id: users[1], seats: seats(2), tier: None, idempotency_key: None };
+    let request = HoldRequest {
+        event_id: id,
+        user_id: users[1],
+        pick: SeatPick::count(seats(2)),
+        tier: None,
+        idempotency_key: None,
+    };
     let hold = store.create_hold(request).await.unwrap().hold;
     let confirmed = store.confirm_hold(hold.id, users[1], Some(PaymentReference::new("pay-1").unwrap())).await.unwrap();
     assert_eq!(tickets(&store, confirmed.booking.id).await.len(), 2);

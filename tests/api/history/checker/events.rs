@@ -118,7 +118,7 @@ fn no_waiting_entry_fits(event: &EventRow, state: &FinalState, found: &mut Vec<A
         && !promoted.is_empty()
     {
         let fits: Vec<String> =
-            promoted.iter().map(|q| format!("entry {} ({} seats)", q.entry, q.seats.get())).collect();
+            promoted.iter().map(|p| format!("entry {} ({} seats)", p.entry.entry, p.entry.seats.get())).collect();
         let detail = format!("event {}: {available} seats free, yet {} wait", event.id, fits.join(", "));
         found.push(Anomaly::new(rule, detail).event(event.id));
     }

@@ -1,0 +1,167 @@
+//! Seated events: their plans, kept row by row, and their claimed seats.
+
+use std::sync::Arc;
+
+use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use evently_domain::seating::{
+    Placement, RowLabel, RowPlan, SeatChart, SeatMap, SeatNo, SeatStatus, SeatingPlan, SectionName, SectionPlan,
+};
+use evently_domain::{EventId, StoreError, TierId};
+
+use super::error::classify;
+use super::inventory::seat_count;
+use super::rows::id;
+
+/// A row of a plan, in plan order.
+#[derive(QueryableByName)]
+pub(super) struct PlanRow {
+    #[diesel(sql_type = Text)]
+    section: String,
+    #[diesel(sql_type = BigInt)]
+    tier_id: i64,
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = Integer)]
+    seats: i32,
+}
+
+/// The seats claimed, by the seat's position in plan order.
+#[derive(QueryableByName)]
+pub(super) struct ClaimedRow {
+    #[diesel(sql_type = Array<Integer>)]
+    seats: Vec<i32>,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Unknown(anyhow::anyhow!("corrupt seating plan: {what}"))
+}
+
+/// An event's plan rows in plan order (none unless it is seated).
+pub(super) fn plan_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query("SELECT section, tier_id, label, seats FROM seat_rows WHERE event_id = $1 ORDER BY position")
+        .into_boxed()
+        .bind::<BigInt, _>(event.get())
+}
+
+/// The event's claimed seats. Like the holdings, it must run as a statement of its own
+/// after the lock is granted (and after expired holds are marked, which ends their
+/// claims).
+pub(super) fn claimed_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query("SELECT COALESCE(array_agg(seat), '{}') AS seats FROM seat_claims WHERE event_id = $1")
+        .into_boxed()
+        .bind::<BigInt, _>(event.get())
+}
+
+/// The plan its rows make; `None` for an event without seats.
+pub(super) fn plan(rows: Vec<PlanRow>) -> Result<Option<SeatingPlan<TierId>>, StoreError> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut sections: Vec<SectionPlan<TierId>> = Vec::new();
+    for row in rows {
+        let label = RowLabel::new(&row.label).map_err(|_| corrupt("row label"))?;
+        let plan = RowPlan::new(label, i64::from(row.seats)).map_err(|_| corrupt("row seats"))?;
+        match sections.last_mut() {
+            Some(last) if last.name.as_str() == row.section => last.rows.push(plan),
+            _ => sections.push(SectionPlan {
+                name: SectionName::new(&row.section).map_err(|_| corrupt("section name"))?,
+                tier: id(row.tier_id, TierId::new)?,
+                rows: vec![plan],
+            }),
+        }
+    }
+    SeatingPlan::new(sections).map(Some).map_err(|e| corrupt(&e.to_string()))
+}
+
+/// The seat map of a seated event whose claimed seats are `claimed`.
+pub(super) fn map(plan: SeatingPlan<TierId>, claimed: ClaimedRow) -> Result<SeatMap, StoreError> {
+    SeatMap::new(Arc::new(plan), seat_numbers(&claimed.seats)?).map_err(|e| corrupt(&e.to_string()))
+}
+
+fn seat_numbers(raw: &[i32]) -> Result<Vec<SeatNo>, StoreError> {
+    raw.iter().map(|&n| u32::try_from(n).map(SeatNo::new).map_err(|_| corrupt("seat number"))).collect()
+}
+
+/// The seat numbers of a placement, as the database keeps them (`NULL` for none).
+pub(super) fn numbers(placement: Option<&Placement>) -> Option<Vec<i32>> {
+    placement.map(|p| p.seats().iter().map(|s| seat_count(s.get())).collect())
+}
+
+/// The seat numbers of a placement as an array literal, for one element of a `text[]`
+/// parameter cast row by row to `int[]` (`NULL` for none).
+pub(super) fn numbers_literal(placement: Option<&Placement>) -> Option<String> {
+    let numbers = numbers(placement)?;
+    let listed: Vec<String> = numbers.iter().map(i32::to_string).collect();
+    Some(format!("{{{}}}", listed.join(",")))
+}
+
+/// Stores a new event's plan, its sections' tiers by position in `tiers`.
+pub(super) async fn insert_plan(
+    conn: &mut AsyncPgConnection,
+    event: i64,
+    plan: &SeatingPlan<usize>,
+    tiers: &[i64],
+) -> diesel::QueryResult<()> {
+    let mut sections = Vec::new();
+    let mut tier_ids = Vec::new();
+    let mut labels = Vec::new();
+    let mut firsts = Vec::new();
+    let mut counts = Vec::new();
+    for (section, row, first) in plan.rows() {
+        sections.push(section.name.as_str());
+        tier_ids.push(tiers.get(section.tier).copied().unwrap_or_default());
+        labels.push(row.label().as_str());
+        firsts.push(seat_count(first.get()));
+        counts.push(seat_count(row.seats()));
+    }
+    diesel::sql_query(
+        "INSERT INTO seat_rows (event_id, position, section, tier_id, label, first, seats) \
+         SELECT $1, r.o - 1, r.s, r.t, r.l, r.f, r.n \
+         FROM unnest($2::text[], $3::bigint[], $4::text[], $5::int[], $6::int[]) WITH ORDINALITY AS r(s, t, l, f, n, o)",
+    )
+    .bind::<BigInt, _>(event)
+    .bind::<Array<Text>, _>(&sections)
+    .bind::<Array<BigInt>, _>(&tier_ids)
+    .bind::<Array<Text>, _>(&labels)
+    .bind::<Array<Integer>, _>(&firsts)
+    .bind::<Array<Integer>, _>(&counts)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct TakenRow {
+    #[diesel(sql_type = Integer)]
+    seat: i32,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    booked: bool,
+}
+
+/// A seated event's seats as they are now: claims of holds past their time are free.
+pub(super) async fn chart(conn: &mut AsyncPgConnection, event: EventId) -> Result<Option<SeatChart>, StoreError> {
+    let (rows, taken) = tokio::join!(
+        plan_query(event).load::<PlanRow>(&mut &*conn),
+        diesel::sql_query(
+            "SELECT c.seat, c.booking_id IS NOT NULL AS booked FROM seat_claims c \
+             LEFT JOIN holds h ON h.id = c.hold_id \
+             WHERE c.event_id = $1 AND (c.hold_id IS NULL OR (h.status = 'active' AND h.expires_at > now()))",
+        )
+        .bind::<BigInt, _>(event.get())
+        .load::<TakenRow>(&mut &*conn)
+    );
+    let Some(plan) = plan(rows.map_err(classify)?)? else { return Ok(None) };
+    let taken = taken
+        .map_err(classify)?
+        .into_iter()
+        .map(|t| {
+            let seat = u32::try_from(t.seat).map(SeatNo::new).map_err(|_| corrupt("seat number"))?;
+            Ok((seat, if t.booked { SeatStatus::Booked } else { SeatStatus::Held }))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    SeatChart::new(Arc::new(plan), taken).map(Some).map_err(|e| corrupt(&e.to_string()))
+}
