@@ -17,6 +17,7 @@ mod requests;
 mod rng;
 mod state;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::{Duration, Instant};
@@ -78,8 +79,15 @@ async fn a_faulty_run_keeps_every_promise() {
     }
     let mut rng = Rng::new(seed, u64::MAX - 1);
     let mut history = Vec::new();
-    for _ in 0..EVENTS {
-        history.push(requests::create_event(&setup, &bases[0], &admin, rng.range(3, 12)).await);
+    // Every other event sells numbered seats.
+    let mut seated = HashMap::new();
+    for i in 0..EVENTS {
+        let capacity = rng.range(3, 12);
+        let created = requests::create_event(&setup, &bases[0], &admin, capacity, i % 2 == 1).await;
+        if i % 2 == 1 {
+            seated.insert(created.event, requests::seat_labels(capacity));
+        }
+        history.push(created);
     }
     let events: Vec<i64> = history.iter().map(|c| c.event).collect();
     // Every kind of change goes out as a webhook to a receiver in this process.
@@ -97,6 +105,7 @@ async fn a_faulty_run_keeps_every_promise() {
         admin,
         doomed: events[EVENTS - 1],
         events,
+        seated,
         started,
         deadline: started + Duration::from_secs(secs),
         known: Default::default(),

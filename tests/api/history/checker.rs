@@ -5,6 +5,7 @@ mod answers;
 mod bookings;
 mod events;
 mod holds;
+mod seats;
 mod tickets;
 mod waitlist;
 mod webhooks;
@@ -64,6 +65,7 @@ pub fn check(history: &[Call], faults: &[FaultWindow], state: &FinalState) -> Ve
     waitlist::check(history, state, &mut found);
     events::check(history, state, &mut found);
     holds::check(history, state, &mut found);
+    seats::check(history, state, &mut found);
     tickets::check(history, state, &mut found);
     webhooks::check(state, &mut found);
     found

@@ -24,6 +24,8 @@ pub struct World {
     pub users: Vec<(i64, String)>,
     pub admin: (i64, String),
     pub events: Vec<i64>,
+    /// The seat labels of the seated events.
+    pub seated: HashMap<i64, Vec<String>>,
     /// The one event the admin may cancel, late in the run.
     pub doomed: i64,
     pub started: Instant,
@@ -111,15 +113,35 @@ impl Worker {
     /// until answered, sometimes sent twice at once to two instances.
     async fn take(&mut self, user: usize, event: i64, take: Take) {
         let (id, token) = self.world.users[user].clone();
-        let seats = self.rng.range(1, 3);
+        let mut seats = self.rng.range(1, 3);
         let resource = match take {
             Take::Book => "bookings",
             Take::Hold => "holds",
         };
-        let (path, body) = (format!("/events/{event}/{resource}"), json!({"seats": seats}));
+        // On a seated event a third of the requests name their seats, and some take
+        // scattered seats.
+        let labels = match self.world.seated.get(&event) {
+            Some(all) if self.rng.chance(333) => {
+                let first = self.rng.pick(all).clone();
+                let second = self.rng.pick(all).clone();
+                Some(if first == second || seats == 1 { vec![first] } else { vec![first, second] })
+            }
+            _ => None,
+        };
+        let body = match &labels {
+            Some(labels) => {
+                seats = i64::try_from(labels.len()).unwrap();
+                json!({"seat_labels": labels})
+            }
+            None if self.world.seated.contains_key(&event) && self.rng.chance(200) => {
+                json!({"seats": seats, "adjacent": false})
+            }
+            None => json!({"seats": seats}),
+        };
+        let path = format!("/events/{event}/{resource}");
         let op = |key: Option<String>| match take {
-            Take::Book => Op::Book { seats, key },
-            Take::Hold => Op::Hold { seats, key },
+            Take::Book => Op::Book { seats, key, labels: labels.clone() },
+            Take::Hold => Op::Hold { seats, key, labels: labels.clone() },
         };
         let request = self.next_request();
         if self.rng.chance(300) {
@@ -315,7 +337,11 @@ impl Worker {
         }
     }
 
+    /// Changes an event's capacity (a seated event's is its seat count: left alone).
     async fn resize(&mut self, event: i64) {
+        if self.world.seated.contains_key(&event) {
+            return;
+        }
         let (admin, token) = self.world.admin.clone();
         let capacity = self.rng.range(2, 14);
         let base = self.base();

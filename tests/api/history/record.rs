@@ -8,8 +8,9 @@ use serde_json::Value;
 pub enum Op {
     /// Admin publishes the event (set-up).
     Create { capacity: i64 },
-    /// `POST /events/{id}/bookings`, with its `Idempotency-Key` if any.
-    Book { seats: i64, key: Option<String> },
+    /// `POST /events/{id}/bookings`, with its `Idempotency-Key` if any; on a seated
+    /// event sometimes naming its seats (`labels`).
+    Book { seats: i64, key: Option<String>, labels: Option<Vec<String>> },
     /// `POST /bookings/{id}/cancel` by the owner.
     Cancel { booking: i64 },
     /// `POST /events/{id}/waitlist`.
@@ -22,8 +23,9 @@ pub enum Op {
     CancelEvent,
     /// `GET /users/me/bookings?status=confirmed`, how clients learn of promotions.
     ListBookings,
-    /// `POST /events/{id}/holds`, with its `Idempotency-Key` if any.
-    Hold { seats: i64, key: Option<String> },
+    /// `POST /events/{id}/holds`, with its `Idempotency-Key` if any, and the seats it
+    /// names if it names them.
+    Hold { seats: i64, key: Option<String>, labels: Option<Vec<String>> },
     /// `POST /holds/{id}/confirm` by the holder.
     Confirm { hold: i64 },
     /// `DELETE /holds/{id}` by the holder.

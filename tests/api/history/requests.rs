@@ -59,10 +59,25 @@ fn failure(error: &reqwest::Error) -> String {
     kind.to_owned()
 }
 
-/// Publishes an event (capacity `capacity`, 3 seats per booking at most) and records it.
-pub async fn create_event(http: &Client, base: &str, admin: &(i64, String), capacity: i64) -> Call {
-    let body = json!({"name": "Small venue", "venue": "Club", "starts_at": "2027-06-01T20:00:00Z",
+/// Seats in a row of a seated history event.
+const ROW: i64 = 4;
+
+/// The seat labels of a seated history event of `capacity` seats: rows of [`ROW`] seats.
+pub fn seat_labels(capacity: i64) -> Vec<String> {
+    (0..capacity).map(|n| format!("Hall:{}:{}", n / ROW + 1, n % ROW + 1)).collect()
+}
+
+/// Publishes an event (capacity `capacity`, 3 seats per booking at most; `seated`: the
+/// seats of [`seat_labels`]) and records it.
+pub async fn create_event(http: &Client, base: &str, admin: &(i64, String), capacity: i64, seated: bool) -> Call {
+    let mut body = json!({"name": "Small venue", "venue": "Club", "starts_at": "2027-06-01T20:00:00Z",
         "capacity": capacity, "max_seats_per_booking": 3});
+    if seated {
+        let rows: Vec<_> = (0..(capacity + ROW - 1) / ROW)
+            .map(|r| json!({"label": (r + 1).to_string(), "seats": ROW.min(capacity - r * ROW)}))
+            .collect();
+        body["seating"] = json!({"sections": [{"name": "Hall", "rows": rows}]});
+    }
     let (start, end, outcome) = send(http, base, Method::POST, "/events", &admin.1, Some(body), None).await;
     let call = Call {
         client: 0,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 
 use crate::helpers::count;
@@ -21,6 +21,8 @@ pub struct EventRow {
     pub max_seats_per_booking: i32,
     #[diesel(sql_type = Text)]
     pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub seated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -41,6 +43,8 @@ pub struct BookingRow {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = BigInt)]
     pub tier_id: i64,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    pub seat_labels: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -82,6 +86,8 @@ pub struct HoldRow {
     pub booking_id: Option<i64>,
     #[diesel(sql_type = Text)]
     pub source: String,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    pub seat_labels: Option<Vec<String>>,
 }
 
 /// A webhook message: its type and the row it carries.
@@ -176,9 +182,9 @@ pub struct FinalState {
 impl FinalState {
     pub async fn read(database_url: &str) -> Self {
         let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
-        let events = "SELECT id, capacity, booked_seats, max_seats_per_booking, status FROM events ORDER BY id";
-        let bookings =
-            "SELECT id, event_id, user_id, seats, status, source, created_at, tier_id FROM bookings ORDER BY id";
+        let events = "SELECT id, capacity, booked_seats, max_seats_per_booking, status, seated FROM events ORDER BY id";
+        let bookings = "SELECT id, event_id, user_id, seats, status, source, created_at, tier_id, seat_labels \
+                        FROM bookings ORDER BY id";
         let entries = "SELECT id, event_id, user_id, seats, status, booking_id, joined_at, tier_id \
                        FROM waitlist_entries ORDER BY joined_at, id";
         Self {
@@ -189,7 +195,8 @@ impl FinalState {
                 .unwrap(),
             bookings: diesel::sql_query(bookings).load(&mut conn).await.unwrap(),
             holds: diesel::sql_query(
-                "SELECT id, event_id, user_id, tier_id, seats, status, booking_id, source FROM holds ORDER BY id",
+                "SELECT id, event_id, user_id, tier_id, seats, status, booking_id, source, seat_labels \
+                 FROM holds ORDER BY id",
             )
             .load(&mut conn)
             .await

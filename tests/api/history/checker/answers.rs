@@ -27,7 +27,13 @@ fn allowed(op: &Op, status: u16, code: &str) -> bool {
             (op, code),
             (
                 Op::Book { .. } | Op::Hold { .. },
-                "sold_out" | "already_booked" | "already_holding" | "already_waitlisted" | "event_cancelled"
+                "sold_out"
+                    | "already_booked"
+                    | "already_holding"
+                    | "already_waitlisted"
+                    | "event_cancelled"
+                    | "seat_unavailable"
+                    | "no_adjacent_seats"
             ) | (
                 Op::Join { .. },
                 "already_booked" | "already_holding" | "already_waitlisted" | "event_not_full" | "event_cancelled"

@@ -20,7 +20,7 @@ pub fn check(history: &[Call], state: &FinalState, found: &mut Vec<Anomaly>) {
 
 fn booked(call: &Call) -> Option<(i64, &Option<String>)> {
     match &call.op {
-        Op::Book { seats, key } => Some((*seats, key)),
+        Op::Book { seats, key, .. } => Some((*seats, key)),
         _ => None,
     }
 }

@@ -35,7 +35,7 @@ fn call(user: i64, op: Op, start: i64, status: u16, body: Value) -> Call {
 }
 
 fn keyed(seats: i64, key: &str) -> Op {
-    Op::Book { seats, key: Some(key.to_owned()) }
+    Op::Book { seats, key: Some(key.to_owned()), labels: None }
 }
 
 fn booking(id: i64, user: i64, seats: i32, status: &str, source: &str, created: i64) -> BookingRow {
@@ -48,6 +48,7 @@ fn booking(id: i64, user: i64, seats: i32, status: &str, source: &str, created: 
         source: source.into(),
         created_at: at(created),
         tier_id: TIER,
+        seat_labels: None,
     }
 }
 
@@ -82,7 +83,7 @@ fn clean() -> (Vec<Call>, FinalState) {
         call(11, Op::Leave, 60, 204, Value::Null),
         call(12, Op::Join { seats: 2 }, 80, 201, waiting(201, 12, 2)),
         call(10, Op::Cancel { booking: 100 }, 100, 200, json!({"id": 100, "user_id": 10, "status": "cancelled"})),
-        call(13, Op::Book { seats: 1, key: None }, 120, 409, sold_out.clone()),
+        call(13, Op::Book { seats: 1, key: None, labels: None }, 120, 409, sold_out.clone()),
         retried,
         Call { request: 140, ..call(10, keyed(2, "k2"), 160, 409, sold_out) },
     ];
@@ -93,6 +94,7 @@ fn clean() -> (Vec<Call>, FinalState) {
             booked_seats: 2,
             max_seats_per_booking: 3,
             status: "scheduled".into(),
+            seated: false,
         }],
         tiers: vec![TierRow { id: TIER, event_id: EVENT, capacity: None }],
         bookings: vec![
@@ -218,7 +220,7 @@ fn a_booking_accepted_after_the_event_was_cancelled_is_reported() {
     history.push(call(ADMIN, Op::CancelEvent, 200, 200, json!({"id": EVENT, "status": "cancelled"})));
     let late =
         json!({"id": 105, "user_id": 14, "event_id": EVENT, "seats": 1, "status": "confirmed", "source": "direct"});
-    history.push(call(14, Op::Book { seats: 1, key: None }, 300, 201, late));
+    history.push(call(14, Op::Book { seats: 1, key: None, labels: None }, 300, 201, late));
     // A keyed retry replaying a booking made before the cancellation is no violation.
     let replay = history[1].body().cloned().unwrap();
     history.push(Call { request: 20, ..call(10, keyed(2, "k1"), 400, 201, replay) });
@@ -249,7 +251,7 @@ fn with_a_confirmed_hold() -> (Vec<Call>, FinalState) {
     history.push(call(ADMIN, Op::Resize { capacity: 3 }, 165, 200, json!({"id": EVENT, "capacity": 3})));
     (state.events[0].capacity, state.events[0].booked_seats) = (3, 3);
     let held = json!({"id": 300, "user_id": 14, "event_id": EVENT, "seats": 1, "status": "active", "source": "direct"});
-    history.push(call(14, Op::Hold { seats: 1, key: Some("h1".into()) }, 170, 201, held));
+    history.push(call(14, Op::Hold { seats: 1, key: Some("h1".into()), labels: None }, 170, 201, held));
     let booked = json!({"id": 103, "user_id": 14, "event_id": EVENT, "source": "hold"});
     history.push(call(14, Op::Confirm { hold: 300 }, 180, 201, booked));
     state.holds.push(HoldRow {
@@ -261,6 +263,7 @@ fn with_a_confirmed_hold() -> (Vec<Call>, FinalState) {
         status: "confirmed".into(),
         booking_id: Some(103),
         source: "direct".into(),
+        seat_labels: None,
     });
     state.bookings.push(booking(103, 14, 1, "confirmed", "hold", 180));
     sent(&mut state, "booking.confirmed", "booking", 103);
@@ -297,6 +300,7 @@ fn an_unacknowledged_hold_is_reported() {
         status: "released".into(),
         booking_id: None,
         source: "direct".into(),
+        seat_labels: None,
     });
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["refused holds had no effect"], "{found:#?}");
@@ -397,4 +401,45 @@ fn an_undelivered_webhook_message_is_reported() {
     state.messages[0].delivered = false;
     let found = check(&history, &[], &state);
     assert_eq!(rules(&found), ["every webhook message is delivered"; 2], "{found:#?}");
+}
+
+#[test]
+fn seats_other_than_answered_or_named_are_reported() {
+    let (mut history, mut state) = with_a_confirmed_hold();
+    state.events[0].seated = true;
+    let seats = |labels: &[&str]| Some(labels.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>());
+    // Make the clean history seated: every booking and hold names its seats.
+    for booking in &mut state.bookings {
+        booking.seat_labels = seats(&["Hall:1:1", "Hall:1:2"][..usize::try_from(booking.seats).unwrap()]);
+    }
+    state.holds[0].seat_labels = seats(&["Hall:1:1"]);
+    for call in &mut history {
+        if let Outcome::Answered { body, .. } = &mut call.outcome
+            && let Some(id) = body["id"].as_i64()
+        {
+            let stored = match call.op {
+                Op::Hold { .. } => state.holds.iter().find(|h| h.id == id).map(|h| h.seat_labels.clone()),
+                Op::Book { .. } | Op::Confirm { .. } => {
+                    state.bookings.iter().find(|b| b.id == id).map(|b| b.seat_labels.clone())
+                }
+                _ => None,
+            };
+            if let Some(stored) = stored {
+                body["seats"] = json!(stored.as_ref().map(Vec::len));
+                body["seat_labels"] = json!(stored);
+            }
+        }
+    }
+    assert_eq!(check(&history, &[], &state), [], "the seated history checks clean");
+    let named = json!({"id": 104, "user_id": 15, "event_id": EVENT, "seats": 1, "status": "confirmed",
+        "source": "direct", "seat_labels": ["Hall:1:3"]});
+    let op = Op::Book { seats: 1, key: None, labels: seats(&["Hall:1:4"]) };
+    history.push(call(15, op, 190, 201, named));
+    let mut moved = booking(104, 15, 1, "confirmed", "direct", 190);
+    moved.seat_labels = seats(&["Hall:1:2"]);
+    state.bookings.push(moved);
+    let found = check(&history, &[], &state);
+    let seat_rules: Vec<_> = found.iter().filter(|a| a.rule == "seats are as answered and as named").collect();
+    assert_eq!(seat_rules.len(), 1, "{found:#?}");
+    assert!(seat_rules[0].detail.contains("stored seats") && seat_rules[0].detail.contains("named"), "{found:#?}");
 }

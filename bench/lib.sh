@@ -1,0 +1,40 @@
+# Shared by the benchmark scripts: paths, the release build, a server on a fresh
+# database, and a pgbench database with Evently's schema. Source it after `cd` to the
+# repository root.
+PG=postgres://postgres@127.0.0.1:5432
+OUT=bench/results
+BIN=${CARGO_TARGET_DIR:-target}/release
+mkdir -p "$OUT"
+command -v pgbench >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }
+cargo build --release --locked -p evently -p evently-load
+
+SERVER_PID=
+stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
+trap stop_server EXIT
+
+# start_server NAME PORT [VAR=value...]: the release server on a fresh database
+# evently_NAME at 127.0.0.1:PORT, logging to $OUT/server-NAME.log; sets BASE.
+start_server() {
+    local name=$1 port=$2
+    shift 2
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_$name WITH (FORCE)" -c "CREATE DATABASE evently_$name"
+    env DATABASE_URL="$PG/evently_$name" EVENTLY_ADDR=127.0.0.1:$port EVENTLY_DB_POOL_SIZE=32 \
+        EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret \
+        EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE \
+        EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
+        EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn "$@" \
+        "$BIN/evently" >"$OUT/server-$name.log" 2>&1 &
+    SERVER_PID=$!
+    BASE=http://127.0.0.1:$port
+    until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
+}
+
+# load SCENARIO [--option value...]: the load tool against the running server.
+load() { "$BIN/evently-load" "$@" --base "$BASE" --admin-password admin-password; }
+
+# pgbench_db: a fresh evently_pgbench database with Evently's schema and bench/pgbench/setup.sql.
+pgbench_db() {
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_pgbench WITH (FORCE)" -c "CREATE DATABASE evently_pgbench"
+    DATABASE_URL="$PG/evently_pgbench" "$BIN/evently" migrate
+    psql "$PG/evently_pgbench" -q -f bench/pgbench/setup.sql
+}
