@@ -17,7 +17,6 @@ DROP FUNCTION claim_held_seats();
 DROP FUNCTION release_booked_seats();
 DROP FUNCTION claim_booked_seats();
 DROP TABLE seat_claims;
-DROP FUNCTION seat_labels(BIGINT, INTEGER[]);
 ALTER TABLE hold_keys DROP COLUMN pick;
 ALTER TABLE idempotency_keys DROP COLUMN pick;
 ALTER TABLE holds DROP CONSTRAINT holds_seats_placed, DROP COLUMN seat_labels, DROP COLUMN seat_numbers;

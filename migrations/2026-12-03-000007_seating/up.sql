@@ -28,13 +28,6 @@ ALTER TABLE holds ADD COLUMN seat_numbers INTEGER[], ADD COLUMN seat_labels TEXT
 ALTER TABLE idempotency_keys ADD COLUMN pick TEXT;
 ALTER TABLE hold_keys ADD COLUMN pick TEXT;
 
--- The labels of seats of an event, in the order given.
-CREATE FUNCTION seat_labels(event BIGINT, numbers INTEGER[]) RETURNS TEXT[] LANGUAGE sql STABLE STRICT AS $$
-    SELECT array_agg(r.section || ':' || r.label || ':' || (n.seat - r.first + 1) ORDER BY n.at)
-    FROM unnest(numbers) WITH ORDINALITY AS n(seat, at)
-    JOIN seat_rows r ON r.event_id = event AND n.seat >= r.first AND n.seat < r.first + r.seats
-$$;
-
 CREATE TABLE seat_claims (
     event_id   BIGINT  NOT NULL,
     seat       INTEGER NOT NULL,

@@ -9,6 +9,7 @@ on_both_stores!(
     a_seated_event_shows_its_seats_and_draws_its_map,
     bad_seating_input_is_refused_and_changes_nothing,
     seated_holds_and_bookings_name_their_seats,
+    cached_answers_free_a_lapsed_holds_seats_at_once,
 );
 
 /// Stalls (Standard, 30.00): rows A and B of `row` seats; Balcony (VIP, 90.00): row A
@@ -271,6 +272,27 @@ async fn seated_holds_and_bookings_name_their_seats(app: TestApp) {
     if let Some(db) = &app.db {
         assert_invariants(db.url()).await;
     }
+}
+
+/// Reads cached while a hold is active do not outlive it: the seats, the map and the
+/// event show its seats free the moment it lapses.
+async fn cached_answers_free_a_lapsed_holds_seats_at_once(app: TestApp) {
+    let mut body = theatre(4);
+    body["hold_ttl_seconds"] = json!(5);
+    let id = create(&app, body).await["id"].as_i64().unwrap();
+    let (_, guest) = app.user("guest@example.org").await;
+    let held = take(&app, id, "holds", &guest, json!({"seat_labels": ["Stalls:A:1"]})).await;
+    let held: Value = held.json().await.unwrap();
+    let lapses = chrono::DateTime::parse_from_rfc3339(held["expires_at"].as_str().unwrap()).unwrap();
+    let map = format!("/api/v1/events/{id}/seatmap.svg");
+    let svg = app.get(&map, None).await.text().await.unwrap();
+    assert_eq!(status_of(&seats(&app, id).await, "Stalls", "A", 1), "held");
+    assert_eq!(app.event_json(id).await["held_seats"], 1);
+    let left = (lapses.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap();
+    tokio::time::sleep(left + std::time::Duration::from_millis(50)).await;
+    assert_eq!(status_of(&seats(&app, id).await, "Stalls", "A", 1), "available");
+    assert_eq!(app.event_json(id).await["held_seats"], 0);
+    assert_ne!(app.get(&map, None).await.text().await.unwrap(), svg);
 }
 
 /// 64 clients race for overlapping named seats and the best available of a small hall,

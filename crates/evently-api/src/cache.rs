@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::HttpResponse;
 use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
 use evently_domain::cache::{Cache, CacheTag, Lookup, Stamp};
 use prometheus::IntCounter;
 use serde::Serialize;
@@ -28,6 +29,16 @@ pub struct Cached {
     pub ttl_secs: u64,
     /// Its `Content-Type`.
     pub content_type: &'static str,
+}
+
+/// An answer loaded for the cache: its body, and when it goes stale by itself (the
+/// first of its event's holds lapsing), if it does.
+#[derive(Debug)]
+pub struct Fresh {
+    /// The body.
+    pub body: Bytes,
+    /// When it stops being true without any write.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Serves JSON answers from the cache, loading and storing them on a miss.
@@ -72,15 +83,31 @@ impl<C: Cache> ResponseCache<C> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let load = || async { serialize(load().await?) };
+        let load = || async { Ok(Fresh { body: serialize(load().await?)?, until: None }) };
         self.body(Cached { key, tags, ttl_secs, content_type: "application/json" }, load).await
     }
 
-    /// A `200` answer of `cached.content_type`, cached as [`Self::json`] caches.
+    /// Like [`Self::json`] for an answer that goes stale by itself at the instant its
+    /// loader gives with it (a hold lapsing), if any: stored until then at most.
+    pub async fn json_until<T, F, Fut>(&self, cached: Cached, load: F) -> Result<HttpResponse, ApiError>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(T, Option<DateTime<Utc>>), ApiError>>,
+    {
+        let load = || async {
+            let (value, until) = load().await?;
+            Ok(Fresh { body: serialize(value)?, until })
+        };
+        self.body(cached, load).await
+    }
+
+    /// A `200` answer of `cached.content_type`, cached as [`Self::json`] caches and
+    /// stored until the answer's own [`Fresh::until`] at most.
     pub async fn body<F, Fut>(&self, cached: Cached, load: F) -> Result<HttpResponse, ApiError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Bytes, ApiError>>,
+        Fut: Future<Output = Result<Fresh, ApiError>>,
     {
         let Cached { key, tags, ttl_secs, content_type } = cached;
         let respond = |body: Bytes| HttpResponse::Ok().content_type(content_type).body(body);
@@ -97,7 +124,7 @@ impl<C: Cache> ResponseCache<C> {
                 // Without a version to key the flight on, waiters could be handed an answer
                 // older than a write they saw acknowledged: load alone.
                 self.errors.inc();
-                return Ok(respond(load().await?));
+                return Ok(respond(load().await?.body));
             }
         };
         let flight_key = (key, stamp);
@@ -110,7 +137,7 @@ impl<C: Cache> ResponseCache<C> {
                     Some(load) => load().await,
                     None => Err(ApiError::Internal(anyhow::anyhow!("a flight ran twice"))),
                 };
-                let shared = loaded.as_ref().ok().cloned();
+                let shared = loaded.as_ref().ok().map(|fresh| fresh.body.clone());
                 outcome = Some(loaded);
                 shared
             })
@@ -120,14 +147,20 @@ impl<C: Cache> ResponseCache<C> {
         match (outcome, shared, load) {
             // This request loaded: store what it got.
             (Some(loaded), _, _) => {
-                let bytes = loaded?;
-                let (key, stamp) = flight_key;
-                self.cache.store(key, stamp, bytes.to_vec(), ttl_secs).await.ok();
-                Ok(respond(bytes))
+                let Fresh { body, until } = loaded?;
+                let ttl_secs = until.map_or(ttl_secs, |until| {
+                    let left = (until - Utc::now()).num_seconds();
+                    ttl_secs.min(u64::try_from(left).unwrap_or(0))
+                });
+                if ttl_secs > 0 {
+                    let (key, stamp) = flight_key;
+                    self.cache.store(key, stamp, body.to_vec(), ttl_secs).await.ok();
+                }
+                Ok(respond(body))
             }
             (None, Some(bytes), _) => Ok(respond(bytes)),
             // The load this request waited on failed (a 404, an outage): answer alone.
-            (None, None, Some(load)) => Ok(respond(load().await?)),
+            (None, None, Some(load)) => Ok(respond(load().await?.body)),
             (None, None, None) => Err(ApiError::Internal(anyhow::anyhow!("a flight lost its loader"))),
         }
     }

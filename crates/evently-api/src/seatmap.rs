@@ -145,7 +145,8 @@ mod tests {
         let tier = TierId::new(1).unwrap();
         let rows = (0..rows).map(|r| RowPlan::new(RowLabel::new(&format!("R{r}")).unwrap(), seats).unwrap()).collect();
         let plan = SeatingPlan::new(vec![SectionPlan { name: SectionName::new("Stalls <A&B>").unwrap(), tier, rows }]);
-        SeatChart::new(Arc::new(plan.unwrap()), taken.iter().map(|&(s, status)| (SeatNo::new(s), status))).unwrap()
+        let taken = taken.iter().map(|&(s, status)| (SeatNo::new(s), status));
+        SeatChart::new(Arc::new(plan.unwrap()), taken, None).unwrap()
     }
 
     #[test]

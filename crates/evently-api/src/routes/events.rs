@@ -2,12 +2,13 @@ use crate::Backend;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 
+use evently_domain::EventId;
 use evently_domain::cache::CacheTag;
 
 use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
-use crate::cache::Cached;
+use crate::cache::{Cached, Fresh};
 use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody, SeatsDto};
 use crate::error::ApiError;
 use crate::seatmap;
@@ -49,9 +50,10 @@ pub async fn get<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Http
     let id = event_id(id.into_inner())?;
     state
         .responses
-        .json(format!("events:{id}"), vec![CacheTag::Event(id)], EVENT_TTL_SECS, || async {
+        .json_until(event_answer(format!("events:{id}"), id, "application/json"), || async {
             let event = state.events.find(id).await?.ok_or(ApiError::NotFound("no such event"))?;
-            Ok(EventDto::from(event))
+            let until = event.holds_lapse_at;
+            Ok((EventDto::from(event), until))
         })
         .await
 }
@@ -144,9 +146,9 @@ pub async fn seats<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Ht
     let id = event_id(id.into_inner())?;
     state
         .responses
-        .json(format!("events:{id}:seats"), vec![CacheTag::Event(id)], EVENT_TTL_SECS, || async {
+        .json_until(event_answer(format!("events:{id}:seats"), id, "application/json"), || async {
             let chart = state.events.seats(id).await?.ok_or(ApiError::NotFound(NOT_SEATED))?;
-            Ok(SeatsDto::from(&chart))
+            Ok((SeatsDto::from(&chart), chart.holds_lapse_at()))
         })
         .await
 }
@@ -163,20 +165,21 @@ pub async fn seats<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Ht
     ))]
 pub async fn seatmap<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
-    let cached = Cached {
-        key: format!("events:{id}:seatmap"),
-        tags: vec![CacheTag::Event(id)],
-        ttl_secs: EVENT_TTL_SECS,
-        content_type: "image/svg+xml",
-    };
     state
         .responses
-        .body(cached, || async {
+        .body(event_answer(format!("events:{id}:seatmap"), id, "image/svg+xml"), || async {
             let (event, chart) = tokio::try_join!(state.events.find(id), state.events.seats(id))?;
             let (Some(event), Some(chart)) = (event, chart) else { return Err(ApiError::NotFound(NOT_SEATED)) };
-            Ok(Bytes::from(seatmap::render(&chart, event.name.as_str())))
+            let body = Bytes::from(seatmap::render(&chart, event.name.as_str()));
+            Ok(Fresh { body, until: chart.holds_lapse_at() })
         })
         .await
+}
+
+/// An answer about event `id` under `key`: made stale by the event's writes, kept
+/// [`EVENT_TTL_SECS`] at most (and, by its loader, no longer than until a hold lapses).
+fn event_answer(key: String, id: EventId, content_type: &'static str) -> Cached {
+    Cached { key, tags: vec![CacheTag::Event(id)], ttl_secs: EVENT_TTL_SECS, content_type }
 }
 
 /// What an unseated or unknown event answers to its seats.

@@ -46,6 +46,8 @@ pub struct Event {
     pub booked_seats: u32,
     /// Seats held by active, unexpired holds.
     pub held_seats: u32,
+    /// When the first of its active holds lapses: its counts change then without a write.
+    pub holds_lapse_at: Option<DateTime<Utc>>,
     /// Entries waiting for seats.
     pub waitlist_length: u32,
     /// How long its new holds last.

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::{SeatMapError, SeatNo, SeatingPlan};
 use crate::TierId;
 
@@ -27,21 +29,25 @@ impl SeatStatus {
     }
 }
 
-/// A seated event's plan and the status of each of its seats.
+/// A seated event's plan and the status of each of its seats, with when the first of
+/// its holds lapses (the chart changes then without a write).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeatChart {
     plan: Arc<SeatingPlan<TierId>>,
     statuses: Vec<SeatStatus>,
+    holds_lapse_at: Option<DateTime<Utc>>,
 }
 
 impl SeatChart {
-    /// The plan with `taken` seats held or booked; the rest available.
+    /// The plan with `taken` seats held or booked, the rest available; its first held
+    /// seat is freed at `holds_lapse_at`.
     ///
     /// # Errors
     /// [`SeatMapError`] for a seat beyond the plan or listed twice.
     pub fn new(
         plan: Arc<SeatingPlan<TierId>>,
         taken: impl IntoIterator<Item = (SeatNo, SeatStatus)>,
+        holds_lapse_at: Option<DateTime<Utc>>,
     ) -> Result<Self, SeatMapError> {
         let mut statuses = vec![SeatStatus::Available; plan.seats() as usize];
         for (seat, status) in taken {
@@ -51,7 +57,12 @@ impl SeatChart {
             }
             *slot = status;
         }
-        Ok(Self { plan, statuses })
+        Ok(Self { plan, statuses, holds_lapse_at })
+    }
+
+    /// When the first of its held seats is freed by its hold lapsing.
+    pub fn holds_lapse_at(&self) -> Option<DateTime<Utc>> {
+        self.holds_lapse_at
     }
 
     /// The plan.

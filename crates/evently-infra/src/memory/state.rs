@@ -93,6 +93,7 @@ impl State {
                 .sum()
         };
         event.held_seats = held(None);
+        event.holds_lapse_at = self.holds_lapse_at(id, now);
         for tier in &mut event.tiers {
             tier.held_seats = held(Some(tier.id));
         }
@@ -166,10 +167,18 @@ impl State {
     /// A seated event's seats as they are now.
     pub fn chart(&self, event: EventId) -> Result<Option<SeatChart>, StoreError> {
         let Some(plan) = self.plans.get(&event) else { return Ok(None) };
+        let now = Utc::now();
         let taken = self
-            .placements(event, Utc::now())
+            .placements(event, now)
             .flat_map(|(placement, status)| placement.seats().iter().map(move |&seat| (seat, status)));
-        SeatChart::new(plan.clone(), taken).map(Some).map_err(|e| StoreError::Unknown(e.into()))
+        let lapse = self.holds_lapse_at(event, now);
+        SeatChart::new(plan.clone(), taken, lapse).map(Some).map_err(|e| StoreError::Unknown(e.into()))
+    }
+
+    /// When the first of the event's holds active at `now` lapses.
+    fn holds_lapse_at(&self, event: EventId, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let active = self.holds.iter().filter(|h| h.event_id == event && h.status_at(now) == HoldStatus::Active);
+        active.map(|h| h.expires_at).min()
     }
 
     /// Stores what the rules decided: the event's capacity, limit, status and the seats

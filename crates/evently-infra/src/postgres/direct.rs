@@ -21,7 +21,7 @@ use super::inventory::{
 };
 use super::keys::{self, Claim as KeyClaim};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
-use super::seating::{ClaimedRow, PlanRow, claimed_query, numbers_literal, plan_query};
+use super::seating::{ClaimedRow, PlanRow, claimed_query, literals, plan_query};
 
 /// A request that takes seats of an event (or confirms seats it holds).
 #[derive(Debug)]
@@ -351,7 +351,8 @@ async fn write(
     let users: Vec<i64> = accepted.requests.iter().map(|r| r.user_id.get()).collect();
     let seats: Vec<i32> = accepted.requests.iter().map(|r| seat_count(r.seats().get())).collect();
     let tiers: Vec<i64> = accepted.claims.iter().map(|c| c.tier.get()).collect();
-    let numbers: Vec<Option<String>> = accepted.claims.iter().map(|c| numbers_literal(c.placement.as_ref())).collect();
+    let (numbers, labels): (Vec<Option<String>>, Vec<Option<String>>) =
+        accepted.claims.iter().map(|c| literals(c.placement.as_ref())).unzip();
     let keys: Vec<Option<&str>> =
         accepted.requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
     let (forget_users, forget_keys): (Vec<i64>, Vec<&str>) = refused_keys.iter().copied().unzip();
@@ -362,8 +363,8 @@ async fn write(
                WHERE tiers.id = n.id AND tiers.booked_seats <> n.b), \
          b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
                  seat_numbers, seat_labels) \
-               SELECT $1, t.u, t.s, 'direct', t.tier, p.price_cents, p.currency, t.n::int[], seat_labels($1, t.n::int[]) \
-               FROM unnest($2::bigint[], $3::int[], $8::bigint[], $11::text[]) AS t(u, s, tier, n) \
+               SELECT $1, t.u, t.s, 'direct', t.tier, p.price_cents, p.currency, t.n::int[], t.l::text[] \
+               FROM unnest($2::bigint[], $3::int[], $8::bigint[], $11::text[], $12::text[]) AS t(u, s, tier, n, l) \
                JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers JOIN events ON events.id = tiers.event_id \
                      WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
                RETURNING {BOOKING_COLUMNS}), \
@@ -385,6 +386,7 @@ async fn write(
     .bind::<Array<BigInt>, _>(&tier_ids)
     .bind::<Array<Integer>, _>(&tier_booked)
     .bind::<Array<Nullable<Text>>, _>(&numbers)
+    .bind::<Array<Nullable<Text>>, _>(&labels)
     .load(conn)
     .await
 }

@@ -14,7 +14,7 @@ use super::error::TxError;
 use super::inventory::{seat_count, store_failure};
 use super::keys::{KeyedRequest, key_lifetime, pick_key};
 use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, convert, id};
-use super::seating::numbers_literal;
+use super::seating::literals;
 
 /// A hold read inside or outside a transaction.
 pub(super) async fn fetch_hold(conn: &mut AsyncPgConnection, id: HoldId) -> diesel::QueryResult<HoldRow> {
@@ -112,14 +112,16 @@ pub(super) async fn insert_holds<E: From<StoreError>>(
     let users: Vec<i64> = requests.iter().map(|r| r.user_id.get()).collect();
     let seats: Vec<i32> = requests.iter().map(|r| seat_count(r.seats().get())).collect();
     let tiers: Vec<i64> = claims.iter().map(|c| c.tier.get()).collect();
-    let numbers: Vec<Option<String>> = claims.iter().map(|c| numbers_literal(c.placement.as_ref())).collect();
+    let (numbers, labels): (Vec<Option<String>>, Vec<Option<String>>) =
+        claims.iter().map(|c| literals(c.placement.as_ref())).unzip();
     let keys: Vec<Option<&str>> = requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
     let rows: Vec<HoldRow> = diesel::sql_query(format!(
         "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency, \
                       seat_numbers, seat_labels) \
                     SELECT $1, t.u, t.tier, t.s, 'direct', clock_timestamp() + make_interval(secs => $5), \
-                      p.price_cents, p.currency, t.n::int[], seat_labels($1, t.n::int[]) \
-                    FROM unnest($2::bigint[], $3::int[], $4::bigint[], $7::text[]) WITH ORDINALITY AS t(u, s, tier, n, o) \
+                      p.price_cents, p.currency, t.n::int[], t.l::text[] \
+                    FROM unnest($2::bigint[], $3::int[], $4::bigint[], $7::text[], $8::text[]) \
+                      WITH ORDINALITY AS t(u, s, tier, n, l, o) \
                     JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers \
                           JOIN events ON events.id = tiers.event_id WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
                     ORDER BY t.o RETURNING *), \
@@ -135,6 +137,7 @@ pub(super) async fn insert_holds<E: From<StoreError>>(
     .bind::<Integer, _>(seat_count(ttl.seconds()))
     .bind::<Array<Nullable<Text>>, _>(&keys)
     .bind::<Array<Nullable<Text>>, _>(&numbers)
+    .bind::<Array<Nullable<Text>>, _>(&labels)
     .load(conn)
     .await?;
     convert(rows).map_err(store_failure)

@@ -14,7 +14,7 @@ use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, Wai
 use super::error::TxError;
 use super::notifications::write_notices;
 use super::rows::{self, id, unsigned};
-use super::seating::{ClaimedRow, PlanRow, claimed_query, map, numbers, plan, plan_query};
+use super::seating::{ClaimedRow, PlanRow, claimed_query, labels, map, numbers, plan, plan_query};
 use super::users::not_found_as_none;
 
 /// An event row held under its row lock, as the rules see it, its expired holds settled.
@@ -390,7 +390,7 @@ async fn promote_to_booking<E: From<StoreError>>(
     let booking: NewId = diesel::sql_query(
         "WITH b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
                       seat_numbers, seat_labels) \
-                    SELECT $1, $2, $3, 'waitlist', t.id, t.price_cents, e.currency, $6, seat_labels($1, $6) \
+                    SELECT $1, $2, $3, 'waitlist', t.id, t.price_cents, e.currency, $6, $7 \
                     FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
          UPDATE waitlist_entries SET status = 'promoted', booking_id = (SELECT id FROM b) \
          WHERE id = $4 AND status = 'waiting' RETURNING booking_id AS id",
@@ -401,6 +401,7 @@ async fn promote_to_booking<E: From<StoreError>>(
     .bind::<BigInt, _>(entry.entry.get())
     .bind::<BigInt, _>(entry.tier.get())
     .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
+    .bind::<Nullable<Array<Text>>, _>(labels(promoted.placement.as_ref()))
     .get_result(conn)
     .await?;
     id(booking.id, BookingId::new).map_err(store_failure)
@@ -417,7 +418,7 @@ async fn offer<E: From<StoreError>>(
         "WITH h AS (INSERT INTO holds (event_id, user_id, tier_id, seats, source, expires_at, unit_price_cents, currency, \
                       seat_numbers, seat_labels) \
                     SELECT $1, $2, t.id, $3, 'waitlist', clock_timestamp() + make_interval(secs => $6), \
-                      t.price_cents, e.currency, $7, seat_labels($1, $7) \
+                      t.price_cents, e.currency, $7, $8 \
                     FROM tiers t JOIN events e ON e.id = t.event_id WHERE t.id = $5 RETURNING id) \
          UPDATE waitlist_entries SET status = 'promoted', hold_id = (SELECT id FROM h) \
          WHERE id = $4 AND status = 'waiting' RETURNING hold_id AS id",
@@ -429,6 +430,7 @@ async fn offer<E: From<StoreError>>(
     .bind::<BigInt, _>(entry.tier.get())
     .bind::<Integer, _>(seat_count(ttl.seconds()))
     .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
+    .bind::<Nullable<Array<Text>>, _>(labels(promoted.placement.as_ref()))
     .get_result(conn)
     .await?;
     id(hold.id, HoldId::new).map_err(store_failure)

@@ -125,6 +125,8 @@ pub(super) struct EventRow {
     pub tiers: String,
     #[diesel(sql_type = Bool)]
     pub seated: bool,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub holds_lapse_at: Option<DateTime<Utc>>,
 }
 
 /// The columns of [`EventRow`] for an `events e` in the query, with the derived queue
@@ -138,7 +140,9 @@ pub(super) const EVENT_COLUMNS: &str = "e.id, e.name, e.venue, e.description, e.
      (SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'price_cents', t.price_cents, \
        'capacity', t.capacity, 'booked_seats', t.booked_seats, 'held_seats', (SELECT COALESCE(sum(h.seats), 0) \
        FROM holds h WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now())) ORDER BY t.id)::text \
-      FROM tiers t WHERE t.event_id = e.id) AS tiers, e.seated";
+      FROM tiers t WHERE t.event_id = e.id) AS tiers, e.seated, \
+     (SELECT min(h.expires_at) FROM holds h \
+       WHERE h.event_id = e.id AND h.status = 'active' AND h.expires_at > now()) AS holds_lapse_at";
 
 /// A tier, as a row or as an element of [`EventRow::tiers`].
 #[derive(QueryableByName, Deserialize)]
@@ -200,6 +204,7 @@ impl TryFrom<EventRow> for Event {
             booked_seats: unsigned(row.booked_seats)?,
             waitlist_length: count(row.waitlist_length),
             held_seats: unsigned(row.held_seats)?,
+            holds_lapse_at: row.holds_lapse_at,
             hold_ttl: HoldTtl::new(i64::from(row.hold_ttl_seconds)).map_err(|_| corrupt("hold time"))?,
             waitlist_promotion: Promotion::parse(&row.waitlist_promotion).ok_or_else(|| corrupt("promotion"))?,
             currency: currency(&row.currency)?,

@@ -91,12 +91,19 @@ pub(super) fn numbers(placement: Option<&Placement>) -> Option<Vec<i32>> {
     placement.map(|p| p.seats().iter().map(|s| seat_count(s.get())).collect())
 }
 
-/// The seat numbers of a placement as an array literal, for one element of a `text[]`
-/// parameter cast row by row to `int[]` (`NULL` for none).
-pub(super) fn numbers_literal(placement: Option<&Placement>) -> Option<String> {
-    let numbers = numbers(placement)?;
-    let listed: Vec<String> = numbers.iter().map(i32::to_string).collect();
-    Some(format!("{{{}}}", listed.join(",")))
+/// The seat labels of a placement, as the database keeps them (`NULL` for none).
+pub(super) fn labels(placement: Option<&Placement>) -> Option<Vec<&str>> {
+    placement.map(|p| p.labels().iter().map(String::as_str).collect())
+}
+
+/// A placement's seat numbers and labels as array literals, for one element each of
+/// `text[]` parameters cast row by row to `int[]` and `text[]` (`NULL`s for none).
+pub(super) fn literals(placement: Option<&Placement>) -> (Option<String>, Option<String>) {
+    let Some(placement) = placement else { return (None, None) };
+    let numbers: Vec<String> = placement.seats().iter().map(|s| s.get().to_string()).collect();
+    let quote = |label: &String| format!("\"{}\"", label.replace('\\', "\\\\").replace('"', "\\\""));
+    let labels: Vec<String> = placement.labels().iter().map(quote).collect();
+    (Some(format!("{{{}}}", numbers.join(","))), Some(format!("{{{}}}", labels.join(","))))
 }
 
 /// Stores a new event's plan, its sections' tiers by position in `tiers`.
@@ -138,8 +145,9 @@ pub(super) async fn insert_plan(
 struct TakenRow {
     #[diesel(sql_type = Integer)]
     seat: i32,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    booked: bool,
+    /// When its hold lapses; `None` for a booked seat.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    lapses_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A seated event's seats as they are now: claims of holds past their time are free.
@@ -147,7 +155,7 @@ pub(super) async fn chart(conn: &mut AsyncPgConnection, event: EventId) -> Resul
     let (rows, taken) = tokio::join!(
         plan_query(event).load::<PlanRow>(&mut &*conn),
         diesel::sql_query(
-            "SELECT c.seat, c.booking_id IS NOT NULL AS booked FROM seat_claims c \
+            "SELECT c.seat, h.expires_at AS lapses_at FROM seat_claims c \
              LEFT JOIN holds h ON h.id = c.hold_id \
              WHERE c.event_id = $1 AND (c.hold_id IS NULL OR (h.status = 'active' AND h.expires_at > now()))",
         )
@@ -155,13 +163,14 @@ pub(super) async fn chart(conn: &mut AsyncPgConnection, event: EventId) -> Resul
         .load::<TakenRow>(&mut &*conn)
     );
     let Some(plan) = plan(rows.map_err(classify)?)? else { return Ok(None) };
+    let taken = taken.map_err(classify)?;
+    let lapse = taken.iter().filter_map(|t| t.lapses_at).min();
     let taken = taken
-        .map_err(classify)?
         .into_iter()
         .map(|t| {
             let seat = u32::try_from(t.seat).map(SeatNo::new).map_err(|_| corrupt("seat number"))?;
-            Ok((seat, if t.booked { SeatStatus::Booked } else { SeatStatus::Held }))
+            Ok((seat, if t.lapses_at.is_some() { SeatStatus::Held } else { SeatStatus::Booked }))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    SeatChart::new(Arc::new(plan), taken).map(Some).map_err(|e| corrupt(&e.to_string()))
+    SeatChart::new(Arc::new(plan), taken, lapse).map(Some).map_err(|e| corrupt(&e.to_string()))
 }

@@ -111,4 +111,5 @@ contract! {
     seating::promotion_gives_waiting_entries_the_best_seats,
     seating::keys_remember_which_seats_were_asked_for,
     seating::a_seat_stampede_never_sells_a_seat_twice,
+    seating::labels_keep_every_character_of_their_names,
 }

@@ -266,3 +266,23 @@ pub async fn a_seat_stampede_never_sells_a_seat_twice<S: Store>(store: S) {
     assert_eq!(booked, unique.into_iter().cloned().collect());
     assert_eq!(reload(&*store, id).await.booked_seats as usize, sold.len());
 }
+
+/// Names may hold quotes, commas, braces and backslashes: labels survive the round trip.
+pub async fn labels_keep_every_character_of_their_names<S: Store>(store: S) {
+    let users = users(&store, 2).await;
+    let name = r#"Loge "B", {x}\y"#;
+    let row = RowPlan::new(RowLabel::new("1,2").unwrap(), 2).unwrap();
+    let plan = SeatingPlan::new(vec![SectionPlan { name: SectionName::new(name).unwrap(), tier: 0, rows: vec![row] }]);
+    let plan = plan.unwrap();
+    let capacity = Capacity::new(2).unwrap();
+    let tiers = TierPlan::general_admission().seated(&plan).unwrap();
+    let new = evently_domain::event::NewEvent { capacity, tiers, seating: Some(plan), ..new_event("Odd", 2, 1) };
+    let id = store.create_event(new).await.unwrap().id;
+    let booked = store.book(best(id, users[0], 1, true)).await.unwrap().booking;
+    let label = format!("{name}:1,2:1");
+    assert_eq!(labels(booked.placement.as_ref()), std::slice::from_ref(&label));
+    let held = store.create_hold(hold(named(id, users[1], &[&format!("{name}:1,2:2")]))).await.unwrap().hold;
+    assert_eq!(labels(held.placement.as_ref()), [format!("{name}:1,2:2")]);
+    let tickets = store.booking_tickets(booked.id, PageRequest::default()).await.unwrap().unwrap().1.items;
+    assert_eq!(tickets[0].seat_label.as_deref(), Some(label.as_str()));
+}
