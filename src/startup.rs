@@ -32,6 +32,9 @@ const HOLD_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Events settled per sweeping round trip.
 const HOLD_SWEEP_BATCH: u32 = 100;
+/// How often each instance advances the on-sale queues (draws, admissions at the pace,
+/// lapses, closing): well inside the 2 s the pace may lag.
+const QUEUE_TICK: Duration = Duration::from_millis(250);
 
 /// The adapters of a server on PostgreSQL.
 #[derive(Debug)]
@@ -120,6 +123,7 @@ impl Application {
         };
         let state = web::Data::new(AppState::new(parts, &metrics));
         tokio::spawn(sweep_expired_holds(state.clone()));
+        tokio::spawn(advance_queues(state.clone()));
         tokio::spawn(evently_api::worker::deliver(state.clone(), metrics.clone()));
         if let Some((email, password)) = &settings.admin {
             let email = Email::new(email).context("EVENTLY_ADMIN_EMAIL is not a valid email")?;
@@ -215,6 +219,19 @@ async fn purge_idempotency_keys<S: Store>(store: S) {
         match store.purge_idempotency_keys(chrono::Utc::now()).await {
             Ok(purged) => tracing::debug!(keys.purged = purged, "expired idempotency keys purged"),
             Err(e) => tracing::warn!(error = %e, "cannot purge expired idempotency keys"),
+        }
+    }
+}
+
+/// Advances the on-sale queues, for as long as the process runs. Every instance does;
+/// each queue is advanced by one at a time, under its row in the store.
+async fn advance_queues<B: Backend>(state: web::Data<AppState<B>>) {
+    let mut every = tokio::time::interval(QUEUE_TICK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = state.queues.advance().await {
+            tracing::warn!(error = %e, "cannot advance the on-sale queues");
         }
     }
 }

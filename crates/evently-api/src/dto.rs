@@ -7,6 +7,7 @@ mod holds;
 mod ops;
 pub mod pages;
 mod query;
+mod queue;
 mod seating;
 mod tickets;
 mod tiers;
@@ -20,6 +21,7 @@ pub use events::{CreateEventBody, EventDto, EventsQuery, PatchEventBody, StatusF
 pub use holds::{ConfirmBody, HoldDto, HoldStatusFilter, HoldsQuery};
 pub use ops::{Health, Readiness};
 pub use pages::{PageDto, PageQuery};
+pub use queue::{QueueFiguresDto, QueueTicketDto};
 pub use seating::{PickBody, SeatsDto};
 pub use tickets::{
     BatchBody, BatchDto, CheckInBody, CheckInDto, CheckInStatsDto, RevocationsDto, RevocationsQuery, TicketDto,

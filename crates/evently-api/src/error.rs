@@ -55,6 +55,9 @@ pub enum ApiError {
     /// Needs the admin role.
     #[error("this action needs the admin role")]
     Forbidden,
+    /// A queued event's seats need a current admission from its on-sale queue.
+    #[error("this event sells through its queue: take a queue ticket and wait to be admitted")]
+    NotAdmitted,
     /// No such resource (or not yours).
     #[error("{0}")]
     NotFound(&'static str),
@@ -124,6 +127,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
+            Self::NotAdmitted => "not_admitted",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict { code, .. } => code,
@@ -197,7 +201,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::NotAdmitted => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::AlreadyCheckedIn { .. } => StatusCode::CONFLICT,

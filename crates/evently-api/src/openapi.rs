@@ -33,6 +33,7 @@ use crate::routes::RouteDoc;
         (name = "events", description = "Events: public reads, admin writes"),
         (name = "bookings", description = "Booking and cancelling seats"),
         (name = "waitlist", description = "Waiting for seats of full events"),
+        (name = "queue", description = "Fair on-sale queues: a random draw among early arrivals, paced admission"),
         (name = "seating", description = "Seated events: their seats and seat map"),
         (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
         (name = "tickets", description = "Tickets with signed codes, and checking them in at the door"),

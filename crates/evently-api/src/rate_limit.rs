@@ -38,6 +38,35 @@ impl AuthRateLimit {
     }
 }
 
+/// Allows each user to read their queue position at most once a second (with a burst
+/// of 3), so a crowd polling its positions cannot flood the server.
+#[derive(Debug, Clone)]
+pub struct PollRateLimit(Arc<DefaultKeyedRateLimiter<i64>>);
+
+impl Default for PollRateLimit {
+    fn default() -> Self {
+        let quota = Quota::per_second(NonZeroU32::MIN).allow_burst(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN));
+        Self(Arc::new(RateLimiter::keyed(quota)))
+    }
+}
+
+impl PollRateLimit {
+    /// Counts one read by `user`.
+    ///
+    /// # Errors
+    /// [`ApiError::RateLimited`] with the seconds to wait when polling too fast.
+    pub fn check(&self, user: i64) -> Result<(), ApiError> {
+        self.0.check_key(&user).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited { retry_after_secs: wait.as_secs() + 1 }
+        })?;
+        if self.0.len() > 200_000 {
+            self.0.retain_recent();
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub(crate) mod events;
 pub(crate) mod holds;
 pub(crate) mod me;
 pub(crate) mod ops;
+pub(crate) mod queue;
 pub(crate) mod tickets;
 pub(crate) mod tiers;
 pub(crate) mod waitlist;
@@ -82,6 +83,9 @@ route_table![
     waitlist::join::<B>,
     waitlist::standing::<B>,
     waitlist::leave::<B>,
+    queue::join::<B>,
+    queue::mine::<B>,
+    queue::figures::<B>,
     tickets::keys::<B>,
     tickets::list::<B>,
     tickets::qr::<B>,

@@ -5,6 +5,7 @@ use evently_domain::booking::BookingService;
 use evently_domain::event::EventService;
 use evently_domain::hold::HoldService;
 use evently_domain::notification::NotificationService;
+use evently_domain::queue::QueueService;
 use evently_domain::ticket::{TicketKeys, TicketService};
 use evently_domain::user::{AccountService, Actor, Admin, Staff};
 use evently_domain::waitlist::WaitlistService;
@@ -14,7 +15,7 @@ use crate::Backend;
 use crate::auth::{Authenticated, TokenKeys};
 use crate::cache::ResponseCache;
 use crate::error::ApiError;
-use crate::rate_limit::AuthRateLimit;
+use crate::rate_limit::{AuthRateLimit, PollRateLimit};
 
 /// Everything handlers share: the services over one store and cache, token keys, limits.
 #[derive(Debug)]
@@ -37,6 +38,10 @@ pub struct AppState<B: Backend> {
     pub tickets: TicketService<B::Store>,
     /// Webhook endpoints and deliveries.
     pub webhooks: WebhookService<B::Store, B::Destination>,
+    /// On-sale queues.
+    pub queues: QueueService<B::Store>,
+    /// Per-user limit on reading queue positions.
+    pub queue_polls: PollRateLimit,
     /// The store itself, for readiness.
     pub store: B::Store,
     /// Cached answers of public reads and analytics.
@@ -87,6 +92,8 @@ impl<B: Backend> AppState<B> {
             analytics: AnalyticsService::new(store.clone()),
             tickets: TicketService::new(store.clone(), ticket_keys),
             webhooks: WebhookService::new(store.clone(), destination, retry_schedule),
+            queues: QueueService::new(store.clone()),
+            queue_polls: PollRateLimit::default(),
             responses: ResponseCache::new(cache, metrics),
             store,
             shared_cache,

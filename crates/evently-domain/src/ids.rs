@@ -37,6 +37,10 @@ id_type!(
     EventId
 );
 id_type!(
+    /// Identifies a ticket of an event's on-sale queue.
+    QueueTicketId
+);
+id_type!(
     /// Identifies a ticket tier (a price category) of an event.
     TierId
 );

@@ -7,5 +7,5 @@ mod rules;
 mod values;
 
 pub use conflicts::{BookConflict, CancelConflict, EventCancelled, JoinConflict, ResizeConflict, TierConflict};
-pub use rules::{Claim, Given, Holding, Inventory, InventoryError, Promoted, Queued, TierStock};
+pub use rules::{Caller, Claim, Given, Holding, Inventory, InventoryError, Promoted, Queued, TierStock};
 pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Promotion, Seats, SeatsError};

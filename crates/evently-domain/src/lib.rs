@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod money;
 pub mod notification;
 pub mod page;
+pub mod queue;
 pub mod refusal;
 pub mod seating;
 pub mod store;
@@ -23,8 +24,8 @@ pub mod webhook;
 
 pub use failure::StoreError;
 pub use ids::{
-    BookingId, DeliveryId, EndpointId, EventId, HoldId, MessageId, NotificationId, TicketId, TierId, UserId,
-    WaitlistEntryId,
+    BookingId, DeliveryId, EndpointId, EventId, HoldId, MessageId, NotificationId, QueueTicketId, TicketId, TierId,
+    UserId, WaitlistEntryId,
 };
 pub use page::{Page, PageRequest};
 pub use refusal::Refusal;

@@ -23,6 +23,8 @@ pub enum NotificationKind {
     HoldExpired,
     /// A waiting entry was offered a hold.
     WaitlistOffer,
+    /// The event sold out while its holder waited in its on-sale queue.
+    QueueClosed,
 }
 
 impl NotificationKind {
@@ -35,6 +37,7 @@ impl NotificationKind {
             Self::EventChanged => "event_changed",
             Self::HoldExpired => "hold_expired",
             Self::WaitlistOffer => "waitlist_offer",
+            Self::QueueClosed => "queue_closed",
         }
     }
 
@@ -47,6 +50,7 @@ impl NotificationKind {
             "event_changed" => Some(Self::EventChanged),
             "hold_expired" => Some(Self::HoldExpired),
             "waitlist_offer" => Some(Self::WaitlistOffer),
+            "queue_closed" => Some(Self::QueueClosed),
             _ => None,
         }
     }
@@ -126,6 +130,12 @@ impl Notice {
         Self { user, kind: NotificationKind::WaitlistOffer, event, booking: None, hold: Some(hold), message }
     }
 
+    /// The event sold out while `user` waited in its queue.
+    pub fn queue_closed(user: UserId, event: EventId, event_name: &str) -> Self {
+        let message = NotificationKind::QueueClosed.broadcast_message(event_name);
+        Self { user, kind: NotificationKind::QueueClosed, event, booking: None, hold: None, message }
+    }
+
     /// The event's details changed.
     pub fn event_changed(user: UserId, event: EventId, event_name: &str, booking: Option<BookingId>) -> Self {
         let message = NotificationKind::EventChanged.broadcast_message(event_name);
@@ -142,6 +152,7 @@ impl NotificationKind {
             Self::EventChanged => {
                 format!("The details of \"{event_name}\" changed; please check the event.")
             }
+            Self::QueueClosed => format!("\"{event_name}\" sold out while you waited in its queue."),
             Self::WaitlistPromoted | Self::BookingCancelled | Self::HoldExpired | Self::WaitlistOffer => {
                 format!("An update about \"{event_name}\".")
             }

@@ -30,6 +30,8 @@ pub enum Refusal {
     Unauthenticated,
     /// The acting account lacks the role the operation needs.
     Forbidden,
+    /// A queued event's seats need a current admission from its on-sale queue.
+    NotAdmitted,
     /// Unknown email or wrong password, deliberately alike.
     InvalidCredentials,
     /// A ticket code that is malformed, badly signed, of another event, outside its

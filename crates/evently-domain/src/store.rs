@@ -13,6 +13,7 @@ pub trait Store:
     + crate::ticket::TicketRepository
     + crate::webhook::WebhookRepository
     + crate::analytics::AnalyticsRepository
+    + crate::queue::QueueRepository
     + Clone
 {
     /// Checks that the store answers.

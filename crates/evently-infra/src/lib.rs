@@ -6,6 +6,7 @@ pub mod destination;
 pub mod hasher;
 pub mod memory;
 pub mod postgres;
+mod randomness;
 
 pub mod cache;
 pub use cache::{AnyCache, LocalCache, RedisCache, RedisSettings};

@@ -7,6 +7,7 @@ mod analytics;
 mod bookings;
 mod events;
 mod holds;
+mod queue;
 mod state;
 mod tickets;
 mod users;

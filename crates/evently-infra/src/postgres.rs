@@ -14,6 +14,7 @@ mod inventory;
 mod keys;
 mod migrate;
 mod notifications;
+mod queue;
 mod rows;
 mod seating;
 mod tickets;

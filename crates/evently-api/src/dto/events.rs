@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::pages::page_request;
+use super::queue::{QueueBody, QueueDto};
 use super::seating::SeatingBody;
 use super::tiers::{TierBody, TierDto, currency, plan};
 use crate::body::{Integer, field};
@@ -52,6 +53,11 @@ pub struct EventDto {
     pub tiers: Vec<TierDto>,
     /// Whether it sells numbered seats (see `/events/{id}/seats`).
     pub seated: bool,
+    /// When its on-sale queue begins admitting; `null`: as soon as the queue is set.
+    pub on_sale_at: Option<DateTime<Utc>>,
+    /// Its on-sale queue: bookings, holds and waitlist joins need a current admission
+    /// (`403 not_admitted`); `null` without one.
+    pub queue: Option<QueueDto>,
     /// `scheduled` or `cancelled`.
     #[schema(example = "scheduled")]
     pub status: &'static str,
@@ -73,6 +79,8 @@ impl From<Event> for EventDto {
             currency: event.currency.as_str().to_owned(),
             tiers: event.tiers.into_iter().map(|tier| TierDto::new(tier, available)).collect(),
             seated: event.seated,
+            on_sale_at: event.on_sale_at,
+            queue: event.queue.map(QueueDto::from),
             name: event.name.as_str().to_owned(),
             venue: event.venue.as_str().to_owned(),
             description: event.description.as_str().to_owned(),
@@ -90,6 +98,10 @@ impl From<Event> for EventDto {
 
 fn starts_at(raw: &str) -> Result<DateTime<Utc>, ApiError> {
     super::query::utc_instant(raw.trim()).map_err(|e| ApiError::Validation(format!("starts_at: {e}")))
+}
+
+fn on_sale_at(raw: &str) -> Result<DateTime<Utc>, ApiError> {
+    super::query::utc_instant(raw.trim()).map_err(|e| ApiError::Validation(format!("on_sale_at: {e}")))
 }
 
 fn capacity(raw: Integer) -> Result<Capacity, ApiError> {
@@ -148,6 +160,12 @@ pub struct CreateEventBody {
     /// number and each tier's capacity the number of seats in its sections (a tier
     /// capacity given must be that number; a tier without seats is refused).
     pub seating: Option<SeatingBody>,
+    /// RFC 3339: when the on-sale queue begins admitting (tickets taken before are put in
+    /// a random order then); left out or past: as soon as the queue is set.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub on_sale_at: Option<String>,
+    /// Sell through an on-sale queue (a virtual waiting room).
+    pub queue: Option<QueueBody>,
 }
 
 impl CreateEventBody {
@@ -193,6 +211,8 @@ impl CreateEventBody {
             currency: currency(self.currency.as_deref())?,
             tiers,
             seating,
+            on_sale_at: self.on_sale_at.as_deref().map(on_sale_at).transpose()?,
+            queue: self.queue.as_ref().map(QueueBody::validate).transpose()?,
         })
     }
 }
@@ -224,6 +244,12 @@ pub struct PatchEventBody {
     /// `book` or `offer`; applies to later changes' promotions.
     #[schema(value_type = Option<String>)]
     pub waitlist_promotion: Option<String>,
+    /// RFC 3339: a new on-sale instant (it moves a queue that has not begun admitting).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub on_sale_at: Option<String>,
+    /// Sell through an on-sale queue, or change its pace and admission length (a queue
+    /// cannot be removed).
+    pub queue: Option<QueueBody>,
 }
 
 impl PatchEventBody {
@@ -238,6 +264,8 @@ impl PatchEventBody {
             max_seats_per_booking: self.max_seats_per_booking.map(max_seats).transpose()?,
             hold_ttl: self.hold_ttl_seconds.map(hold_ttl).transpose()?,
             waitlist_promotion: self.waitlist_promotion.as_deref().map(promotion).transpose()?,
+            on_sale_at: self.on_sale_at.as_deref().map(on_sale_at).transpose()?,
+            queue: self.queue.as_ref().map(QueueBody::validate).transpose()?,
         })
     }
 }

@@ -6,6 +6,7 @@ use evently_domain::booking::{BookError, CancelBookingError, GetBookingError};
 use evently_domain::event::{CancelEventError, TierError, UpdateEventError};
 use evently_domain::hold::{ConfirmHoldError, HoldError, ReleaseHoldError};
 use evently_domain::page::PageRequestError;
+use evently_domain::queue::JoinQueueError;
 use evently_domain::ticket::CheckInError;
 use evently_domain::user::{Forbidden, LoginError, RegisterError, SetRoleError};
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError};
@@ -21,6 +22,7 @@ impl From<Refusal> for ApiError {
             Refusal::Invalid { field, detail } => Self::Validation(format!("{field}: {detail}")),
             Refusal::Unauthenticated => Self::Unauthorized,
             Refusal::Forbidden => Self::Forbidden,
+            Refusal::NotAdmitted => Self::NotAdmitted,
             Refusal::InvalidCredentials => Self::InvalidCredentials,
             Refusal::IdempotencyMismatch => Self::IdempotencyMismatch,
             Refusal::InvalidTicket(detail) => Self::InvalidTicket(detail),
@@ -46,6 +48,7 @@ macro_rules! through_refusal {
 
 through_refusal!(
     Forbidden,
+    JoinQueueError,
     RegisterError,
     LoginError,
     SetRoleError,

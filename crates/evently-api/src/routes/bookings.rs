@@ -37,6 +37,7 @@ pub(super) fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey
         (status = 201, description = "The booking (or the first answer to this key)", body = BookingDto),
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`not_admitted`: the event sells through its queue and the caller holds no current admission"),
         (status = 404, description = "`not_found`"),
         (status = 409, description = "`sold_out`, `seat_unavailable`, `no_adjacent_seats`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
         (status = 422, description = "`validation_failed` (seats, tier_id, seat_labels), `idempotency_mismatch`"),

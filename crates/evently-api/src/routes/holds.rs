@@ -31,6 +31,7 @@ fn hold_id(raw: i64) -> Result<HoldId, ApiError> {
         (status = 201, description = "The hold (or the first answer to this key)", body = HoldDto),
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`not_admitted`: the event sells through its queue and the caller holds no current admission"),
         (status = 404, description = "`not_found`"),
         (status = 409, description = "`sold_out`, `seat_unavailable`, `no_adjacent_seats`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
         (status = 422, description = "`validation_failed` (seats, tier_id, seat_labels), `idempotency_mismatch`"),

@@ -15,6 +15,7 @@ use crate::error::ApiError;
         (status = 201, description = "The waiting entry with its position", body = WaitlistEntryDto),
         (status = 400, description = "Unparsable body"),
         (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`not_admitted`: the event sells through its queue and the caller holds no current admission"),
         (status = 404, description = "`not_found`"),
         (status = 409, description = "`event_not_full`, `already_booked`, `already_holding`, `already_waitlisted`, `event_cancelled`"),
         (status = 422, description = "`validation_failed`"),

@@ -15,6 +15,10 @@ pub enum BookError {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The event sells through its on-sale queue, and the caller holds no current
+    /// admission.
+    #[error("this event sells through its queue: take a queue ticket and wait to be admitted")]
+    NotAdmitted,
     /// The request names a tier the event does not have.
     #[error("the event has no such tier")]
     UnknownTier,
@@ -100,6 +104,7 @@ impl From<BookError> for Refusal {
         match error {
             BookError::EventNotFound => Self::NotFound("no such event"),
             BookError::EventCancelled => Self::conflict("event_cancelled", &error),
+            BookError::NotAdmitted => Self::NotAdmitted,
             BookError::UnknownTier => Self::invalid("tier_id", &error),
             BookError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             BookError::AlreadyBooked => Self::conflict("already_booked", &error),
@@ -138,6 +143,7 @@ impl From<BookConflict> for BookError {
     fn from(conflict: BookConflict) -> Self {
         match conflict {
             BookConflict::EventCancelled => Self::EventCancelled,
+            BookConflict::NotAdmitted => Self::NotAdmitted,
             BookConflict::UnknownTier => Self::UnknownTier,
             BookConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             BookConflict::AlreadyBooked => Self::AlreadyBooked,

@@ -5,6 +5,7 @@ use crate::EventId;
 use crate::hold::HoldTtl;
 use crate::inventory::{Capacity, EventStatus, Promotion, Seats};
 use crate::money::Currency;
+use crate::queue::QueueSettings;
 use crate::seating::SeatingPlan;
 use crate::text::text_type;
 
@@ -60,6 +61,10 @@ pub struct Event {
     pub tiers: Vec<Tier>,
     /// Whether it sells numbered seats of a seating plan.
     pub seated: bool,
+    /// When its on-sale queue begins admitting (`None`: as soon as the queue is set).
+    pub on_sale_at: Option<DateTime<Utc>>,
+    /// Its on-sale queue, if it sells through one.
+    pub queue: Option<QueueSettings>,
     /// Scheduled or cancelled.
     pub status: EventStatus,
     /// When it was created.
@@ -101,6 +106,10 @@ pub struct NewEvent {
     /// Its seating plan, sections naming their tier by position in `tiers`; with one,
     /// `capacity` and each tier's quota are seat counts (see [`TierPlan::seated`]).
     pub seating: Option<SeatingPlan<usize>>,
+    /// When its on-sale queue begins admitting.
+    pub on_sale_at: Option<DateTime<Utc>>,
+    /// Its on-sale queue, if it sells through one.
+    pub queue: Option<QueueSettings>,
 }
 
 /// The fields an admin changes; `None` keeps the current value.
@@ -122,6 +131,10 @@ pub struct EventPatch {
     pub hold_ttl: Option<HoldTtl>,
     /// New promotion mode; it applies to promotions from now on.
     pub waitlist_promotion: Option<Promotion>,
+    /// New on-sale instant (only before admission began).
+    pub on_sale_at: Option<DateTime<Utc>>,
+    /// A queue to sell through, or its new pace and admission length.
+    pub queue: Option<QueueSettings>,
 }
 
 impl EventPatch {

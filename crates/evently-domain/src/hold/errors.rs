@@ -15,6 +15,10 @@ pub enum HoldError {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The event sells through its on-sale queue, and the caller holds no current
+    /// admission.
+    #[error("this event sells through its queue: take a queue ticket and wait to be admitted")]
+    NotAdmitted,
     /// The request names a tier the event does not have.
     #[error("the event has no such tier")]
     UnknownTier,
@@ -108,6 +112,7 @@ impl From<BookConflict> for HoldError {
     fn from(conflict: BookConflict) -> Self {
         match conflict {
             BookConflict::EventCancelled => Self::EventCancelled,
+            BookConflict::NotAdmitted => Self::NotAdmitted,
             BookConflict::UnknownTier => Self::UnknownTier,
             BookConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             BookConflict::AlreadyBooked => Self::AlreadyBooked,
@@ -124,6 +129,7 @@ impl From<HoldError> for Refusal {
         match error {
             HoldError::EventNotFound => Self::NotFound("no such event"),
             HoldError::EventCancelled => Self::conflict("event_cancelled", &error),
+            HoldError::NotAdmitted => Self::NotAdmitted,
             HoldError::UnknownTier => Self::invalid("tier_id", &error),
             HoldError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             HoldError::AlreadyBooked => Self::conflict("already_booked", &error),

@@ -11,6 +11,10 @@ pub enum BookConflict {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The event sells through its on-sale queue, and the caller holds no current
+    /// admission.
+    #[error("this event sells through its queue: take a queue ticket and wait to be admitted")]
+    NotAdmitted,
     /// The request names a tier the event does not have.
     #[error("the event has no such tier")]
     UnknownTier,
@@ -48,6 +52,10 @@ pub enum JoinConflict {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The event sells through its on-sale queue, and the caller holds no current
+    /// admission.
+    #[error("this event sells through its queue: take a queue ticket and wait to be admitted")]
+    NotAdmitted,
     /// The request names a tier the event does not have.
     #[error("the event has no such tier")]
     UnknownTier,

@@ -41,6 +41,23 @@ pub struct Inventory {
     promotion: Promotion,
     tiers: Vec<TierStock>,
     seating: Option<SeatMap>,
+    queued: bool,
+}
+
+/// Who asks: what they hold for the event and whether its on-sale queue admits them now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// What they hold.
+    pub holding: Holding,
+    /// Whether they hold a current admission (only a queued event asks).
+    pub admitted: bool,
+}
+
+impl From<Holding> for Caller {
+    /// A caller without an admission.
+    fn from(holding: Holding) -> Self {
+        Self { holding, admitted: false }
+    }
 }
 
 /// What a booking or hold was given: its tier and, on a seated event, its seats.
@@ -129,7 +146,14 @@ impl Inventory {
         if booked + held > capacity.get() {
             return Err(InventoryError("taken beyond capacity"));
         }
-        Ok(Self { capacity, booked, held, max_per_booking, status, promotion, tiers, seating: None })
+        Ok(Self { capacity, booked, held, max_per_booking, status, promotion, tiers, seating: None, queued: false })
+    }
+
+    /// The inventory of an event sold through an on-sale queue: bookings, holds and
+    /// waiting entries need a current admission.
+    pub fn queued(mut self) -> Self {
+        self.queued = true;
+        self
     }
 
     /// The inventory of a seated event whose taken seats are `seats`.
@@ -222,16 +246,20 @@ impl Inventory {
         }
     }
 
-    fn check_request(&self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, RequestRefusal> {
-        let tier = self.check_basics(tier, seats)?;
-        Self::check_holding(holding)?;
+    fn check_request(&self, tier: Option<TierId>, seats: Seats, caller: Caller) -> Result<TierId, RequestRefusal> {
+        let tier = self.check_basics(tier, seats, caller)?;
+        Self::check_holding(caller.holding)?;
         Ok(tier)
     }
 
-    /// The refusals of every request that come before what the user holds.
-    fn check_basics(&self, tier: Option<TierId>, seats: Seats) -> Result<TierId, RequestRefusal> {
+    /// The refusals of every request that come before what the user holds: a cancelled
+    /// event, then a missing admission, then the request's own values.
+    fn check_basics(&self, tier: Option<TierId>, seats: Seats, caller: Caller) -> Result<TierId, RequestRefusal> {
         if self.status == EventStatus::Cancelled {
             return Err(RequestRefusal::EventCancelled);
+        }
+        if self.queued && !caller.admitted {
+            return Err(RequestRefusal::NotAdmitted);
         }
         let tier = self.resolve(tier)?;
         if seats > self.max_per_booking {
@@ -282,10 +310,10 @@ impl Inventory {
         count: Count,
         tier: Option<TierId>,
         pick: &SeatPick,
-        holding: Holding,
+        caller: Caller,
     ) -> Result<Claim, BookConflict> {
         let seats = pick.seats();
-        let mut chosen_tier = self.check_basics(tier, seats)?;
+        let mut chosen_tier = self.check_basics(tier, seats, caller)?;
         let named = match pick {
             SeatPick::Best { .. } => None,
             SeatPick::Named(labels) => {
@@ -296,7 +324,7 @@ impl Inventory {
             }
         };
         let tier = chosen_tier;
-        Self::check_holding(holding)?;
+        Self::check_holding(caller.holding)?;
         let placement = match (&self.seating, named) {
             (None, _) => None,
             (Some(map), Some((labels, mut named))) => {
@@ -332,16 +360,26 @@ impl Inventory {
     ///
     /// # Errors
     /// In order of precedence, [`BookConflict`]'s variants.
-    pub fn book(&mut self, tier: Option<TierId>, pick: &SeatPick, holding: Holding) -> Result<Claim, BookConflict> {
-        self.claim(Count::Booked, tier, pick, holding)
+    pub fn book(
+        &mut self,
+        tier: Option<TierId>,
+        pick: &SeatPick,
+        caller: impl Into<Caller>,
+    ) -> Result<Claim, BookConflict> {
+        self.claim(Count::Booked, tier, pick, caller.into())
     }
 
     /// Holds the seats `pick` asks for, as [`Self::book`] would book them.
     ///
     /// # Errors
     /// In order of precedence, [`BookConflict`]'s variants.
-    pub fn hold(&mut self, tier: Option<TierId>, pick: &SeatPick, holding: Holding) -> Result<Claim, BookConflict> {
-        self.claim(Count::Held, tier, pick, holding)
+    pub fn hold(
+        &mut self,
+        tier: Option<TierId>,
+        pick: &SeatPick,
+        caller: impl Into<Caller>,
+    ) -> Result<Claim, BookConflict> {
+        self.claim(Count::Held, tier, pick, caller.into())
     }
 
     /// Confirms an active hold of `seats` in `tier`: its seats stay taken, now booked.
@@ -371,8 +409,13 @@ impl Inventory {
     ///
     /// # Errors
     /// In order of precedence, [`JoinConflict`]'s variants.
-    pub fn join_waitlist(&self, tier: Option<TierId>, seats: Seats, holding: Holding) -> Result<TierId, JoinConflict> {
-        let tier = self.check_request(tier, seats, holding)?;
+    pub fn join_waitlist(
+        &self,
+        tier: Option<TierId>,
+        seats: Seats,
+        caller: impl Into<Caller>,
+    ) -> Result<TierId, JoinConflict> {
+        let tier = self.check_request(tier, seats, caller.into())?;
         let available = self.available_in(tier);
         if seats.get() <= available {
             return Err(JoinConflict::EventNotFull { available });
@@ -547,6 +590,7 @@ enum Count {
 /// Refusals shared by booking and joining the waitlist.
 enum RequestRefusal {
     EventCancelled,
+    NotAdmitted,
     UnknownTier,
     SeatsAboveLimit { max: u32 },
     AlreadyBooked,
@@ -558,6 +602,7 @@ impl From<RequestRefusal> for BookConflict {
     fn from(refusal: RequestRefusal) -> Self {
         match refusal {
             RequestRefusal::EventCancelled => Self::EventCancelled,
+            RequestRefusal::NotAdmitted => Self::NotAdmitted,
             RequestRefusal::UnknownTier => Self::UnknownTier,
             RequestRefusal::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             RequestRefusal::AlreadyBooked => Self::AlreadyBooked,
@@ -571,6 +616,7 @@ impl From<RequestRefusal> for JoinConflict {
     fn from(refusal: RequestRefusal) -> Self {
         match refusal {
             RequestRefusal::EventCancelled => Self::EventCancelled,
+            RequestRefusal::NotAdmitted => Self::NotAdmitted,
             RequestRefusal::UnknownTier => Self::UnknownTier,
             RequestRefusal::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             RequestRefusal::AlreadyBooked => Self::AlreadyBooked,

@@ -14,6 +14,10 @@ pub enum JoinWaitlistError {
     /// The event is cancelled.
     #[error("the event is cancelled")]
     EventCancelled,
+    /// The event sells through its on-sale queue, and the caller holds no current
+    /// admission.
+    #[error("this event sells through its queue: take a queue ticket and wait to be admitted")]
+    NotAdmitted,
     /// The request names a tier the event does not have.
     #[error("the event has no such tier")]
     UnknownTier,
@@ -75,6 +79,7 @@ impl From<JoinWaitlistError> for Refusal {
         match error {
             JoinWaitlistError::EventNotFound => Self::NotFound("no such event"),
             JoinWaitlistError::EventCancelled => Self::conflict("event_cancelled", &error),
+            JoinWaitlistError::NotAdmitted => Self::NotAdmitted,
             JoinWaitlistError::UnknownTier => Self::invalid("tier_id", &error),
             JoinWaitlistError::SeatsAboveLimit { .. } => Self::invalid("seats", &error),
             JoinWaitlistError::AlreadyBooked => Self::conflict("already_booked", &error),
@@ -100,6 +105,7 @@ impl From<JoinConflict> for JoinWaitlistError {
     fn from(conflict: JoinConflict) -> Self {
         match conflict {
             JoinConflict::EventCancelled => Self::EventCancelled,
+            JoinConflict::NotAdmitted => Self::NotAdmitted,
             JoinConflict::UnknownTier => Self::UnknownTier,
             JoinConflict::SeatsAboveLimit { max } => Self::SeatsAboveLimit { max },
             JoinConflict::AlreadyBooked => Self::AlreadyBooked,

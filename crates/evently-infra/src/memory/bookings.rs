@@ -3,7 +3,7 @@ use evently_domain::booking::{
     BookError, BookOutcome, Booking, BookingRepository, BookingRequest, BookingSource, CancelBookingError,
     IdempotencyKey,
 };
-use evently_domain::inventory::BookingStatus;
+use evently_domain::inventory::{BookingStatus, Caller};
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, Page, PageRequest, StoreError, UserId};
 
@@ -35,7 +35,8 @@ impl BookingRepository for MemoryStore {
         }
         let holding = state.holding(request.event_id, request.user_id);
         let mut inventory = state.inventory(&event)?;
-        let claim = inventory.book(request.tier, &request.pick, holding)?;
+        let caller = Caller { holding, admitted: state.admitted(request.event_id, request.user_id, now) };
+        let claim = inventory.book(request.tier, &request.pick, caller)?;
         let booking =
             state.insert_booking(request.event_id, request.user_id, claim, request.seats(), BookingSource::Direct)?;
         state.store_inventory(request.event_id, &inventory);

@@ -41,6 +41,8 @@ impl EventRepository for MemoryStore {
         let event = Event {
             id,
             seated: state.plans.contains_key(&id),
+            on_sale_at: new.on_sale_at,
+            queue: new.queue,
             name: new.name,
             venue: new.venue,
             description: new.description,
@@ -59,6 +61,9 @@ impl EventRepository for MemoryStore {
             created_at: now,
             updated_at: now,
         };
+        if new.queue.is_some() {
+            state.queues.insert(id, super::queue::QueueState::new(new.on_sale_at, now));
+        }
         state.events.push(event.clone());
         Ok(event)
     }
@@ -95,8 +100,21 @@ impl EventRepository for MemoryStore {
         stored.starts_at = starts_at.unwrap_or(stored.starts_at);
         stored.hold_ttl = patch.hold_ttl.unwrap_or(stored.hold_ttl);
         stored.waitlist_promotion = patch.waitlist_promotion.unwrap_or(stored.waitlist_promotion);
-        stored.updated_at = Utc::now();
-        let name = stored.name.as_str().to_owned();
+        stored.on_sale_at = patch.on_sale_at.or(stored.on_sale_at);
+        stored.queue = patch.queue.or(stored.queue);
+        let now = Utc::now();
+        stored.updated_at = now;
+        let (on_sale_at, queued) = (stored.on_sale_at, stored.queue.is_some());
+        match state.queues.get_mut(&id) {
+            // A new on-sale instant moves a queue that has not begun admitting.
+            Some(queue) if !queue.drawn => *queue = super::queue::QueueState::new(on_sale_at, now),
+            Some(_) => {}
+            None if queued => {
+                state.queues.insert(id, super::queue::QueueState::new(on_sale_at, now));
+            }
+            None => {}
+        }
+        let name = state.event_mut(id).ok_or(UpdateEventError::NotFound)?.name.as_str().to_owned();
         let notices = if details_changed {
             let booked = state
                 .bookings
@@ -236,6 +254,8 @@ mod tests {
             currency: evently_domain::money::Currency::EUR,
             tiers: Vec::new(),
             seated: false,
+            on_sale_at: None,
+            queue: None,
             status: EventStatus::Scheduled,
             created_at: now,
             updated_at: now,

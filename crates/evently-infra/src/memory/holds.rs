@@ -4,7 +4,7 @@ use evently_domain::hold::{
     ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRepository, HoldRequest, HoldSource, HoldStatus,
     ReleaseHoldError,
 };
-use evently_domain::inventory::Claim;
+use evently_domain::inventory::{Caller, Claim};
 use evently_domain::{EventId, HoldId, Page, PageRequest, StoreError, UserId};
 
 use super::MemoryStore;
@@ -31,7 +31,8 @@ impl HoldRepository for MemoryStore {
             return Err(HoldError::UnknownUser);
         }
         let holding = state.holding(request.event_id, request.user_id);
-        let claim = state.inventory(&event)?.hold(request.tier, &request.pick, holding)?;
+        let caller = Caller { holding, admitted: state.admitted(request.event_id, request.user_id, now) };
+        let claim = state.inventory(&event)?.hold(request.tier, &request.pick, caller)?;
         let hold = state.insert_hold(request.event_id, request.user_id, claim, request.seats(), HoldSource::Direct)?;
         if let Some(key) = key {
             let stored = StoredHoldKey {

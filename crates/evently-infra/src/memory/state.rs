@@ -68,6 +68,10 @@ pub(super) struct State {
     pub webhooks: super::webhooks::Webhooks,
     /// The seating plans of seated events.
     pub plans: HashMap<EventId, Arc<SeatingPlan<TierId>>>,
+    /// Where each queued event's queue stands.
+    pub queues: HashMap<EventId, super::queue::QueueState>,
+    /// Every queue ticket, with its place in its queue's order.
+    pub queue_tickets: Vec<super::queue::Queued>,
 }
 
 impl State {
@@ -142,6 +146,7 @@ impl State {
         let (capacity, max, status) = (event.capacity, event.max_seats_per_booking, event.status);
         let inventory = Inventory::new(capacity, max, status, event.waitlist_promotion, tiers.collect())
             .map_err(|e: InventoryError| StoreError::Unknown(e.into()))?;
+        let inventory = if event.queue.is_some() { inventory.queued() } else { inventory };
         let Some(plan) = self.plans.get(&event.id) else { return Ok(inventory) };
         let taken = self.placements(event.id, now).flat_map(|(placement, _)| placement.seats().iter().copied());
         let map = SeatMap::new(plan.clone(), taken).map_err(|e| StoreError::Unknown(e.into()))?;

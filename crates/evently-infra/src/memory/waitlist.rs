@@ -1,5 +1,5 @@
 use chrono::Utc;
-use evently_domain::inventory::Seats;
+use evently_domain::inventory::{Caller, Seats};
 use evently_domain::waitlist::{
     JoinWaitlistError, LeaveWaitlistError, QueueStanding, WaitlistEntry, WaitlistRepository, WaitlistStatus,
 };
@@ -20,7 +20,8 @@ impl WaitlistRepository for MemoryStore {
         if state.accounts.get(super::index(user.get())).is_none() {
             return Err(JoinWaitlistError::UnknownUser);
         }
-        let tier = state.inventory(&found)?.join_waitlist(tier, seats, state.holding(event, user))?;
+        let caller = Caller { holding: state.holding(event, user), admitted: state.admitted(event, user, Utc::now()) };
+        let tier = state.inventory(&found)?.join_waitlist(tier, seats, caller)?;
         let entry = WaitlistEntry {
             id: state.next_entry_id()?,
             event_id: event,

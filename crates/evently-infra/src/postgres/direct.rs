@@ -10,7 +10,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, PaymentReference};
 use evently_domain::hold::{ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRequest, HoldStatus};
-use evently_domain::inventory::{Claim, Holding, Inventory};
+use evently_domain::inventory::{Caller, Claim, Holding, Inventory};
 use evently_domain::{EventId, HoldId, StoreError, UserId};
 
 use super::error::TxError;
@@ -124,7 +124,10 @@ pub(super) async fn decide(
          UNION ALL \
          SELECT id, 2 AS waiting FROM users WHERE id = ANY($2) \
          UNION ALL \
-         SELECT user_id, 3 AS waiting FROM holds WHERE event_id = $1 AND status = 'active' AND user_id = ANY($2)",
+         SELECT user_id, 3 AS waiting FROM holds WHERE event_id = $1 AND status = 'active' AND user_id = ANY($2) \
+         UNION ALL \
+         SELECT user_id, 4 AS waiting FROM queue_tickets WHERE event_id = $1 AND status = 'admitted' \
+           AND expires_at > now() AND user_id = ANY($2)",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
@@ -139,12 +142,14 @@ pub(super) async fn decide(
         claimed_query(event).get_result::<ClaimedRow>(&mut &*conn),
         held_query.load::<Held>(&mut &*conn)
     );
-    let Some(mut locked) = into_locked(row, stock, Seats { plan, claimed }, Holding::Nothing)? else {
+    let Some(mut locked) = into_locked(row, stock, Seats { plan, claimed }, Holding::Nothing.into())? else {
         return Ok(takes.iter().map(Taken::event_not_found).collect());
     };
     let held = held?;
-    // Rows of kind 2 only say the account exists; 0, 1 and 3 are what it holds.
+    // Rows of kind 2 only say the account exists, of kind 4 that the queue admits it;
+    // 0, 1 and 3 are what it holds.
     let existing: HashSet<i64> = held.iter().filter(|h| h.waiting == 2).map(|h| h.user_id).collect();
+    let admitted: HashSet<i64> = held.iter().filter(|h| h.waiting == 4).map(|h| h.user_id).collect();
     let mut holdings: HashMap<i64, Holding> = held
         .into_iter()
         .filter_map(|h| {
@@ -194,6 +199,7 @@ pub(super) async fn decide(
     for take in &takes {
         let user = user_of(take);
         let holding = holdings.get(&user).copied().unwrap_or(Holding::Nothing);
+        let caller = Caller { holding, admitted: admitted.contains(&user) };
         let decision = match take {
             Take::Confirm { hold, holder, .. } => match holds_now.get_mut(hold) {
                 Some(current) if current.user_id == *holder && current.event_id == event => match current.status {
@@ -213,7 +219,7 @@ pub(super) async fn decide(
             Take::Hold(_) if !existing.contains(&user) => Decision::Answered(Taken::Hold(Err(HoldError::UnknownUser))),
             Take::Book(request) => match claims.next() {
                 Some(KeyClaim::Answered(answer)) => Decision::Answered(Taken::Book(answer)),
-                _ => match inventory.book(request.tier, &request.pick, holding) {
+                _ => match inventory.book(request.tier, &request.pick, caller) {
                     Ok(claim) => {
                         holdings.insert(user, Holding::Booked);
                         Decision::Book(claim)
@@ -231,7 +237,7 @@ pub(super) async fn decide(
                 };
                 match claimed {
                     Some(answer) => Decision::Answered(Taken::Hold(answer)),
-                    None => match inventory.hold(request.tier, &request.pick, holding) {
+                    None => match inventory.hold(request.tier, &request.pick, caller) {
                         Ok(claim) => {
                             holdings.insert(user, Holding::Holding);
                             Decision::Hold(claim)

@@ -49,8 +49,11 @@ impl EventRepository for PgStore {
                 // The tiers get their ids in the order given: the first is the default.
                 let created: Created = diesel::sql_query(
                     "WITH e AS (INSERT INTO events (name, venue, description, starts_at, capacity, \
-                                max_seats_per_booking, currency, hold_ttl_seconds, waitlist_promotion, seated) \
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13) RETURNING id), \
+                                max_seats_per_booking, currency, hold_ttl_seconds, waitlist_promotion, seated, \
+                                on_sale_at, queue_admit_per_minute, queue_admission_ttl_seconds) \
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14, $15, $16) RETURNING id), \
+                     q AS (INSERT INTO queues (event_id, starts_at) \
+                           SELECT e.id, GREATEST(COALESCE($14, now()), now()) FROM e WHERE $15::int IS NOT NULL), \
                      t AS (INSERT INTO tiers (event_id, name, price_cents, capacity) \
                            SELECT e.id, x.n, x.p, x.c FROM e, \
                              unnest($8::text[], $9::bigint[], $10::int[]) WITH ORDINALITY AS x(n, p, c, o) ORDER BY x.o \
@@ -70,6 +73,9 @@ impl EventRepository for PgStore {
                 .bind::<Integer, _>(seat_count(event.hold_ttl.seconds()))
                 .bind::<Text, _>(event.waitlist_promotion.as_str())
                 .bind::<Bool, _>(event.seating.is_some())
+                .bind::<Nullable<Timestamptz>, _>(event.on_sale_at)
+                .bind::<Nullable<Integer>, _>(event.queue.map(|q| seat_count(q.admit_per_minute.get())))
+                .bind::<Nullable<Integer>, _>(event.queue.map(|q| seat_count(q.admission_ttl.get())))
                 .get_result(conn)
                 .await?;
                 if let Some(plan) = &event.seating {
@@ -134,8 +140,15 @@ impl EventRepository for PgStore {
                     "WITH e AS (UPDATE events SET name = COALESCE($2, name), venue = COALESCE($3, venue), \
                        description = COALESCE($4, description), starts_at = COALESCE($5, starts_at), \
                        capacity = $6, max_seats_per_booking = $7, hold_ttl_seconds = COALESCE($8, hold_ttl_seconds), \
-                       waitlist_promotion = COALESCE($9, waitlist_promotion), updated_at = now() WHERE id = $1 \
-                       RETURNING *) \
+                       waitlist_promotion = COALESCE($9, waitlist_promotion), on_sale_at = COALESCE($10, on_sale_at), \
+                       queue_admit_per_minute = COALESCE($11, queue_admit_per_minute), \
+                       queue_admission_ttl_seconds = COALESCE($12, queue_admission_ttl_seconds), updated_at = now() \
+                       WHERE id = $1 RETURNING *), \
+                     q AS (INSERT INTO queues (event_id, starts_at) \
+                           SELECT e.id, GREATEST(COALESCE(e.on_sale_at, now()), now()) FROM e \
+                           WHERE e.queue_admit_per_minute IS NOT NULL \
+                           ON CONFLICT (event_id) DO UPDATE SET starts_at = EXCLUDED.starts_at \
+                           WHERE NOT queues.drawn AND $10::timestamptz IS NOT NULL) \
                      SELECT {EVENT_COLUMNS} FROM e"
                 ))
                 .bind::<BigInt, _>(id.get())
@@ -147,6 +160,9 @@ impl EventRepository for PgStore {
                 .bind::<Integer, _>(seat_count(max.get()))
                 .bind::<Nullable<Integer>, _>(patch.hold_ttl.map(|t| seat_count(t.seconds())))
                 .bind::<Nullable<Text>, _>(patch.waitlist_promotion.map(|p| p.as_str()))
+                .bind::<Nullable<Timestamptz>, _>(patch.on_sale_at)
+                .bind::<Nullable<Integer>, _>(patch.queue.map(|q| seat_count(q.admit_per_minute.get())))
+                .bind::<Nullable<Integer>, _>(patch.queue.map(|q| seat_count(q.admission_ttl.get())))
                 .get_result(conn)
                 .await?;
                 if patch.changes_details() {

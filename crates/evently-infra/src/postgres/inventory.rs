@@ -7,7 +7,9 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::hold::HoldTtl;
-use evently_domain::inventory::{Capacity, EventStatus, Holding, Inventory, Promoted, Promotion, Queued, TierStock};
+use evently_domain::inventory::{
+    Caller, Capacity, EventStatus, Holding, Inventory, Promoted, Promotion, Queued, TierStock,
+};
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, WaitlistEntryId};
 
@@ -21,7 +23,8 @@ use super::users::not_found_as_none;
 pub(super) struct Locked {
     pub name: String,
     pub inventory: Inventory,
-    pub holding: Holding,
+    /// What the user holds, and whether the event's queue admits them now.
+    pub caller: Caller,
     pub hold_ttl: HoldTtl,
 }
 
@@ -41,6 +44,8 @@ pub(super) struct LockedRow {
     hold_ttl_seconds: i32,
     #[diesel(sql_type = Text)]
     waitlist_promotion: String,
+    #[diesel(sql_type = Bool)]
+    queued: bool,
 }
 
 /// A tier's stock as the rules see it: held seats are those of active, unexpired holds.
@@ -73,6 +78,8 @@ struct HoldingRow {
     holding: bool,
     #[diesel(sql_type = Bool)]
     waiting: bool,
+    #[diesel(sql_type = Bool)]
+    admitted: bool,
 }
 
 /// Wraps a store failure met inside a transaction.
@@ -105,17 +112,17 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     );
 
     let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
-    let holding = match (row.is_some(), held?) {
-        (true, Some(held)) => holding_from(held),
-        _ => Holding::Nothing,
+    let caller = match (row.is_some(), held?) {
+        (true, Some(held)) => Caller { admitted: held.admitted, holding: holding_from(&held) },
+        _ => Caller::from(Holding::Nothing),
     };
     let seats = Seats { plan, claimed };
-    let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, seats, holding)? else {
+    let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, seats, caller)? else {
         return Ok(None);
     };
     for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
         if Some(promoted.entry.user) == user {
-            locked.holding = promoted_holding(locked.inventory.promotion());
+            locked.caller.holding = promoted_holding(locked.inventory.promotion());
         }
     }
     Ok(Some(locked))
@@ -179,7 +186,7 @@ pub(super) async fn settle_expired<E: From<StoreError>>(
 }
 
 const LOCK: &str = "SELECT name, capacity, booked_seats, max_seats_per_booking, status, hold_ttl_seconds, \
-     waitlist_promotion FROM events WHERE id = $1 FOR NO KEY UPDATE";
+     waitlist_promotion, queue_admit_per_minute IS NOT NULL AS queued FROM events WHERE id = $1 FOR NO KEY UPDATE";
 
 /// `SELECT ... FOR NO KEY UPDATE` of an event's row: seat-changing transactions of one
 /// event take turns, while rows that merely reference the event (bookings, keys) can be
@@ -223,7 +230,7 @@ pub(super) fn into_locked<E: From<StoreError>>(
     row: diesel::QueryResult<LockedRow>,
     stock: diesel::QueryResult<Vec<StockRow>>,
     seats: Seats,
-    holding: Holding,
+    caller: Caller,
 ) -> Result<Option<Locked>, TxError<E>> {
     let Some(row) = row.map(Some).or_else(not_found_as_none).map_err(store_failure)? else { return Ok(None) };
     let corrupt = |what: &str| store_failure(StoreError::Unknown(anyhow::anyhow!("corrupt event row: {what}")));
@@ -248,6 +255,9 @@ pub(super) fn into_locked<E: From<StoreError>>(
         })
         .collect::<Result<Vec<_>, TxError<E>>>()?;
     let mut inventory = Inventory::new(capacity, max, status, promotion, tiers).map_err(|e| corrupt(&e.to_string()))?;
+    if row.queued {
+        inventory = inventory.queued();
+    }
     if let Some(plan) = plan(seats.plan?).map_err(store_failure)? {
         let map = map(plan, seats.claimed?).map_err(store_failure)?;
         inventory = inventory.seated(map).map_err(|e| corrupt(&e.to_string()))?;
@@ -255,7 +265,7 @@ pub(super) fn into_locked<E: From<StoreError>>(
     if unsigned(row.booked_seats).map_err(store_failure)? != inventory.booked() {
         return Err(corrupt("booked seats differ from the tiers' sum"));
     }
-    Ok(Some(Locked { name: row.name, inventory, holding, hold_ttl }))
+    Ok(Some(Locked { name: row.name, inventory, caller, hold_ttl }))
 }
 
 /// The tiers' booked seats, as arrays for `unnest($ids::bigint[], $booked::int[])`.
@@ -271,14 +281,16 @@ fn holding_query(event: EventId, user: UserId) -> BoxedSqlQuery<'static, Pg, Sql
         "SELECT \
            EXISTS (SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2 AND status = 'confirmed') AS booked, \
            EXISTS (SELECT 1 FROM holds WHERE event_id = $1 AND user_id = $2 AND status = 'active') AS holding, \
-           EXISTS (SELECT 1 FROM waitlist_entries WHERE event_id = $1 AND user_id = $2 AND status = 'waiting') AS waiting",
+           EXISTS (SELECT 1 FROM waitlist_entries WHERE event_id = $1 AND user_id = $2 AND status = 'waiting') AS waiting, \
+           EXISTS (SELECT 1 FROM queue_tickets WHERE event_id = $1 AND user_id = $2 AND status = 'admitted' \
+                   AND expires_at > now()) AS admitted",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
     .bind::<BigInt, _>(user.get())
 }
 
-fn holding_from(row: HoldingRow) -> Holding {
+fn holding_from(row: &HoldingRow) -> Holding {
     match (row.booked, row.holding, row.waiting) {
         (true, _, _) => Holding::Booked,
         (false, true, _) => Holding::Holding,

@@ -11,6 +11,7 @@ use evently_domain::inventory::{BookingStatus, Seats};
 use evently_domain::inventory::{Capacity, EventStatus, Promotion};
 use evently_domain::money::{Currency, Price};
 use evently_domain::notification::{Notification, NotificationKind};
+use evently_domain::queue::{AdmissionTtl, AdmitRate, QueueSettings};
 use evently_domain::seating::{Placement, SeatNo};
 use evently_domain::ticket::{Gate, Ticket, TicketStatus};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
@@ -127,6 +128,12 @@ pub(super) struct EventRow {
     pub seated: bool,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub holds_lapse_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub on_sale_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub queue_admit_per_minute: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub queue_admission_ttl_seconds: Option<i32>,
 }
 
 /// The columns of [`EventRow`] for an `events e` in the query, with the derived queue
@@ -142,7 +149,8 @@ pub(super) const EVENT_COLUMNS: &str = "e.id, e.name, e.venue, e.description, e.
        FROM holds h WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now())) ORDER BY t.id)::text \
       FROM tiers t WHERE t.event_id = e.id) AS tiers, e.seated, \
      (SELECT min(h.expires_at) FROM holds h \
-       WHERE h.event_id = e.id AND h.status = 'active' AND h.expires_at > now()) AS holds_lapse_at";
+       WHERE h.event_id = e.id AND h.status = 'active' AND h.expires_at > now()) AS holds_lapse_at, \
+     e.on_sale_at, e.queue_admit_per_minute, e.queue_admission_ttl_seconds";
 
 /// A tier, as a row or as an element of [`EventRow::tiers`].
 #[derive(QueryableByName, Deserialize)]
@@ -185,6 +193,18 @@ impl TryFrom<TierRow> for Tier {
     }
 }
 
+/// An event's queue settings from its two columns (both null: no queue).
+pub(super) fn queue_settings(rate: Option<i32>, ttl: Option<i32>) -> Result<Option<QueueSettings>, StoreError> {
+    match (rate, ttl) {
+        (None, None) => Ok(None),
+        (Some(rate), Some(ttl)) => Ok(Some(QueueSettings {
+            admit_per_minute: AdmitRate::new(i64::from(rate)).map_err(|_| corrupt("queue rate"))?,
+            admission_ttl: AdmissionTtl::new(i64::from(ttl)).map_err(|_| corrupt("admission time"))?,
+        })),
+        _ => Err(corrupt("queue")),
+    }
+}
+
 pub(super) fn currency(raw: &str) -> Result<Currency, StoreError> {
     Currency::new(raw).map_err(|_| corrupt("currency"))
 }
@@ -210,6 +230,8 @@ impl TryFrom<EventRow> for Event {
             currency: currency(&row.currency)?,
             tiers: convert(serde_json::from_str::<Vec<TierRow>>(&row.tiers).map_err(|_| corrupt("tiers"))?)?,
             seated: row.seated,
+            on_sale_at: row.on_sale_at,
+            queue: queue_settings(row.queue_admit_per_minute, row.queue_admission_ttl_seconds)?,
             status: EventStatus::parse(&row.status).ok_or_else(|| corrupt("event status"))?,
             created_at: row.created_at,
             updated_at: row.updated_at,

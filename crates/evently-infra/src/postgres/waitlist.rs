@@ -37,7 +37,7 @@ impl WaitlistRepository for PgStore {
                     .ok_or(TxError::Domain(JoinWaitlistError::EventNotFound))?;
                 let tier = locked
                     .inventory
-                    .join_waitlist(tier, seats, locked.holding)
+                    .join_waitlist(tier, seats, locked.caller)
                     .map_err(|c| TxError::Domain(c.into()))?;
                 let row: EntryRow = diesel::sql_query(
                     "WITH w AS (INSERT INTO waitlist_entries (event_id, user_id, seats, tier_id) VALUES ($1, $2, $3, $4) \

@@ -53,6 +53,8 @@ pub fn new_event(name: &str, capacity: i64, day: u32) -> NewEvent {
         currency: Currency::EUR,
         tiers: TierPlan::general_admission(),
         seating: None,
+        on_sale_at: None,
+        queue: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod bookings;
 mod events;
 mod fixtures;
 mod holds;
+mod queue;
 mod seating;
 mod stampede;
 mod tickets;
@@ -112,4 +113,9 @@ contract! {
     seating::keys_remember_which_seats_were_asked_for,
     seating::a_seat_stampede_never_sells_a_seat_twice,
     seating::labels_keep_every_character_of_their_names,
+    queue::one_ticket_per_user_and_only_for_queued_events,
+    queue::a_queued_event_sells_only_to_admitted_users,
+    queue::the_draw_shuffles_early_tickets_and_queues_late_ones_behind,
+    queue::admission_keeps_the_pace_and_admits_each_ticket_once,
+    queue::a_sell_out_closes_the_queue,
 }

@@ -1,0 +1,155 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::{JoinQueueError, QueueFigures, QueueRepository, QueueStatus, QueueTicket, WaitingOrder, estimated_wait};
+use crate::user::{Actor, Admin};
+use crate::{EventId, StoreError, UserId};
+
+/// How old a queue's ranking may be when positions are read from it.
+const RANKING_AGE: Duration = Duration::from_secs(1);
+
+/// A queue's positions as last read.
+#[derive(Debug)]
+struct Ranking {
+    read_at: Instant,
+    order: WaitingOrder,
+    positions: HashMap<UserId, u32>,
+}
+
+/// Taking queue tickets and reading positions. Positions come from a ranking read at
+/// most once a second per queue and instance, so a crowd polling its positions costs the
+/// store one read a second (they may lag by that second).
+#[derive(Debug)]
+pub struct QueueService<R> {
+    queues: R,
+    rankings: Mutex<HashMap<EventId, Arc<Ranking>>>,
+}
+
+impl<R: QueueRepository> QueueService<R> {
+    /// Builds the service over its port.
+    pub fn new(queues: R) -> Self {
+        Self { queues, rankings: Mutex::new(HashMap::new()) }
+    }
+
+    /// Gives the caller a ticket in the event's queue, or the one they have; `true` when
+    /// this request took it.
+    ///
+    /// # Errors
+    /// [`JoinQueueError`]'s variants.
+    pub async fn join(&self, actor: Actor, event: EventId) -> Result<(QueueTicket, bool), JoinQueueError> {
+        let joined = self.queues.join_queue(event, actor.id()).await?;
+        let ticket = self.with_position(joined.ticket, false).await?;
+        Ok((ticket, joined.created))
+    }
+
+    /// The caller's ticket for the event, with its position.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn mine(&self, actor: Actor, event: EventId) -> Result<Option<QueueTicket>, StoreError> {
+        match self.queues.find_queue_ticket(event, actor.id()).await? {
+            Some(ticket) => self.with_position(ticket, true).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The admin's figures of the event's queue.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn figures(&self, _admin: Admin, event: EventId) -> Result<Option<QueueFigures>, StoreError> {
+        self.queues.queue_figures(event).await
+    }
+
+    /// Advances the queues that are due; the events whose queue changed.
+    ///
+    /// # Errors
+    /// [`StoreError`] only.
+    pub async fn advance(&self) -> Result<Vec<EventId>, StoreError> {
+        self.queues.advance_queues().await
+    }
+
+    /// `ticket` with its position and wait, from a ranking at most a second old when
+    /// `cached` (a fresh one otherwise, as for a ticket just taken).
+    async fn with_position(&self, mut ticket: QueueTicket, cached: bool) -> Result<QueueTicket, StoreError> {
+        if ticket.status != QueueStatus::Waiting {
+            return Ok(ticket);
+        }
+        let Some(ranking) = self.ranking(ticket.event_id, cached).await? else { return Ok(ticket) };
+        if let (true, Some(&position)) = (ranking.order.drawn, ranking.positions.get(&ticket.user_id)) {
+            ticket.position = Some(position);
+            ticket.estimated_wait_seconds = Some(estimated_wait(position, ranking.order.rate));
+        }
+        Ok(ticket)
+    }
+
+    async fn ranking(&self, event: EventId, cached: bool) -> Result<Option<Arc<Ranking>>, StoreError> {
+        let current = self.rankings.lock().unwrap_or_else(PoisonError::into_inner).get(&event).cloned();
+        if let Some(ranking) = current.filter(|r| cached && r.read_at.elapsed() < RANKING_AGE) {
+            return Ok(Some(ranking));
+        }
+        let Some(order) = self.queues.waiting_order(event).await? else { return Ok(None) };
+        let positions = (1..).zip(&order.users).map(|(position, user)| (*user, position)).collect();
+        let ranking = Arc::new(Ranking { read_at: Instant::now(), order, positions });
+        self.rankings.lock().unwrap_or_else(PoisonError::into_inner).insert(event, ranking.clone());
+        Ok(Some(ranking))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::QueueTicketId;
+    use crate::queue::{AdmitRate, MockQueueRepository};
+    use crate::user::Role;
+
+    fn ticket(user: i64) -> QueueTicket {
+        QueueTicket {
+            id: QueueTicketId::new(user).unwrap(),
+            event_id: EventId::new(1).unwrap(),
+            user_id: UserId::new(user).unwrap(),
+            status: QueueStatus::Waiting,
+            position: None,
+            estimated_wait_seconds: None,
+            joined_at: Utc::now(),
+            admitted_at: None,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn positions_are_read_at_most_once_a_second_and_null_before_the_draw() {
+        let mut queues = MockQueueRepository::new();
+        queues.expect_find_queue_ticket().returning(|_, user| {
+            let id = user.get();
+            Box::pin(async move { Ok(Some(ticket(id))) })
+        });
+        let users: Vec<UserId> = (1..=3).rev().map(|u| UserId::new(u).unwrap()).collect();
+        queues.expect_waiting_order().times(1).returning(move |_| {
+            let order = WaitingOrder { rate: AdmitRate::new(30).unwrap(), drawn: true, users: users.clone() };
+            Box::pin(async move { Ok(Some(order)) })
+        });
+        let service = QueueService::new(queues);
+        let event = EventId::new(1).unwrap();
+        futures_executor::block_on(async {
+            for (user, position, wait) in [(3, 1, 2), (1, 3, 6), (2, 2, 4)] {
+                let actor = Actor::new(UserId::new(user).unwrap(), Role::User);
+                let mine = service.mine(actor, event).await.unwrap().unwrap();
+                assert_eq!((mine.position, mine.estimated_wait_seconds), (Some(position), Some(wait)));
+            }
+        });
+        let mut before = MockQueueRepository::new();
+        before.expect_find_queue_ticket().returning(|_, _| Box::pin(async { Ok(Some(ticket(1))) }));
+        before.expect_waiting_order().returning(|_| {
+            let order = WaitingOrder { rate: AdmitRate::new(30).unwrap(), drawn: false, users: Vec::new() };
+            Box::pin(async move { Ok(Some(order)) })
+        });
+        let service = QueueService::new(before);
+        let actor = Actor::new(UserId::new(1).unwrap(), Role::User);
+        let mine = futures_executor::block_on(service.mine(actor, event)).unwrap().unwrap();
+        assert_eq!(mine.position, None);
+    }
+}
