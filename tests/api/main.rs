@@ -15,6 +15,7 @@ mod holds;
 mod instances;
 mod operations;
 mod pgbouncer;
+mod queue;
 mod seating;
 mod stampede;
 mod tickets;

@@ -152,7 +152,8 @@ impl QueueTicket {
 pub struct WaitingOrder {
     /// The queue's pace.
     pub rate: AdmitRate,
-    /// Whether the early tickets' order is drawn (no position exists before).
+    /// Whether the order exists: the early tickets' order is drawn, or the queue has no
+    /// on-sale instant (and so no early tickets); no position exists before.
     pub drawn: bool,
     /// The waiting users, front first.
     pub users: Vec<UserId>,

@@ -165,7 +165,8 @@ impl QueueRepository for MemoryStore {
             return Ok(None);
         };
         let users = state.waiting_in_order(event).into_iter().map(|i| state.queue_tickets[i].ticket.user_id).collect();
-        Ok(Some(WaitingOrder { rate: settings.admit_per_minute, drawn: queue.drawn, users }))
+        let drawn = queue.drawn || state.event(event).is_some_and(|e| e.on_sale_at.is_none());
+        Ok(Some(WaitingOrder { rate: settings.admit_per_minute, drawn, users }))
     }
 
     async fn queue_figures(&self, event: EventId) -> Result<Option<QueueFigures>, StoreError> {

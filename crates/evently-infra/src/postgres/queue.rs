@@ -202,7 +202,8 @@ impl QueueRepository for PgStore {
         let conn = self.conn().await?;
         let (head, users) = tokio::join!(
             diesel::sql_query(
-                "SELECT e.queue_admit_per_minute AS rate, q.drawn FROM events e JOIN queues q ON q.event_id = e.id \
+                "SELECT e.queue_admit_per_minute AS rate, q.drawn OR e.on_sale_at IS NULL AS drawn \
+                 FROM events e JOIN queues q ON q.event_id = e.id \
                  WHERE e.id = $1 AND e.queue_admit_per_minute IS NOT NULL",
             )
             .bind::<BigInt, _>(event.get())
