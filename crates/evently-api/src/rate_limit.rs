@@ -38,10 +38,10 @@ impl AuthRateLimit {
     }
 }
 
-/// Allows each user to read their queue position at most once a second (with a burst
-/// of 3), so a crowd polling its positions cannot flood the server.
+/// Allows each user to read their ticket of one queue at most once a second (with a
+/// burst of 3), so a crowd polling its positions cannot flood the server.
 #[derive(Debug, Clone)]
-pub struct PollRateLimit(Arc<DefaultKeyedRateLimiter<i64>>);
+pub struct PollRateLimit(Arc<DefaultKeyedRateLimiter<(i64, i64)>>);
 
 impl Default for PollRateLimit {
     fn default() -> Self {
@@ -51,12 +51,12 @@ impl Default for PollRateLimit {
 }
 
 impl PollRateLimit {
-    /// Counts one read by `user`.
+    /// Counts one read by `user` of their ticket for `event`.
     ///
     /// # Errors
     /// [`ApiError::RateLimited`] with the seconds to wait when polling too fast.
-    pub fn check(&self, user: i64) -> Result<(), ApiError> {
-        self.0.check_key(&user).map_err(|not_until| {
+    pub fn check(&self, user: i64, event: i64) -> Result<(), ApiError> {
+        self.0.check_key(&(user, event)).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::RateLimited { retry_after_secs: wait.as_secs() + 1 }
         })?;

@@ -147,7 +147,8 @@ impl QueueTicket {
     }
 }
 
-/// An event's waiting tickets in queue order, as positions are read from.
+/// An event's queue as read at once: every ticket, the waiting ones first in queue order;
+/// positions and polled tickets are answered from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitingOrder {
     /// The queue's pace.
@@ -155,8 +156,15 @@ pub struct WaitingOrder {
     /// Whether the order exists: the early tickets' order is drawn, or the queue has no
     /// on-sale instant (and so no early tickets); no position exists before.
     pub drawn: bool,
+    /// Every ticket: the waiting ones first, front first, then the others.
+    pub tickets: Vec<QueueTicket>,
+}
+
+impl WaitingOrder {
     /// The waiting users, front first.
-    pub users: Vec<UserId>,
+    pub fn waiting(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.tickets.iter().take_while(|t| t.status == QueueStatus::Waiting).map(|t| t.user_id)
+    }
 }
 
 /// What an admin sees of an event's queue.

@@ -77,7 +77,8 @@ pub trait QueueRepository: Send + Sync + 'static {
         user: UserId,
     ) -> impl Future<Output = Result<Option<QueueTicket>, StoreError>> + Send;
 
-    /// The event's waiting tickets in queue order; `None` when it has no queue.
+    /// The event's tickets, the waiting ones first in queue order; `None` when it has no
+    /// queue.
     ///
     /// # Errors
     /// [`StoreError`] only.

@@ -9,17 +9,20 @@ use crate::{EventId, StoreError, UserId};
 /// How old a queue's ranking may be when positions are read from it.
 const RANKING_AGE: Duration = Duration::from_secs(1);
 
-/// A queue's positions as last read.
+/// A queue as last read: its tickets by user, and the waiting ones' positions.
 #[derive(Debug)]
 struct Ranking {
     read_at: Instant,
     order: WaitingOrder,
+    tickets: HashMap<UserId, usize>,
     positions: HashMap<UserId, u32>,
 }
 
-/// Taking queue tickets and reading positions. Positions come from a ranking read at
-/// most once a second per queue and instance, so a crowd polling its positions costs the
-/// store one read a second (they may lag by that second).
+/// Taking queue tickets and reading them with their positions. Tickets and positions
+/// come from a snapshot of the queue read at most once a second per queue and instance,
+/// so a crowd polling its positions costs the store one read a second (answers may lag
+/// by that second; a ticket taken since is read on its own, its position known from the
+/// next snapshot).
 #[derive(Debug)]
 pub struct QueueService<R> {
     queues: R,
@@ -39,7 +42,10 @@ impl<R: QueueRepository> QueueService<R> {
     /// [`JoinQueueError`]'s variants.
     pub async fn join(&self, actor: Actor, event: EventId) -> Result<(QueueTicket, bool), JoinQueueError> {
         let joined = self.queues.join_queue(event, actor.id()).await?;
-        let ticket = self.with_position(joined.ticket, false).await?;
+        let ticket = match self.ranking(event).await? {
+            Some(ranking) => with_position(joined.ticket, &ranking),
+            None => joined.ticket,
+        };
         Ok((ticket, joined.created))
     }
 
@@ -48,10 +54,16 @@ impl<R: QueueRepository> QueueService<R> {
     /// # Errors
     /// [`StoreError`] only.
     pub async fn mine(&self, actor: Actor, event: EventId) -> Result<Option<QueueTicket>, StoreError> {
-        match self.queues.find_queue_ticket(event, actor.id()).await? {
-            Some(ticket) => self.with_position(ticket, true).await.map(Some),
-            None => Ok(None),
-        }
+        let ranking = self.ranking(event).await?;
+        let known = ranking.as_ref().and_then(|r| r.tickets.get(&actor.id()).map(|&i| r.order.tickets[i].clone()));
+        let ticket = match known {
+            Some(ticket) => Some(ticket),
+            None => self.queues.find_queue_ticket(event, actor.id()).await?,
+        };
+        Ok(match (ticket, ranking) {
+            (Some(ticket), Some(ranking)) => Some(with_position(ticket, &ranking)),
+            (ticket, _) => ticket,
+        })
     }
 
     /// The admin's figures of the event's queue.
@@ -70,31 +82,32 @@ impl<R: QueueRepository> QueueService<R> {
         self.queues.advance_queues().await
     }
 
-    /// `ticket` with its position and wait, from a ranking at most a second old when
-    /// `cached` (a fresh one otherwise, as for a ticket just taken).
-    async fn with_position(&self, mut ticket: QueueTicket, cached: bool) -> Result<QueueTicket, StoreError> {
-        if ticket.status != QueueStatus::Waiting {
-            return Ok(ticket);
-        }
-        let Some(ranking) = self.ranking(ticket.event_id, cached).await? else { return Ok(ticket) };
-        if let (true, Some(&position)) = (ranking.order.drawn, ranking.positions.get(&ticket.user_id)) {
-            ticket.position = Some(position);
-            ticket.estimated_wait_seconds = Some(estimated_wait(position, ranking.order.rate));
-        }
-        Ok(ticket)
-    }
-
-    async fn ranking(&self, event: EventId, cached: bool) -> Result<Option<Arc<Ranking>>, StoreError> {
+    /// The queue's snapshot, read again once it is a second old.
+    async fn ranking(&self, event: EventId) -> Result<Option<Arc<Ranking>>, StoreError> {
         let current = self.rankings.lock().unwrap_or_else(PoisonError::into_inner).get(&event).cloned();
-        if let Some(ranking) = current.filter(|r| cached && r.read_at.elapsed() < RANKING_AGE) {
+        if let Some(ranking) = current.filter(|r| r.read_at.elapsed() < RANKING_AGE) {
             return Ok(Some(ranking));
         }
         let Some(order) = self.queues.waiting_order(event).await? else { return Ok(None) };
-        let positions = (1..).zip(&order.users).map(|(position, user)| (*user, position)).collect();
-        let ranking = Arc::new(Ranking { read_at: Instant::now(), order, positions });
+        let positions = (1..).zip(order.waiting()).map(|(position, user)| (user, position)).collect();
+        let tickets = order.tickets.iter().enumerate().map(|(i, t)| (t.user_id, i)).collect();
+        let ranking = Arc::new(Ranking { read_at: Instant::now(), order, tickets, positions });
         self.rankings.lock().unwrap_or_else(PoisonError::into_inner).insert(event, ranking.clone());
         Ok(Some(ranking))
     }
+}
+
+/// `ticket` with its position and wait in `ranking`, if it waits there and the order is
+/// drawn.
+fn with_position(mut ticket: QueueTicket, ranking: &Ranking) -> QueueTicket {
+    if ticket.status != QueueStatus::Waiting || !ranking.order.drawn {
+        return ticket;
+    }
+    if let Some(&position) = ranking.positions.get(&ticket.user_id) {
+        ticket.position = Some(position);
+        ticket.estimated_wait_seconds = Some(estimated_wait(position, ranking.order.rate));
+    }
+    ticket
 }
 
 #[cfg(test)]
@@ -123,13 +136,10 @@ mod tests {
     #[test]
     fn positions_are_read_at_most_once_a_second_and_null_before_the_draw() {
         let mut queues = MockQueueRepository::new();
-        queues.expect_find_queue_ticket().returning(|_, user| {
-            let id = user.get();
-            Box::pin(async move { Ok(Some(ticket(id))) })
-        });
-        let users: Vec<UserId> = (1..=3).rev().map(|u| UserId::new(u).unwrap()).collect();
+        queues.expect_find_queue_ticket().never();
         queues.expect_waiting_order().times(1).returning(move |_| {
-            let order = WaitingOrder { rate: AdmitRate::new(30).unwrap(), drawn: true, users: users.clone() };
+            let tickets = (1..=3).rev().map(ticket).collect();
+            let order = WaitingOrder { rate: AdmitRate::new(30).unwrap(), drawn: true, tickets };
             Box::pin(async move { Ok(Some(order)) })
         });
         let service = QueueService::new(queues);
@@ -144,7 +154,7 @@ mod tests {
         let mut before = MockQueueRepository::new();
         before.expect_find_queue_ticket().returning(|_, _| Box::pin(async { Ok(Some(ticket(1))) }));
         before.expect_waiting_order().returning(|_| {
-            let order = WaitingOrder { rate: AdmitRate::new(30).unwrap(), drawn: false, users: Vec::new() };
+            let order = WaitingOrder { rate: AdmitRate::new(30).unwrap(), drawn: false, tickets: Vec::new() };
             Box::pin(async move { Ok(Some(order)) })
         });
         let service = QueueService::new(before);

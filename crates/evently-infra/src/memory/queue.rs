@@ -164,9 +164,14 @@ impl QueueRepository for MemoryStore {
         let (Some(settings), Some(queue)) = (state.event(event).and_then(|e| e.queue), state.queues.get(&event)) else {
             return Ok(None);
         };
-        let users = state.waiting_in_order(event).into_iter().map(|i| state.queue_tickets[i].ticket.user_id).collect();
+        let waiting = state.waiting_in_order(event).into_iter().map(|i| state.queue_tickets[i].ticket.clone());
+        let others = state
+            .queue_tickets
+            .iter()
+            .filter(|q| q.ticket.event_id == event && q.ticket.status != QueueStatus::Waiting)
+            .map(|q| q.ticket.clone());
         let drawn = queue.drawn || state.event(event).is_some_and(|e| e.on_sale_at.is_none());
-        Ok(Some(WaitingOrder { rate: settings.admit_per_minute, drawn, users }))
+        Ok(Some(WaitingOrder { rate: settings.admit_per_minute, drawn, tickets: waiting.chain(others).collect() }))
     }
 
     async fn queue_figures(&self, event: EventId) -> Result<Option<QueueFigures>, StoreError> {

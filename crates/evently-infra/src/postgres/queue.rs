@@ -209,17 +209,16 @@ impl QueueRepository for PgStore {
             .bind::<BigInt, _>(event.get())
             .load::<OrderHead>(&mut &*conn),
             diesel::sql_query(format!(
-                "SELECT user_id FROM queue_tickets WHERE event_id = $1 AND status = 'waiting' ORDER BY {ORDER}"
+                "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE event_id = $1 ORDER BY status <> 'waiting', {ORDER}"
             ))
             .bind::<BigInt, _>(event.get())
-            .load::<UserRow>(&mut &*conn)
+            .load::<TicketRow>(&mut &*conn)
         );
         let Some(head) = head.map_err(classify)?.pop() else { return Ok(None) };
         let rate = AdmitRate::new(i64::from(head.rate))
             .map_err(|_| StoreError::Unknown(anyhow::anyhow!("corrupt row: invalid queue rate")))?;
-        let users =
-            users.map_err(classify)?.into_iter().map(|u| id(u.user_id, UserId::new)).collect::<Result<_, _>>()?;
-        Ok(Some(WaitingOrder { rate, drawn: head.drawn, users }))
+        let tickets = users.map_err(classify)?.into_iter().map(QueueTicket::try_from).collect::<Result<_, _>>()?;
+        Ok(Some(WaitingOrder { rate, drawn: head.drawn, tickets }))
     }
 
     async fn queue_figures(&self, event: EventId) -> Result<Option<QueueFigures>, StoreError> {

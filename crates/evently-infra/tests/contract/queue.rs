@@ -92,15 +92,17 @@ pub async fn the_draw_shuffles_early_tickets_and_queues_late_ones_behind<S: Stor
     assert!(order.drawn);
     let admitted = admitted_among(&store, id, early).await;
     assert_eq!(admitted.len(), 1, "one admitted at once at 1 a minute");
-    let drawn: Vec<UserId> = order.users[..23].to_vec();
+    let waiting: Vec<UserId> = order.waiting().collect();
+    let drawn: Vec<UserId> = waiting[..23].to_vec();
     let mut all_early: Vec<UserId> = drawn.iter().chain(&admitted).copied().collect();
     all_early.sort();
     assert_eq!(all_early, early.to_vec(), "the draw is a permutation of the early tickets");
     assert_ne!(admitted.iter().chain(&drawn).copied().collect::<Vec<_>>(), early.to_vec(), "not the join order");
-    assert_eq!(&order.users[23..], late, "late tickets behind, in arrival order");
+    assert_eq!(&waiting[23..], late, "late tickets behind, in arrival order");
     // Drawn once: later rounds keep the order.
     store.advance_queues().await.unwrap();
-    assert_eq!(store.waiting_order(id).await.unwrap().unwrap().users, order.users);
+    let again: Vec<UserId> = store.waiting_order(id).await.unwrap().unwrap().waiting().collect();
+    assert_eq!(again, waiting);
 }
 
 /// The users among `users` the queue admits.
