@@ -5,6 +5,7 @@ mod holds;
 mod hot;
 mod logins;
 mod mixed;
+mod queue;
 mod read;
 mod seated;
 mod spread;
@@ -64,9 +65,13 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         "logins" => logins::run(&setup, args.number("users", 64)?).await,
         "mixed" => mixed::run(&setup, args.number("events", 50)?, args.number("users", 500)?).await,
         "checkins" => checkins::run(&setup, args.number("users", 3_000)?).await,
+        "queue" => {
+            let (users, rate) = (args.number("users", 20_000)?, args.number("rate", 10_000)?);
+            queue::run(&setup, users, rate, args.flag("reads")?).await
+        }
         "seated" => seated::run(&setup, args.number("rows", 100)?, args.flag("named")?).await,
         other => anyhow::bail!(
-            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, seated, verify or bare"
+            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, seated, queue, verify or bare"
         ),
     }
 }
