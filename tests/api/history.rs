@@ -29,12 +29,15 @@ use serde_json::{Value, json};
 use crate::helpers::{admin_token, assert_invariants, count, tokens};
 use client::World;
 use faults::Servers;
+use requests::Sale;
 use rng::Rng;
 use state::FinalState;
 
 const CLIENTS: usize = 24;
 const USERS: usize = 60;
 const EVENTS: usize = 6;
+/// The event sold through an on-sale queue.
+const QUEUED: usize = 4;
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|raw| raw.parse().unwrap_or_else(|_| panic!("{name}={raw} is not a number")))
@@ -79,13 +82,21 @@ async fn a_faulty_run_keeps_every_promise() {
     }
     let mut rng = Rng::new(seed, u64::MAX - 1);
     let mut history = Vec::new();
-    // Every other event sells numbered seats.
+    // Every other event sells numbered seats; one sells through an on-sale queue.
     let mut seated = HashMap::new();
     for i in 0..EVENTS {
         let capacity = rng.range(3, 12);
-        let created = requests::create_event(&setup, &bases[0], &admin, capacity, i % 2 == 1).await;
-        if i % 2 == 1 {
-            seated.insert(created.event, requests::seat_labels(capacity));
+        let sale = match i {
+            _ if i % 2 == 1 => Sale::Seated,
+            QUEUED => Sale::Queued,
+            _ => Sale::Open,
+        };
+        let created = requests::create_event(&setup, &bases[0], &admin, capacity, sale).await;
+        match sale {
+            Sale::Seated => {
+                seated.insert(created.event, requests::seat_labels(capacity));
+            }
+            Sale::Queued | Sale::Open => {}
         }
         history.push(created);
     }

@@ -5,6 +5,7 @@ mod answers;
 mod bookings;
 mod events;
 mod holds;
+mod queue;
 mod seats;
 mod tickets;
 mod waitlist;
@@ -66,6 +67,7 @@ pub fn check(history: &[Call], faults: &[FaultWindow], state: &FinalState) -> Ve
     events::check(history, state, &mut found);
     holds::check(history, state, &mut found);
     seats::check(history, state, &mut found);
+    queue::check(state, &mut found);
     tickets::check(history, state, &mut found);
     webhooks::check(state, &mut found);
     found

@@ -171,10 +171,15 @@ impl Worker {
                 _ => vec![send(http, &bases[0], Method::POST, &path, &token, Some(body.clone()), Some(&key)).await],
             };
             let mut settled = false;
+            let mut refused = false;
             for (base, sent) in bases.into_iter().zip(answers) {
                 settled |= matches!(sent.2, Outcome::Answered { status, .. } if status != 503);
                 let call = self.record(request, id, event, op(Some(key.clone())), base, sent).clone();
+                refused |= call.code() == Some("not_admitted");
                 self.learn(&call);
+            }
+            if refused {
+                self.queue(user, event).await;
             }
             if settled {
                 return;
@@ -316,9 +321,25 @@ impl Worker {
             send(&self.world.http, &base, Method::POST, &format!("/events/{event}/waitlist"), &token, Some(body), None)
                 .await;
         let request = self.next_request();
-        if self.record(request, id, event, Op::Join { seats }, base, sent).is(201) {
+        let call = self.record(request, id, event, Op::Join { seats }, base, sent);
+        let refused = call.code() == Some("not_admitted");
+        if call.is(201) {
             self.world.known.lock().unwrap().waiting.push((user, event));
         }
+        if refused {
+            self.queue(user, event).await;
+        }
+    }
+
+    /// Takes a ticket in the event's on-sale queue (after a `403 not_admitted`), as a
+    /// buyer turned away does.
+    async fn queue(&mut self, user: usize, event: i64) {
+        let (id, token) = self.world.users[user].clone();
+        let base = self.base();
+        let sent =
+            send(&self.world.http, &base, Method::POST, &format!("/events/{event}/queue"), &token, None, None).await;
+        let request = self.next_request();
+        self.record(request, id, event, Op::QueueJoin, base, sent);
     }
 
     /// Leaves a waitlist, mostly one the user is believed to wait on.

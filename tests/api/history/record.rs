@@ -35,6 +35,9 @@ pub enum Op {
     /// Door staff `POST /events/{id}/checkins` of a ticket's code, or (`offline`) an
     /// offline scanner's upload of it to `.../checkins/batch`.
     Scan { ticket: i64, offline: bool },
+    /// `POST /events/{id}/queue`: a ticket in the event's on-sale queue, taken after a
+    /// `403 not_admitted`.
+    QueueJoin,
 }
 
 impl Op {
@@ -57,6 +60,7 @@ impl Op {
             Self::Tickets { .. } => "tickets",
             Self::Scan { offline: false, .. } => "scan",
             Self::Scan { offline: true, .. } => "scan(offline)",
+            Self::QueueJoin => "queue",
         }
     }
 }

@@ -67,11 +67,26 @@ pub fn seat_labels(capacity: i64) -> Vec<String> {
     (0..capacity).map(|n| format!("Hall:{}:{}", n / ROW + 1, n % ROW + 1)).collect()
 }
 
-/// Publishes an event (capacity `capacity`, 3 seats per booking at most; `seated`: the
-/// seats of [`seat_labels`]) and records it.
-pub async fn create_event(http: &Client, base: &str, admin: &(i64, String), capacity: i64, seated: bool) -> Call {
+/// How an event of the history sells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sale {
+    /// General admission, to anyone.
+    Open,
+    /// The seats of [`seat_labels`].
+    Seated,
+    /// Through an on-sale queue admitting 6,000 a minute.
+    Queued,
+}
+
+/// Publishes an event (capacity `capacity`, 3 seats per booking at most, sold as `sale`
+/// says) and records it.
+pub async fn create_event(http: &Client, base: &str, admin: &(i64, String), capacity: i64, sale: Sale) -> Call {
     let mut body = json!({"name": "Small venue", "venue": "Club", "starts_at": "2027-06-01T20:00:00Z",
         "capacity": capacity, "max_seats_per_booking": 3});
+    if sale == Sale::Queued {
+        body["queue"] = json!({"admit_per_minute": 6000});
+    }
+    let seated = sale == Sale::Seated;
     if seated {
         let rows: Vec<_> = (0..(capacity + ROW - 1) / ROW)
             .map(|r| json!({"label": (r + 1).to_string(), "seats": ROW.min(capacity - r * ROW)}))

@@ -23,6 +23,21 @@ pub struct EventRow {
     pub status: String,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub seated: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub queued: bool,
+}
+
+/// A ticket of an on-sale queue.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct QueueTicketRow {
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub admitted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -173,6 +188,7 @@ pub struct FinalState {
     /// In queue order (`joined_at`, `id`).
     pub entries: Vec<EntryRow>,
     pub keys: Vec<KeyRow>,
+    pub queue_tickets: Vec<QueueTicketRow>,
     pub invariants: Vec<RuleCount>,
     /// Deadlocks PostgreSQL detected in the database (`pg_stat_database`; read once the
     /// servers are gone, so every backend has flushed its statistics).
@@ -182,7 +198,8 @@ pub struct FinalState {
 impl FinalState {
     pub async fn read(database_url: &str) -> Self {
         let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
-        let events = "SELECT id, capacity, booked_seats, max_seats_per_booking, status, seated FROM events ORDER BY id";
+        let events = "SELECT id, capacity, booked_seats, max_seats_per_booking, status, seated, \
+                      queue_admit_per_minute IS NOT NULL AS queued FROM events ORDER BY id";
         let bookings = "SELECT id, event_id, user_id, seats, status, source, created_at, tier_id, seat_labels \
                         FROM bookings ORDER BY id";
         let entries = "SELECT id, event_id, user_id, seats, status, booking_id, joined_at, tier_id \
@@ -216,6 +233,10 @@ impl FinalState {
             received: std::collections::HashSet::new(),
             entries: diesel::sql_query(entries).load(&mut conn).await.unwrap(),
             keys: diesel::sql_query("SELECT user_id, key, event_id, seats, booking_id FROM idempotency_keys")
+                .load(&mut conn)
+                .await
+                .unwrap(),
+            queue_tickets: diesel::sql_query("SELECT event_id, user_id, admitted_at, expires_at FROM queue_tickets")
                 .load(&mut conn)
                 .await
                 .unwrap(),

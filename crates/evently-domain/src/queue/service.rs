@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -6,8 +7,13 @@ use super::{JoinQueueError, QueueFigures, QueueRepository, QueueStatus, QueueTic
 use crate::user::{Actor, Admin};
 use crate::{EventId, StoreError, UserId};
 
-/// How old a queue's ranking may be when positions are read from it.
-const RANKING_AGE: Duration = Duration::from_secs(1);
+/// How old a queue's snapshot may grow before one request reads it again (the others
+/// answer from it meanwhile).
+const RANKING_AGE: Duration = Duration::from_millis(800);
+
+/// How old a snapshot may be answered from while another request reads it again; past
+/// this every request reads for itself.
+const RANKING_LIMIT: Duration = Duration::from_millis(1500);
 
 /// A queue as last read: its tickets by user, and the waiting ones' positions.
 #[derive(Debug)]
@@ -16,13 +22,15 @@ struct Ranking {
     order: WaitingOrder,
     tickets: HashMap<UserId, usize>,
     positions: HashMap<UserId, u32>,
+    /// Whether a request is reading the queue again.
+    refreshing: AtomicBool,
 }
 
 /// Taking queue tickets and reading them with their positions. Tickets and positions
-/// come from a snapshot of the queue read at most once a second per queue and instance,
-/// so a crowd polling its positions costs the store one read a second (answers may lag
-/// by that second; a ticket taken since is read on its own, its position known from the
-/// next snapshot).
+/// come from a snapshot of the queue that one request at a time reads again once it is
+/// 0.8 s old, so a crowd polling its positions costs the store about one read a second
+/// per queue and instance (answers may lag by that second; a ticket taken since is read
+/// on its own, its position known from the next snapshot).
 #[derive(Debug)]
 pub struct QueueService<R> {
     queues: R,
@@ -82,16 +90,22 @@ impl<R: QueueRepository> QueueService<R> {
         self.queues.advance_queues().await
     }
 
-    /// The queue's snapshot, read again once it is a second old.
+    /// The queue's snapshot: the current one while it is fresh, or while another request
+    /// reads it again (up to [`RANKING_LIMIT`]); else read now.
     async fn ranking(&self, event: EventId) -> Result<Option<Arc<Ranking>>, StoreError> {
         let current = self.rankings.lock().unwrap_or_else(PoisonError::into_inner).get(&event).cloned();
-        if let Some(ranking) = current.filter(|r| r.read_at.elapsed() < RANKING_AGE) {
-            return Ok(Some(ranking));
+        if let Some(ranking) = current {
+            let age = ranking.read_at.elapsed();
+            let someone_else = || ranking.refreshing.swap(true, Ordering::AcqRel);
+            if age < RANKING_AGE || (age < RANKING_LIMIT && someone_else()) {
+                return Ok(Some(ranking));
+            }
         }
         let Some(order) = self.queues.waiting_order(event).await? else { return Ok(None) };
         let positions = (1..).zip(order.waiting()).map(|(position, user)| (user, position)).collect();
         let tickets = order.tickets.iter().enumerate().map(|(i, t)| (t.user_id, i)).collect();
-        let ranking = Arc::new(Ranking { read_at: Instant::now(), order, tickets, positions });
+        let refreshing = AtomicBool::new(false);
+        let ranking = Arc::new(Ranking { read_at: Instant::now(), order, tickets, positions, refreshing });
         self.rankings.lock().unwrap_or_else(PoisonError::into_inner).insert(event, ranking.clone());
         Ok(Some(ranking))
     }

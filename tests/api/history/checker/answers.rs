@@ -22,6 +22,8 @@ fn allowed(op: &Op, status: u16, code: &str) -> bool {
         (Op::Cancel { .. } | Op::Resize { .. } | Op::CancelEvent | Op::ListBookings | Op::Confirm { .. }, 200) => true,
         (Op::Release { .. } | Op::Tickets { .. } | Op::Scan { .. }, 200) => true,
         (Op::Leave, 204) => true,
+        (Op::QueueJoin, 200 | 201) => true,
+        (Op::Book { .. } | Op::Hold { .. } | Op::Join { .. }, 403) => code == "not_admitted",
         (Op::Leave, 404) => code == "not_found",
         (_, 409) => matches!(
             (op, code),
@@ -43,6 +45,7 @@ fn allowed(op: &Op, status: u16, code: &str) -> bool {
                 | (Op::Resize { .. }, "capacity_below_booked" | "event_cancelled")
                 | (Op::CancelEvent | Op::Leave, "event_cancelled")
                 | (Op::Scan { .. }, "already_checked_in" | "ticket_revoked")
+                | (Op::QueueJoin, "event_cancelled" | "sold_out")
         ),
         _ => false,
     }

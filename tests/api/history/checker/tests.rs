@@ -95,6 +95,7 @@ fn clean() -> (Vec<Call>, FinalState) {
             max_seats_per_booking: 3,
             status: "scheduled".into(),
             seated: false,
+            queued: false,
         }],
         tiers: vec![TierRow { id: TIER, event_id: EVENT, capacity: None }],
         bookings: vec![
@@ -111,6 +112,7 @@ fn clean() -> (Vec<Call>, FinalState) {
         received: ["msg_1", "msg_2", "msg_3"].map(String::from).into(),
         entries: vec![entry(200, 11, 1, "left", None, 45), entry(201, 12, 2, "promoted", Some(101), 85)],
         keys: vec![KeyRow { user_id: 10, key: "k1".into(), event_id: EVENT, seats: 2, booking_id: Some(100) }],
+        queue_tickets: Vec::new(),
         invariants: (0..10).map(|i| RuleCount { rule: format!("rule {i}"), violations: 0 }).collect(),
         deadlocks: 0,
     };
@@ -442,4 +444,24 @@ fn seats_other_than_answered_or_named_are_reported() {
     let seat_rules: Vec<_> = found.iter().filter(|a| a.rule == "seats are as answered and as named").collect();
     assert_eq!(seat_rules.len(), 1, "{found:#?}");
     assert!(seat_rules[0].detail.contains("stored seats") && seat_rules[0].detail.contains("named"), "{found:#?}");
+}
+
+#[test]
+fn a_booking_of_a_queued_event_without_an_admission_is_reported() {
+    let (history, mut state) = clean();
+    state.events[0].queued = true;
+    let found = check(&history, &[], &state);
+    assert!(rules(&found).contains(&"only admitted users take a queued event's seats"), "{found:#?}");
+    // Admitted before each direct booking and still current: clean.
+    state.queue_tickets = state
+        .bookings
+        .iter()
+        .map(|b| crate::history::state::QueueTicketRow {
+            event_id: EVENT,
+            user_id: b.user_id,
+            admitted_at: Some(b.created_at - TimeDelta::seconds(1)),
+            expires_at: Some(b.created_at + TimeDelta::minutes(10)),
+        })
+        .collect();
+    assert_eq!(check(&history, &[], &state), []);
 }
