@@ -57,16 +57,17 @@ impl<R: QueueRepository> QueueService<R> {
         Ok((ticket, joined.created))
     }
 
-    /// The caller's ticket for the event, with its position.
+    /// `user`'s own ticket for the event, with its position (no role is needed to read
+    /// one's own ticket, so polling touches the store only through the snapshot).
     ///
     /// # Errors
     /// [`StoreError`] only.
-    pub async fn mine(&self, actor: Actor, event: EventId) -> Result<Option<QueueTicket>, StoreError> {
+    pub async fn mine(&self, user: UserId, event: EventId) -> Result<Option<QueueTicket>, StoreError> {
         let ranking = self.ranking(event).await?;
-        let known = ranking.as_ref().and_then(|r| r.tickets.get(&actor.id()).map(|&i| r.order.tickets[i].clone()));
+        let known = ranking.as_ref().and_then(|r| r.tickets.get(&user).map(|&i| r.order.tickets[i].clone()));
         let ticket = match known {
             Some(ticket) => Some(ticket),
-            None => self.queues.find_queue_ticket(event, actor.id()).await?,
+            None => self.queues.find_queue_ticket(event, user).await?,
         };
         Ok(match (ticket, ranking) {
             (Some(ticket), Some(ranking)) => Some(with_position(ticket, &ranking)),
@@ -131,7 +132,6 @@ mod tests {
     use super::*;
     use crate::QueueTicketId;
     use crate::queue::{AdmitRate, MockQueueRepository};
-    use crate::user::Role;
 
     fn ticket(user: i64) -> QueueTicket {
         QueueTicket {
@@ -160,8 +160,7 @@ mod tests {
         let event = EventId::new(1).unwrap();
         futures_executor::block_on(async {
             for (user, position, wait) in [(3, 1, 2), (1, 3, 6), (2, 2, 4)] {
-                let actor = Actor::new(UserId::new(user).unwrap(), Role::User);
-                let mine = service.mine(actor, event).await.unwrap().unwrap();
+                let mine = service.mine(UserId::new(user).unwrap(), event).await.unwrap().unwrap();
                 assert_eq!((mine.position, mine.estimated_wait_seconds), (Some(position), Some(wait)));
             }
         });
@@ -172,8 +171,7 @@ mod tests {
             Box::pin(async move { Ok(Some(order)) })
         });
         let service = QueueService::new(before);
-        let actor = Actor::new(UserId::new(1).unwrap(), Role::User);
-        let mine = futures_executor::block_on(service.mine(actor, event)).unwrap().unwrap();
+        let mine = futures_executor::block_on(service.mine(UserId::new(1).unwrap(), event)).unwrap().unwrap();
         assert_eq!(mine.position, None);
     }
 }

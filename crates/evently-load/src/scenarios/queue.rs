@@ -1,9 +1,10 @@
-//! One event selling through its on-sale queue, admitting `rate` a minute from its
-//! creation. `joins`: N clients take queue tickets for fresh users (one each) for a fixed
-//! time; reports joins per second. `reads`: the users who joined first, then N clients
-//! read their tickets (`GET .../queue/me`, round robin over the users, so each polls far
-//! below its limit); reports reads per second and, sampled every 200 ms from the admin
-//! figures, how far admission lags the pace.
+//! One event selling through its on-sale queue, admitting `rate` a minute. `joins`: N
+//! clients take queue tickets for fresh users (one each) for a fixed time, admission
+//! running from the event's creation; reports joins per second. `reads`: an on-sale as it
+//! happens — every user takes a ticket before `on_sale_at`, the order is drawn then and
+//! admission runs at the pace while N clients read their tickets (`GET .../queue/me`,
+//! round robin, each user far below its limit); reports reads per second and, sampled
+//! every 200 ms from the admin figures, how far admission lags the pace.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,15 +16,20 @@ use serde_json::json;
 use super::{Setup, drive, unexpected};
 use crate::report::Report;
 
+/// Time given to take every ticket of the `reads` run before its on-sale instant.
+const JOINING: Duration = Duration::from_secs(45);
+
 pub async fn run(setup: &Setup, users: usize, rate: u32, reads: bool) -> anyhow::Result<Report> {
+    let tokens = Arc::new(setup.api.users(&format!("queue-{}", setup.run), users, 64).await?);
+    let joining = chrono::TimeDelta::from_std(JOINING)?;
+    let on_sale = reads.then(|| chrono::Utc::now() + joining);
     let body = json!({"name": format!("On sale {}", setup.run), "venue": "Load Arena",
-        "starts_at": "2030-01-01T20:00:00Z", "capacity": 1_000_000, "queue": {"admit_per_minute": rate}});
+        "starts_at": "2030-01-01T20:00:00Z", "capacity": 1_000_000, "queue": {"admit_per_minute": rate},
+        "on_sale_at": on_sale.map(|at| at.to_rfc3339())});
     let created = setup.api.call(Method::POST, "/api/v1/events", Some(&setup.admin), Some(body)).await;
-    let opened = Instant::now();
     let event = created.body["id"]
         .as_i64()
         .ok_or_else(|| anyhow::anyhow!("cannot create a queued event: {} {}", created.status, created.body))?;
-    let tokens = Arc::new(setup.api.users(&format!("queue-{}", setup.run), users, 64).await?);
     let path = format!("/api/v1/events/{event}/queue");
     if !reads {
         let (next, api) = (Arc::new(AtomicUsize::new(0)), setup.api.clone());
@@ -53,6 +59,10 @@ pub async fn run(setup: &Setup, users: usize, rate: u32, reads: bool) -> anyhow:
             anyhow::ensure!(joined.created(), "join failed: {} {}", joined.status, joined.body);
         }
     }
+    let left = on_sale.map(|at| (at - chrono::Utc::now()).to_std().unwrap_or_default()).unwrap_or_default();
+    anyhow::ensure!(!left.is_zero(), "joining took longer than {JOINING:?}: pass fewer --users");
+    tokio::time::sleep(left).await;
+    let opened = Instant::now();
     let sampler = {
         let (api, admin, figures) = (setup.api.clone(), setup.admin.clone(), path.clone());
         let until = Instant::now() + setup.duration;
