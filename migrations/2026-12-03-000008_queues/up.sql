@@ -1,7 +1,6 @@
 -- Fair on-sale queues. An event with a queue admits its buyers in the queue's order at
--- its pace; `queues` holds where each queue stands (when admission begins, whether the
--- early tickets' order is drawn, how many were admitted in all, whether the sell-out
--- closed it). The instance that advances a queue holds its row (`FOR UPDATE SKIP
+-- its pace; `queues` holds where each queue stands (when admission begins, whether it
+-- began, how many were admitted in all, whether the sell-out closed it). The instance that advances a queue holds its row (`FOR UPDATE SKIP
 -- LOCKED`), so one order and one pace hold across instances, and the count it commits
 -- is where the next one — after a crash, on any instance — carries on.
 ALTER TABLE events ADD COLUMN on_sale_at TIMESTAMPTZ,
@@ -22,9 +21,9 @@ CREATE TABLE queue_tickets (
     event_id    BIGINT      NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     user_id     BIGINT      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     status      TEXT        NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'admitted', 'expired', 'closed')),
-    -- The drawn place of a ticket taken before the on-sale instant; later ones queue by
-    -- arrival behind every drawn one.
-    rank        INTEGER,
+    -- The secret draw key of a ticket taken before the on-sale instant (63 random bits):
+    -- from then on early tickets queue in key order, later ones by arrival behind them.
+    rank        BIGINT CHECK (rank >= 0),
     joined_at   TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
     admitted_at TIMESTAMPTZ,
     expires_at  TIMESTAMPTZ,

@@ -9,7 +9,7 @@ mod pace;
 mod ports;
 mod service;
 
-pub use draw::shuffle;
+pub use draw::draw_key;
 pub use models::{
     AdmissionTtl, AdmitRate, QueueFigures, QueueSettings, QueueStatus, QueueTicket, QueueValueError, WaitingOrder,
 };

@@ -61,7 +61,9 @@ impl From<JoinQueueError> for Refusal {
 /// Persistence of on-sale queues. Each queue is advanced by one instance at a time.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait QueueRepository: Send + Sync + 'static {
-    /// Gives `user` a ticket in `event`'s queue, or the one they have.
+    /// Gives `user` a ticket in `event`'s queue, or the one they have; a ticket taken
+    /// before the on-sale instant gets a secret draw key ([`super::draw_key`]) from a
+    /// cryptographic source.
     ///
     /// # Errors
     /// [`JoinQueueError`]'s variants.
@@ -90,8 +92,9 @@ pub trait QueueRepository: Send + Sync + 'static {
     /// [`StoreError`] only.
     fn queue_figures(&self, event: EventId) -> impl Future<Output = Result<Option<QueueFigures>, StoreError>> + Send;
 
-    /// Advances every queue that is due, each by one instance at a time: draws the early
-    /// tickets' order once at the on-sale instant, admits the front at the pace
+    /// Advances every queue that is due, each by one instance at a time: from the
+    /// on-sale instant the early tickets queue in draw-key order ([`super::draw_key`],
+    /// given each when taken), and the front is admitted at the pace
     /// ([`super::admissible`]), marks lapsed admissions expired, and closes the queue
     /// (telling each waiting user) once the event sold out. The events whose queue changed.
     ///

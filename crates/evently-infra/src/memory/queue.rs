@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use evently_domain::inventory::EventStatus;
 use evently_domain::notification::Notice;
 use evently_domain::queue::{
-    JoinQueueError, Joined, QueueFigures, QueueRepository, QueueStatus, QueueTicket, WaitingOrder, admissible, shuffle,
+    JoinQueueError, Joined, QueueFigures, QueueRepository, QueueStatus, QueueTicket, WaitingOrder, admissible, draw_key,
 };
 use evently_domain::{EventId, QueueTicketId, StoreError, UserId};
 
 use super::state::State;
 use super::{MemoryStore, index, next_id};
-use crate::randomness::secure_below;
+use crate::randomness::secure_random;
 
 /// Where a queue stands: when admission began (or begins), whether the early tickets'
 /// order is drawn, how many were admitted in all, whether the sell-out closed it.
@@ -23,12 +23,12 @@ pub(super) struct QueueState {
     pub closed: bool,
 }
 
-/// A queue ticket and its place in the order: early tickets get a drawn rank; later
-/// ones queue by arrival behind them.
+/// A queue ticket and its place in the order: early tickets have a secret draw key;
+/// later ones queue by arrival behind them.
 #[derive(Debug, Clone)]
 pub(super) struct Queued {
     pub ticket: QueueTicket,
-    pub rank: Option<usize>,
+    pub rank: Option<i64>,
 }
 
 impl QueueState {
@@ -73,16 +73,7 @@ impl State {
         }
         let mut changed = false;
         if !queue.drawn {
-            let mut early: Vec<usize> = (0..self.queue_tickets.len())
-                .filter(|&i| {
-                    let q = &self.queue_tickets[i];
-                    q.ticket.event_id == event && found.on_sale_at.is_some_and(|at| q.ticket.joined_at < at)
-                })
-                .collect();
-            shuffle(&mut early, secure_below);
-            for (rank, i) in early.into_iter().enumerate() {
-                self.queue_tickets[i].rank = Some(rank);
-            }
+            // The early tickets' keys were drawn as they were taken: from now on they order them.
             queue.drawn = true;
             changed = true;
         }
@@ -138,6 +129,7 @@ impl QueueRepository for MemoryStore {
         if state.accounts.get(index(user.get())).is_none() {
             return Err(JoinQueueError::UnknownUser);
         }
+        let now = Utc::now();
         let ticket = QueueTicket {
             id: next_id(state.queue_tickets.len(), QueueTicketId::new)?,
             event_id: event,
@@ -145,11 +137,12 @@ impl QueueRepository for MemoryStore {
             status: QueueStatus::Waiting,
             position: None,
             estimated_wait_seconds: None,
-            joined_at: Utc::now(),
+            joined_at: now,
             admitted_at: None,
             expires_at: None,
         };
-        state.queue_tickets.push(super::queue::Queued { ticket: ticket.clone(), rank: None });
+        let rank = found.on_sale_at.filter(|at| now < *at).map(|_| draw_key(secure_random()));
+        state.queue_tickets.push(Queued { ticket: ticket.clone(), rank });
         Ok(Joined { ticket, created: true })
     }
 

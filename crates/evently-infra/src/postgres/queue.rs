@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::notification::Notice;
 use evently_domain::queue::{
     AdmitRate, JoinQueueError, Joined, QueueFigures, QueueRepository, QueueStatus, QueueTicket, WaitingOrder,
-    admissible, shuffle,
+    admissible, draw_key,
 };
 use evently_domain::{EventId, QueueTicketId, StoreError, UserId};
 
@@ -18,7 +18,7 @@ use super::error::{TxError, classify};
 use super::inventory::store_failure;
 use super::notifications::write_notices;
 use super::rows::{id, queue_settings};
-use crate::randomness::secure_below;
+use crate::randomness::secure_random;
 
 #[derive(QueryableByName)]
 struct TicketRow {
@@ -81,8 +81,6 @@ struct Standing {
     admitted: i64,
     #[diesel(sql_type = Timestamptz)]
     now: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    on_sale_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Integer)]
     rate: i32,
     #[diesel(sql_type = Integer)]
@@ -174,12 +172,17 @@ impl QueueRepository for PgStore {
         if gate.closed {
             return Err(JoinQueueError::Closed);
         }
+        // Taken before the on-sale instant: a secret draw key orders it among the early ones.
         let made: Vec<TicketRow> = diesel::sql_query(format!(
-            "INSERT INTO queue_tickets (event_id, user_id) SELECT $1, id FROM users WHERE id = $2 \
+            "WITH c AS (SELECT clock_timestamp() AS at) \
+             INSERT INTO queue_tickets (event_id, user_id, joined_at, rank) \
+             SELECT $1, u.id, c.at, CASE WHEN c.at < e.on_sale_at THEN $3 END \
+             FROM users u, events e, c WHERE u.id = $2 AND e.id = $1 \
              ON CONFLICT (event_id, user_id) DO NOTHING RETURNING {TICKET_COLUMNS}"
         ))
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(user.get())
+        .bind::<BigInt, _>(draw_key(secure_random()))
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -277,7 +280,7 @@ fn none_row() -> FiguresRow {
 /// and closes the queue once the event sold out. Whether anything changed.
 async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, TxError<StoreError>> {
     let standing: Vec<Standing> = diesel::sql_query(
-        "SELECT q.starts_at, q.drawn, q.admitted, now() AS now, e.on_sale_at, e.queue_admit_per_minute AS rate, \
+        "SELECT q.starts_at, q.drawn, q.admitted, now() AS now, e.queue_admit_per_minute AS rate, \
            e.queue_admission_ttl_seconds AS ttl, e.name \
          FROM queues q JOIN events e ON e.id = q.event_id \
          WHERE q.event_id = $1 AND NOT q.closed AND e.queue_admit_per_minute IS NOT NULL \
@@ -295,25 +298,11 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
     }
     let mut changed = false;
     if !standing.drawn {
-        let early: Vec<IdRow> =
-            diesel::sql_query("SELECT id FROM queue_tickets WHERE event_id = $1 AND joined_at < $2")
-                .bind::<BigInt, _>(event.get())
-                .bind::<Nullable<Timestamptz>, _>(standing.on_sale_at)
-                .load(conn)
-                .await?;
-        let mut ids: Vec<i64> = early.into_iter().map(|row| row.id).collect();
-        shuffle(&mut ids, secure_below);
-        let ranks: Vec<i32> = (0..).take(ids.len()).collect();
-        diesel::sql_query(
-            "WITH r AS (UPDATE queue_tickets SET rank = d.rank FROM unnest($2::bigint[], $3::int[]) AS d(id, rank) \
-                        WHERE queue_tickets.id = d.id) \
-             UPDATE queues SET drawn = true WHERE event_id = $1",
-        )
-        .bind::<BigInt, _>(event.get())
-        .bind::<Array<BigInt>, _>(&ids)
-        .bind::<Array<Integer>, _>(&ranks)
-        .execute(conn)
-        .await?;
+        // The early tickets' keys were drawn as they were taken: from now on they order them.
+        diesel::sql_query("UPDATE queues SET drawn = true WHERE event_id = $1")
+            .bind::<BigInt, _>(event.get())
+            .execute(conn)
+            .await?;
         changed = true;
     }
     let lapsed = diesel::sql_query(
