@@ -12,7 +12,7 @@ use crate::{EventId, StoreError, UserId};
 const RANKING_AGE: Duration = Duration::from_millis(800);
 
 /// How old a snapshot may be answered from while another request reads it again; past
-/// this every request reads for itself.
+/// this, tickets are read one by one (without positions) until the new one lands.
 const RANKING_LIMIT: Duration = Duration::from_millis(1500);
 
 /// A queue as last read: its tickets by user, and the waiting ones' positions.
@@ -92,17 +92,27 @@ impl<R: QueueRepository> QueueService<R> {
     }
 
     /// The queue's snapshot: the current one while it is fresh, or while another request
-    /// reads it again (up to [`RANKING_LIMIT`]); else read now.
+    /// reads it again (up to [`RANKING_LIMIT`]; past it, `None` until that read lands, so
+    /// a crowd arriving at an old snapshot reads the store once, not once each); else read
+    /// now.
     async fn ranking(&self, event: EventId) -> Result<Option<Arc<Ranking>>, StoreError> {
         let current = self.rankings.lock().unwrap_or_else(PoisonError::into_inner).get(&event).cloned();
-        if let Some(ranking) = current {
+        if let Some(ranking) = &current {
             let age = ranking.read_at.elapsed();
-            let someone_else = || ranking.refreshing.swap(true, Ordering::AcqRel);
-            if age < RANKING_AGE || (age < RANKING_LIMIT && someone_else()) {
-                return Ok(Some(ranking));
+            if age < RANKING_AGE {
+                return Ok(current);
+            }
+            if ranking.refreshing.swap(true, Ordering::AcqRel) {
+                return Ok(current.filter(|_| age < RANKING_LIMIT));
             }
         }
-        let Some(order) = self.queues.waiting_order(event).await? else { return Ok(None) };
+        let read = self.queues.waiting_order(event).await.inspect_err(|_| {
+            // Let the next request try again.
+            if let Some(ranking) = &current {
+                ranking.refreshing.store(false, Ordering::Release);
+            }
+        });
+        let Some(order) = read? else { return Ok(None) };
         let positions = (1..).zip(order.waiting()).map(|(position, user)| (user, position)).collect();
         let tickets = order.tickets.iter().enumerate().map(|(i, t)| (t.user_id, i)).collect();
         let refreshing = AtomicBool::new(false);
