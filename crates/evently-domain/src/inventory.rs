@@ -6,6 +6,7 @@ mod conflicts;
 mod rules;
 mod values;
 
+pub use crate::seats::{Seats, SeatsError};
 pub use conflicts::{BookConflict, CancelConflict, EventCancelled, JoinConflict, ResizeConflict, TierConflict};
 pub use rules::{Caller, Claim, Given, Holding, Inventory, InventoryError, Promoted, Queued, TierStock};
-pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Promotion, Seats, SeatsError};
+pub use values::{BookingStatus, Capacity, CapacityError, EventStatus, Promotion};

@@ -15,6 +15,7 @@ pub mod page;
 pub mod queue;
 pub mod refusal;
 pub mod seating;
+pub mod seats;
 pub mod store;
 pub mod text;
 pub mod ticket;

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use super::SeatNo;
 use crate::Refusal;
-use crate::inventory::Seats;
+use crate::seats::Seats;
 
 /// Seats named in one request: 1 to [`Seats::MAX`] labels, none repeated. Whether the
 /// event has them is for its plan to say.

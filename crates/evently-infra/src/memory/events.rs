@@ -16,6 +16,7 @@ use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 
 use super::MemoryStore;
 use super::next_id;
+use super::state::QueueState;
 
 impl EventRepository for MemoryStore {
     async fn create_event(&self, new: NewEvent) -> Result<Event, StoreError> {
@@ -62,7 +63,7 @@ impl EventRepository for MemoryStore {
             updated_at: now,
         };
         if new.queue.is_some() {
-            state.queues.insert(id, super::queue::QueueState::new(new.on_sale_at, now));
+            state.queues.insert(id, QueueState::new(new.on_sale_at, now));
         }
         state.events.push(event.clone());
         Ok(event)
@@ -107,10 +108,10 @@ impl EventRepository for MemoryStore {
         let (on_sale_at, queued) = (stored.on_sale_at, stored.queue.is_some());
         match state.queues.get_mut(&id) {
             // A new on-sale instant moves a queue that has not begun admitting.
-            Some(queue) if !queue.drawn => *queue = super::queue::QueueState::new(on_sale_at, now),
+            Some(queue) if !queue.drawn => *queue = QueueState::new(on_sale_at, now),
             Some(_) => {}
             None if queued => {
-                state.queues.insert(id, super::queue::QueueState::new(on_sale_at, now));
+                state.queues.insert(id, QueueState::new(on_sale_at, now));
             }
             None => {}
         }

@@ -9,35 +9,9 @@ use evently_domain::queue::{
 };
 use evently_domain::{EventId, QueueTicketId, StoreError, UserId};
 
-use super::state::State;
+use super::state::{InQueue, State};
 use super::{MemoryStore, index, next_id};
 use crate::randomness::secure_random;
-
-/// Where a queue stands: when admission began (or begins), whether the early tickets'
-/// order is drawn, how many were admitted in all, whether the sell-out closed it.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct QueueState {
-    pub starts_at: DateTime<Utc>,
-    pub drawn: bool,
-    pub admitted: u64,
-    pub closed: bool,
-}
-
-/// A queue ticket and its place in the order: early tickets have a secret draw key;
-/// later ones queue by arrival behind them.
-#[derive(Debug, Clone)]
-pub(super) struct Queued {
-    pub ticket: QueueTicket,
-    pub rank: Option<i64>,
-}
-
-impl QueueState {
-    /// A queue set at `now` for an event on sale from `on_sale_at`.
-    pub fn new(on_sale_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
-        let starts_at = on_sale_at.map_or(now, |at| at.max(now));
-        Self { starts_at, drawn: false, admitted: 0, closed: false }
-    }
-}
 
 impl State {
     /// Whether `user` holds a current admission to `event`.
@@ -142,7 +116,7 @@ impl QueueRepository for MemoryStore {
             expires_at: None,
         };
         let rank = found.on_sale_at.filter(|at| now < *at).map(|_| draw_key(secure_random()));
-        state.queue_tickets.push(Queued { ticket: ticket.clone(), rank });
+        state.queue_tickets.push(InQueue { ticket: ticket.clone(), rank });
         Ok(Joined { ticket, created: true })
     }
 

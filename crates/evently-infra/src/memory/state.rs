@@ -10,6 +10,7 @@ use evently_domain::inventory::{
     BookingStatus, Claim, Holding, Inventory, InventoryError, Promoted, Promotion, Queued, Seats, TierStock,
 };
 use evently_domain::notification::{Notice, Notification};
+use evently_domain::queue::QueueTicket;
 use evently_domain::seating::{Placement, SeatChart, SeatMap, SeatPick, SeatStatus, SeatingPlan};
 use evently_domain::ticket::{Ticket, TicketStatus};
 use evently_domain::user::{PasswordHash, User};
@@ -46,6 +47,32 @@ pub(super) struct StoredHoldKey {
     pub created_at: DateTime<Utc>,
 }
 
+/// Where a queue stands: when admission began (or begins), whether the early tickets'
+/// order is drawn, how many were admitted in all, whether the sell-out closed it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct QueueState {
+    pub starts_at: DateTime<Utc>,
+    pub drawn: bool,
+    pub admitted: u64,
+    pub closed: bool,
+}
+
+/// A queue ticket and its place in the order: early tickets have a secret draw key;
+/// later ones queue by arrival behind them.
+#[derive(Debug, Clone)]
+pub(super) struct InQueue {
+    pub ticket: QueueTicket,
+    pub rank: Option<i64>,
+}
+
+impl QueueState {
+    /// A queue set at `now` for an event on sale from `on_sale_at`.
+    pub fn new(on_sale_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        let starts_at = on_sale_at.map_or(now, |at| at.max(now));
+        Self { starts_at, drawn: false, admitted: 0, closed: false }
+    }
+}
+
 /// Everything the store holds. Ids are positions plus one.
 #[derive(Debug, Default)]
 pub(super) struct State {
@@ -69,9 +96,9 @@ pub(super) struct State {
     /// The seating plans of seated events.
     pub plans: HashMap<EventId, Arc<SeatingPlan<TierId>>>,
     /// Where each queued event's queue stands.
-    pub queues: HashMap<EventId, super::queue::QueueState>,
+    pub queues: HashMap<EventId, QueueState>,
     /// Every queue ticket, with its place in its queue's order.
-    pub queue_tickets: Vec<super::queue::Queued>,
+    pub queue_tickets: Vec<InQueue>,
 }
 
 impl State {

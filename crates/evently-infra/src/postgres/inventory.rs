@@ -448,7 +448,4 @@ async fn offer<E: From<StoreError>>(
     id(hold.id, HoldId::new).map_err(store_failure)
 }
 
-/// A seat count as the database's integer (every count is bounded by `Capacity::MAX`).
-pub(super) fn seat_count(seats: u32) -> i32 {
-    i32::try_from(seats).unwrap_or(i32::MAX)
-}
+pub(super) use super::rows::seat_count;

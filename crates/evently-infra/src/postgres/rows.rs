@@ -37,6 +37,11 @@ pub(super) fn count(raw: i64) -> u32 {
     u32::try_from(raw).unwrap_or(u32::MAX)
 }
 
+/// A seat count as the database's integer (every count is bounded by `Capacity::MAX`).
+pub(super) fn seat_count(seats: u32) -> i32 {
+    i32::try_from(seats).unwrap_or(i32::MAX)
+}
+
 pub(super) fn unsigned(raw: i32) -> Result<u32, StoreError> {
     u32::try_from(raw).map_err(|_| corrupt("count"))
 }

@@ -13,8 +13,7 @@ use evently_domain::seating::{
 use evently_domain::{EventId, StoreError, TierId};
 
 use super::error::classify;
-use super::inventory::seat_count;
-use super::rows::id;
+use super::rows::{id, seat_count};
 
 /// A row of a plan, in plan order.
 #[derive(QueryableByName)]
