@@ -14,7 +14,7 @@ mod row;
 pub use chart::{SeatChart, SeatStatus};
 pub use map::{SeatMap, SeatMapError};
 pub use pick::{PickRefusal, Placement, SeatLabels, SeatLabelsError, SeatPick};
-pub use plan::{PlanError, RowLabel, RowPlan, SeatNo, SeatingPlan, SectionName, SectionPlan};
+pub use plan::{NameError, PlanError, RowLabel, RowPlan, RowSeatsError, SeatNo, SeatingPlan, SectionName, SectionPlan};
 
 #[cfg(test)]
 mod tests;
