@@ -1,6 +1,6 @@
 -- Fair on-sale queues. An event with a queue admits its buyers in the queue's order at
--- its pace; `queues` holds where each queue stands (when admission begins, whether it
--- began, how many were admitted in all, whether the sell-out closed it). The instance that advances a queue holds its row (`FOR UPDATE SKIP
+-- its pace; `queues` holds where each queue stands (when admission begins, how many
+-- were admitted in all, whether the sell-out closed it). The instance that advances a queue holds its row (`FOR UPDATE SKIP
 -- LOCKED`), so one order and one pace hold across instances, and the count it commits
 -- is where the next one — after a crash, on any instance — carries on.
 ALTER TABLE events ADD COLUMN on_sale_at TIMESTAMPTZ,
@@ -11,7 +11,6 @@ ALTER TABLE events ADD COLUMN on_sale_at TIMESTAMPTZ,
 CREATE TABLE queues (
     event_id  BIGINT      PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
     starts_at TIMESTAMPTZ NOT NULL,
-    drawn     BOOLEAN     NOT NULL DEFAULT false,
     admitted  BIGINT      NOT NULL DEFAULT 0 CHECK (admitted >= 0),
     closed    BOOLEAN     NOT NULL DEFAULT false
 );

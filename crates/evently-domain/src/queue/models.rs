@@ -153,8 +153,8 @@ impl QueueTicket {
 pub struct WaitingOrder {
     /// The queue's pace.
     pub rate: AdmitRate,
-    /// Whether the order exists: the early tickets' order is drawn, or the queue has no
-    /// on-sale instant (and so no early tickets); no position exists before.
+    /// Whether the order is in force: admission began (from then on the early tickets'
+    /// draw keys order them); no position exists before.
     pub drawn: bool,
     /// Every ticket: the waiting ones first, front first, then the others.
     pub tickets: Vec<QueueTicket>,

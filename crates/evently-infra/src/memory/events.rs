@@ -108,7 +108,7 @@ impl EventRepository for MemoryStore {
         let (on_sale_at, queued) = (stored.on_sale_at, stored.queue.is_some());
         match state.queues.get_mut(&id) {
             // A new on-sale instant moves a queue that has not begun admitting.
-            Some(queue) if !queue.drawn => *queue = QueueState::new(on_sale_at, now),
+            Some(queue) if queue.starts_at > now => *queue = QueueState::new(on_sale_at, now),
             Some(_) => {}
             None if queued => {
                 state.queues.insert(id, QueueState::new(on_sale_at, now));

@@ -36,7 +36,7 @@ impl State {
         waiting
     }
 
-    /// Draws, lapses, admits and closes `event`'s queue as of `now`; whether it changed.
+    /// Lapses, admits and closes `event`'s queue as of `now`; whether it changed.
     fn advance(&mut self, event: EventId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let (Some(found), Some(mut queue)) = (self.event(event), self.queues.get(&event).copied()) else {
             return Ok(false);
@@ -46,11 +46,6 @@ impl State {
             return Ok(false);
         }
         let mut changed = false;
-        if !queue.drawn {
-            // The early tickets' keys were drawn as they were taken: from now on they order them.
-            queue.drawn = true;
-            changed = true;
-        }
         for q in self.queue_tickets.iter_mut().filter(|q| q.ticket.event_id == event) {
             if q.ticket.status == QueueStatus::Admitted && !q.ticket.admits_at(now) {
                 q.ticket.status = QueueStatus::Expired;
@@ -137,7 +132,7 @@ impl QueueRepository for MemoryStore {
             .iter()
             .filter(|q| q.ticket.event_id == event && q.ticket.status != QueueStatus::Waiting)
             .map(|q| q.ticket.clone());
-        let drawn = queue.drawn || state.event(event).is_some_and(|e| e.on_sale_at.is_none());
+        let drawn = queue.starts_at <= Utc::now();
         Ok(Some(WaitingOrder { rate: settings.admit_per_minute, drawn, tickets: waiting.chain(others).collect() }))
     }
 

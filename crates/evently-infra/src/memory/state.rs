@@ -47,12 +47,11 @@ pub(super) struct StoredHoldKey {
     pub created_at: DateTime<Utc>,
 }
 
-/// Where a queue stands: when admission began (or begins), whether the early tickets'
-/// order is drawn, how many were admitted in all, whether the sell-out closed it.
+/// Where a queue stands: when admission began (or begins), how many were admitted in
+/// all, whether the sell-out closed it.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct QueueState {
     pub starts_at: DateTime<Utc>,
-    pub drawn: bool,
     pub admitted: u64,
     pub closed: bool,
 }
@@ -69,7 +68,7 @@ impl QueueState {
     /// A queue set at `now` for an event on sale from `on_sale_at`.
     pub fn new(on_sale_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
         let starts_at = on_sale_at.map_or(now, |at| at.max(now));
-        Self { starts_at, drawn: false, admitted: 0, closed: false }
+        Self { starts_at, admitted: 0, closed: false }
     }
 }
 

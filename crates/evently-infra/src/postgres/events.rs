@@ -148,7 +148,7 @@ impl EventRepository for PgStore {
                            SELECT e.id, GREATEST(COALESCE(e.on_sale_at, now()), now()) FROM e \
                            WHERE e.queue_admit_per_minute IS NOT NULL \
                            ON CONFLICT (event_id) DO UPDATE SET starts_at = EXCLUDED.starts_at \
-                           WHERE NOT queues.drawn AND $10::timestamptz IS NOT NULL) \
+                           WHERE queues.starts_at > now() AND $10::timestamptz IS NOT NULL) \
                      SELECT {EVENT_COLUMNS} FROM e"
                 ))
                 .bind::<BigInt, _>(id.get())

@@ -75,8 +75,6 @@ struct Gate {
 struct Standing {
     #[diesel(sql_type = Timestamptz)]
     starts_at: DateTime<Utc>,
-    #[diesel(sql_type = Bool)]
-    drawn: bool,
     #[diesel(sql_type = BigInt)]
     admitted: i64,
     #[diesel(sql_type = Timestamptz)]
@@ -133,7 +131,7 @@ struct SoldOut {
     sold_out: bool,
 }
 
-/// The order of waiting tickets: drawn ranks first, then arrival.
+/// The order of waiting tickets: early ones by draw key, then arrival.
 const ORDER: &str = "(rank IS NULL), rank, joined_at, id";
 
 fn count(raw: i64) -> u32 {
@@ -205,7 +203,7 @@ impl QueueRepository for PgStore {
         let conn = self.conn().await?;
         let (head, users) = tokio::join!(
             diesel::sql_query(
-                "SELECT e.queue_admit_per_minute AS rate, q.drawn OR e.on_sale_at IS NULL AS drawn \
+                "SELECT e.queue_admit_per_minute AS rate, q.starts_at <= now() AS drawn \
                  FROM events e JOIN queues q ON q.event_id = e.id \
                  WHERE e.id = $1 AND e.queue_admit_per_minute IS NOT NULL",
             )
@@ -276,11 +274,11 @@ fn none_row() -> FiguresRow {
 }
 
 /// Advances one queue in the caller's transaction, unless another instance holds it:
-/// draws the early tickets' order once, lapses admissions, admits the front at the pace
+/// lapses admissions, admits the front at the pace (the early tickets in draw-key order)
 /// and closes the queue once the event sold out. Whether anything changed.
 async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, TxError<StoreError>> {
     let standing: Vec<Standing> = diesel::sql_query(
-        "SELECT q.starts_at, q.drawn, q.admitted, now() AS now, e.queue_admit_per_minute AS rate, \
+        "SELECT q.starts_at, q.admitted, now() AS now, e.queue_admit_per_minute AS rate, \
            e.queue_admission_ttl_seconds AS ttl, e.name \
          FROM queues q JOIN events e ON e.id = q.event_id \
          WHERE q.event_id = $1 AND NOT q.closed AND e.queue_admit_per_minute IS NOT NULL \
@@ -295,15 +293,6 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
     };
     if standing.now < standing.starts_at {
         return Ok(false);
-    }
-    let mut changed = false;
-    if !standing.drawn {
-        // The early tickets' keys were drawn as they were taken: from now on they order them.
-        diesel::sql_query("UPDATE queues SET drawn = true WHERE event_id = $1")
-            .bind::<BigInt, _>(event.get())
-            .execute(conn)
-            .await?;
-        changed = true;
     }
     let lapsed = diesel::sql_query(
         "UPDATE queue_tickets SET status = 'expired' WHERE event_id = $1 AND status = 'admitted' AND expires_at <= now()",
@@ -329,7 +318,7 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
         .execute(conn)
         .await?;
     }
-    changed |= lapsed > 0 || admitted_now > 0;
+    let mut changed = lapsed > 0 || admitted_now > 0;
     // Sold out: nothing held, and no tier has a free seat.
     let sold_out: SoldOut = diesel::sql_query(
         "SELECT NOT EXISTS (SELECT 1 FROM holds h WHERE h.event_id = e.id AND h.status = 'active' AND h.expires_at > now()) \
