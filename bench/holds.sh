@@ -8,32 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
-PG=postgres://postgres@127.0.0.1:5432
-PORT=18082
-BASE=http://127.0.0.1:$PORT
-OUT=bench/results
-BIN=${CARGO_TARGET_DIR:-target}/release
-mkdir -p "$OUT"
-command -v pgbench >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }
-cargo build --release --locked -p evently -p evently-load
+source bench/lib.sh
 
-SERVER_PID=
-stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
-trap stop_server EXIT
-
-start_server() {
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_holds WITH (FORCE)" -c "CREATE DATABASE evently_holds"
-    env DATABASE_URL="$PG/evently_holds" EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_DB_POOL_SIZE=32 \
-        EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE \
-        EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
-        EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn \
-        "$BIN/evently" >"$OUT/server-holds.log" 2>&1 &
-    SERVER_PID=$!
-    until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
-}
-load() { "$BIN/evently-load" "$@" --base "$BASE" --admin-password admin-password; }
-
-start_server
+start_server holds 18082
 load holds --clients 64 --duration "$SECS" --users 60000 --json "$OUT/holds-64.json"
 load holds --confirm true --clients 64 --duration "$SECS" --users 40000 --json "$OUT/holds-confirm-64.json"
 load hot --clients 64 --duration "$SECS" --users 60000 --json "$OUT/holds-run-hot-64.json"
@@ -51,9 +28,7 @@ echo "{\"holds\": $active, \"settled_after_s\": $seconds, \"holders_told\": $tol
 stop_server
 
 echo "== pgbench: one statement on one hot row"
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_pgbench WITH (FORCE)" -c "CREATE DATABASE evently_pgbench"
-DATABASE_URL="$PG/evently_pgbench" "$BIN/evently" migrate
-psql "$PG/evently_pgbench" -q -f bench/pgbench/setup.sql
+pgbench_db
 pgbench -n -M prepared -c 64 -j 2 -T "$SECS" -f bench/pgbench/single_statement.sql "$PG/evently_pgbench" \
     >"$OUT/pgbench-holds-run-64.txt" 2>&1
 grep -E "^tps" "$OUT/pgbench-holds-run-64.txt"

@@ -7,28 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
-PG=postgres://postgres@127.0.0.1:5432
-PORT=18083
-BASE=http://127.0.0.1:$PORT
-OUT=bench/results
-BIN=${CARGO_TARGET_DIR:-target}/release
-mkdir -p "$OUT"
-command -v pgbench >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }
-cargo build --release --locked -p evently -p evently-load
+source bench/lib.sh
 
-SERVER_PID=
-stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
-trap stop_server EXIT
-
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_tickets WITH (FORCE)" -c "CREATE DATABASE evently_tickets"
-env DATABASE_URL="$PG/evently_tickets" EVENTLY_ADDR=127.0.0.1:$PORT EVENTLY_DB_POOL_SIZE=32 \
-    EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE \
-    EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
-    EVENTLY_ARGON2_MEMORY_KIB=1024 EVENTLY_ARGON2_ITERATIONS=1 EVENTLY_AUTH_RATE_PER_MIN=0 RUST_LOG=warn \
-    "$BIN/evently" >"$OUT/server-tickets.log" 2>&1 &
-SERVER_PID=$!
-until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
-"$BIN/evently-load" checkins --base "$BASE" --admin-password admin-password --clients 64 --duration "$SECS" \
+start_server tickets 18083
+load checkins --clients 64 --duration "$SECS" \
     --users "${USERS:-6000}" --json "$OUT/checkins-64.json"
 stop_server
 
@@ -36,9 +18,7 @@ stop_server
 "$BIN/evently-load" verify --clients 2 --duration "$SECS" --json "$OUT/verify-2.json"
 
 echo "== pgbench: one guarded UPDATE of a ticket by primary key"
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS evently_pgbench WITH (FORCE)" -c "CREATE DATABASE evently_pgbench"
-DATABASE_URL="$PG/evently_pgbench" "$BIN/evently" migrate
-psql "$PG/evently_pgbench" -q -f bench/pgbench/setup.sql
+pgbench_db
 psql "$PG/evently_pgbench" -q -f bench/pgbench/tickets.sql
 pgbench -n -M prepared -c 64 -j 2 -T "$SECS" -f bench/pgbench/checkin.sql "$PG/evently_pgbench" \
     >"$OUT/pgbench-checkin-64.txt" 2>&1
