@@ -6,5 +6,5 @@ mod startup;
 pub mod telemetry;
 pub mod ticket_command;
 
-pub use settings::{Settings, SettingsError};
+pub use settings::{Coherence, Settings, SettingsError};
 pub use startup::Application;

@@ -24,6 +24,8 @@ pub struct Settings {
     /// `EVENTLY_CACHE_NAMESPACE`: prefix of every Redis key (deployments sharing a Redis
     /// need different ones).
     pub cache_namespace: String,
+    /// `EVENTLY_CACHE_COHERENCE`: how instances sharing Redis agree on cached answers.
+    pub cache_coherence: Coherence,
     /// `EVENTLY_DB_POOL_SIZE`: connections per instance.
     pub db_pool_size: usize,
     /// `EVENTLY_DB_PGBOUNCER`: connections go through PgBouncer (1.21 or later in
@@ -98,6 +100,29 @@ fn millis(name: &'static str, default: Duration) -> Result<Duration, SettingsErr
     parsed(name, default).map(Duration::from_millis)
 }
 
+/// How instances sharing Redis agree on cached answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coherence {
+    /// `near` (the default): answers are kept in each process too and dropped when
+    /// another instance announces a write, so a read may trail a write made elsewhere by
+    /// the announcement's delivery (at most [`evently_infra::NEAR_TTL`]).
+    Near,
+    /// `strict`: every lookup asks Redis, so a read never trails a write made elsewhere.
+    Strict,
+}
+
+impl FromStr for Coherence {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "near" => Ok(Self::Near),
+            "strict" => Ok(Self::Strict),
+            other => Err(format!("{other:?} is not near or strict")),
+        }
+    }
+}
+
 impl Default for Settings {
     /// What an empty environment gives: the in-memory store, an in-process cache, a
     /// random token secret, no bootstrap admin.
@@ -108,6 +133,7 @@ impl Default for Settings {
             redis_url: None,
             cache_enabled: true,
             cache_namespace: "evently".to_owned(),
+            cache_coherence: Coherence::Near,
             db_pool_size: 16,
             db_pgbouncer: false,
             db_acquire_timeout: Duration::from_millis(2_000),
@@ -178,6 +204,7 @@ impl Settings {
                 }
             },
             cache_namespace: var("EVENTLY_CACHE_NAMESPACE").unwrap_or(default.cache_namespace),
+            cache_coherence: parsed("EVENTLY_CACHE_COHERENCE", default.cache_coherence)?,
             db_pool_size: parsed("EVENTLY_DB_POOL_SIZE", default.db_pool_size)?,
             group_commit: parsed("EVENTLY_GROUP_COMMIT", default.group_commit)?,
             db_pgbouncer: parsed("EVENTLY_DB_PGBOUNCER", default.db_pgbouncer)?,

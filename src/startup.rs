@@ -17,12 +17,14 @@ use evently_domain::Store;
 use evently_domain::ticket::TicketKeys;
 use evently_domain::user::{Email, EnsureAdminError, ExistingAccount, Password, UserName};
 use evently_infra::{
-    AnyCache, Argon2Hasher, HttpDestination, LocalCache, MemoryStore, PgSettings, PgStore, RedisCache, RedisSettings,
+    AnyCache, Argon2Hasher, HttpDestination, LocalCache, MemoryStore, NearCache, PgSettings, PgStore, RedisCache,
+    RedisSettings,
 };
 use evently_ticket::TicketSigner;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::Settings;
+use crate::settings::Coherence;
 
 /// How often expired idempotency keys are deleted.
 const KEY_PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -272,10 +274,21 @@ fn open_cache(settings: &Settings) -> anyhow::Result<AnyCache> {
         tracing::info!("REDIS_URL is not set: caching in this process only");
         return Ok(AnyCache::Local(LocalCache::new()));
     };
-    let cache = RedisCache::connect(&RedisSettings::new(url.expose_secret(), settings.cache_namespace.clone()))
-        .context("invalid REDIS_URL")?;
-    tracing::info!("cache: Redis, shared by every instance");
-    Ok(AnyCache::Redis(cache))
+    let redis = RedisSettings::new(url.expose_secret(), settings.cache_namespace.clone());
+    match settings.cache_coherence {
+        Coherence::Near => {
+            let cache = NearCache::connect(&redis).context("invalid REDIS_URL")?;
+            tracing::info!(
+                "cache: Redis, shared by every instance, with answers kept in process until announced stale"
+            );
+            Ok(AnyCache::Near(cache))
+        }
+        Coherence::Strict => {
+            let cache = RedisCache::connect(&redis).context("invalid REDIS_URL")?;
+            tracing::info!("cache: Redis, shared by every instance, asked on every read");
+            Ok(AnyCache::Redis(cache))
+        }
+    }
 }
 
 /// 32 random bytes, hex-encoded: tokens die with the process.

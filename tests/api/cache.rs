@@ -5,6 +5,11 @@ use evently_test_db::TestDatabase;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
+use std::time::Instant;
+
+use evently::Coherence;
+use evently_infra::NEAR_TTL;
+
 use crate::helpers::{Answer, Process, TestApp, settings, tokens, try_book};
 
 /// A server on a fresh database whose cache is the Redis at `redis_url`, in a namespace
@@ -52,15 +57,30 @@ async fn repeated_reads_hit_the_cache_and_writes_invalidate_it() {
     assert_eq!(listed_booked_seats(&app).await, 3, "and the lists");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_sharing_redis_stay_coherent() {
+/// Two servers on one database and one Redis namespace (the third part), in `coherence`
+/// mode.
+async fn two_instances(coherence: Coherence) -> (TestApp, TestApp, String) {
     let db = TestDatabase::create().await;
     let url = db.url().to_owned();
-    let a = app_with_redis("redis://127.0.0.1:6379", Some(db)).await;
-    let mut second = settings(Some(&url));
-    second.redis_url = Some("redis://127.0.0.1:6379".into());
-    second.cache_namespace = url.rsplit('/').next().unwrap().to_owned();
-    let b = TestApp::with(second, None).await;
+    let mut first = settings(Some(&url));
+    first.redis_url = Some("redis://127.0.0.1:6379".into());
+    first.cache_namespace = crate::instances::cache_namespace(&db).to_owned();
+    first.cache_coherence = coherence;
+    let (second, namespace) = (first.clone(), first.cache_namespace.clone());
+    let a = TestApp::with(first, Some(db)).await;
+    (a, TestApp::with(second, None).await, namespace)
+}
+
+/// Deletes every key of `namespace` from the shared Redis: answers and versions.
+fn forget_shared_answers(namespace: &str) {
+    let script = format!("redis-cli --scan --pattern '{namespace}:*' | xargs -r redis-cli del");
+    let status = Command::new("sh").args(["-c", &script]).stdout(Stdio::null()).status().unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_strict_instances_sharing_redis_stay_coherent_at_once() {
+    let (a, b, _) = two_instances(Coherence::Strict).await;
     let event = a.event(10).await;
     for round in 1..=5_u64 {
         let (_, token) = a.user(&format!("fan{round}@example.org")).await;
@@ -81,6 +101,45 @@ async fn two_instances_sharing_redis_stay_coherent() {
         assert_eq!(a.book(event, &token, 1).await.status(), StatusCode::CREATED);
     }
     assert!(lookups(&b, "hit").await > 0);
+}
+
+/// Near caches: repeated reads are answered in process (Redis is not asked), and a
+/// write through one instance shows on the other within [`NEAR_TTL`] — in practice
+/// within the announcement's delivery, which this measures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_near_instances_see_each_others_writes_within_the_bound() {
+    let (a, b, namespace) = two_instances(Coherence::Near).await;
+    let event = a.event(100).await;
+    // Until its listener has subscribed an instance reads through to Redis.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut lags = Vec::new();
+    for round in 1..=10_u64 {
+        let (_, token) = a.user(&format!("fan{round}@example.org")).await;
+        assert_eq!(booked_seats(&b, event).await, round - 1);
+        assert_eq!(listed_booked_seats(&b).await, round - 1);
+        let booked = a.book(event, &token, 1).await;
+        assert_eq!(booked.status(), StatusCode::CREATED);
+        // The writer's own instance reads its write at once.
+        assert_eq!(booked_seats(&a, event).await, round);
+        let after = Instant::now();
+        while booked_seats(&b, event).await != round || listed_booked_seats(&b).await != round {
+            assert!(after.elapsed() < NEAR_TTL, "round {round}: B still stale after {:?}", after.elapsed());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        lags.push(after.elapsed());
+    }
+    // Repeated reads are answered in process: with Redis's copies gone they still hit.
+    assert_eq!(booked_seats(&b, event).await, 10);
+    forget_shared_answers(&namespace);
+    let hits = lookups(&b, "hit").await;
+    assert_eq!(booked_seats(&b, event).await, 10);
+    assert_eq!(listed_booked_seats(&b).await, 10);
+    assert_eq!(lookups(&b, "hit").await, hits + 2, "both reads were answered in process");
+    lags.sort();
+    eprintln!("near cache: a write through A showed on B after {:?} (median) / {:?} (max)", lags[5], lags[9]);
+    // Without the announcements B would wait for its copies to lapse (half of NEAR_TTL
+    // on average).
+    assert!(lags[5] < NEAR_TTL / 10, "B learns of writes from the announcements: {lags:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

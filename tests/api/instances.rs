@@ -108,8 +108,9 @@ pub fn cache_namespace(db: &TestDatabase) -> &str {
 }
 
 /// Spreads a stampede and a churn load over the instances at `bases`, then checks: no
-/// oversell, promotions exactly once, every instance coherent with the database right
-/// after writes made on the others (their caches warmed first), tokens issued by one
+/// oversell, promotions exactly once, every instance coherent with the database within
+/// the near cache's bound after writes made on the others (their caches warmed first; at
+/// once with `EVENTLY_CACHE_COHERENCE=strict`), tokens issued by one
 /// accepted by all, and the invariants in SQL (`database_url`).
 pub async fn stampede_and_churn(bases: &[String], database_url: &str) {
     let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
@@ -172,15 +173,22 @@ pub async fn stampede_and_churn(bases: &[String], database_url: &str) {
     for cancel in cancels {
         assert_eq!(cancel.await.unwrap(), StatusCode::OK);
     }
-    // Every instance shows the same, current event at once.
+    // Every instance shows the same, current event within the near cache's bound.
     let sql_booked =
         count(database_url, &format!("SELECT booked_seats::bigint AS n FROM events WHERE id = {small}")).await;
     let waiting = format!("SELECT count(*) AS n FROM waitlist_entries WHERE event_id = {small} AND status = 'waiting'");
     let sql_waiting = count(database_url, &waiting).await;
     for base in bases {
-        let event = event_seen(&client, base, small).await;
-        assert_eq!(event["booked_seats"].as_i64(), Some(sql_booked), "{base} is coherent");
-        assert_eq!(event["waitlist_length"].as_i64(), Some(sql_waiting), "{base} is coherent");
+        let deadline = std::time::Instant::now() + evently_infra::NEAR_TTL;
+        loop {
+            let event = event_seen(&client, base, small).await;
+            let seen = (event["booked_seats"].as_i64(), event["waitlist_length"].as_i64());
+            if seen == (Some(sql_booked), Some(sql_waiting)) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{base} is not coherent within the bound: {seen:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
     assert_eq!(sql_booked, 6, "the queue refilled every freed seat");
     // Promotions happened exactly once each.

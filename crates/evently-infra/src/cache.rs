@@ -2,19 +2,36 @@
 //! `REDIS_URL` is set. Both stamp answers with the versions of their tags.
 
 mod local;
+mod near;
 mod redis;
 
+use evently_domain::EventId;
 use evently_domain::cache::{Cache, CacheError, CacheTag, Lookup, Stamp};
 pub use local::LocalCache;
+pub use near::{NEAR_TTL, NearCache};
 pub use redis::{RedisCache, RedisSettings};
+
+/// A tag's name, as invalidation messages carry it.
+fn tag_name(tag: CacheTag) -> String {
+    match tag {
+        CacheTag::Event(id) => format!("event:{id}"),
+        CacheTag::EventList => "events".to_owned(),
+        CacheTag::Analytics => "analytics".to_owned(),
+    }
+}
+
+/// The tag a [`tag_name`] names.
+fn parse_tag(name: &str) -> Option<CacheTag> {
+    match name {
+        "events" => Some(CacheTag::EventList),
+        "analytics" => Some(CacheTag::Analytics),
+        _ => name.strip_prefix("event:")?.parse().ok().and_then(EventId::new).map(CacheTag::Event),
+    }
+}
 
 /// The key that holds a tag's version.
 fn version_key(tag: CacheTag) -> String {
-    match tag {
-        CacheTag::Event(id) => format!("v:event:{id}"),
-        CacheTag::EventList => "v:events".to_owned(),
-        CacheTag::Analytics => "v:analytics".to_owned(),
-    }
+    format!("v:{}", tag_name(tag))
 }
 
 /// A stamp made of versions, in tag order.
@@ -48,8 +65,10 @@ fn judge(stored: Option<&[u8]>, current: Stamp) -> Lookup {
 /// Redis, the local cache, or none.
 #[derive(Debug, Clone)]
 pub enum AnyCache {
-    /// Shared by every instance.
+    /// Shared by every instance, every lookup a round trip to Redis.
     Redis(RedisCache),
+    /// Shared by every instance, answers kept in this process until announced stale.
+    Near(NearCache),
     /// This process's own.
     Local(LocalCache),
     /// No caching: every read goes to the store (for comparison).
@@ -59,7 +78,7 @@ pub enum AnyCache {
 impl AnyCache {
     /// Whether this cache is shared (and so worth reporting in readiness).
     pub fn is_shared(&self) -> bool {
-        matches!(self, Self::Redis(_))
+        matches!(self, Self::Redis(_) | Self::Near(_))
     }
 }
 
@@ -69,6 +88,7 @@ macro_rules! delegate {
             async fn $name(&self, $($arg: $ty),*) -> $out {
                 match self {
                     Self::Redis(cache) => cache.$name($($arg),*).await,
+                    Self::Near(cache) => cache.$name($($arg),*).await,
                     Self::Local(cache) => cache.$name($($arg),*).await,
                     Self::Off => Err(CacheError(anyhow::anyhow!("caching is off"))),
                 }
@@ -97,5 +117,15 @@ mod tests {
         assert_eq!(judge(Some(&stored), stamp_of([3, 1])), Lookup::Hit(b"{\"a\":\n1}".to_vec()));
         assert_eq!(judge(Some(&stored), stamp_of([3, 2])), Lookup::Miss(stamp_of([3, 2])));
         assert_eq!(judge(None, stamp_of([0])), Lookup::Miss(stamp_of([0])));
+    }
+
+    #[test]
+    fn tags_are_named_and_read_back() {
+        for tag in [CacheTag::Event(EventId::new(42).unwrap()), CacheTag::EventList, CacheTag::Analytics] {
+            assert_eq!(parse_tag(&tag_name(tag)), Some(tag));
+        }
+        for junk in ["", "event:", "event:0", "event:x", "eventsx"] {
+            assert_eq!(parse_tag(junk), None);
+        }
     }
 }

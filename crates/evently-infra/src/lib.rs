@@ -9,7 +9,7 @@ pub mod postgres;
 mod randomness;
 
 pub mod cache;
-pub use cache::{AnyCache, LocalCache, RedisCache, RedisSettings};
+pub use cache::{AnyCache, LocalCache, NEAR_TTL, NearCache, RedisCache, RedisSettings};
 pub use destination::HttpDestination;
 pub use hasher::{Argon2Hasher, HashCost};
 pub use memory::MemoryStore;

@@ -82,6 +82,22 @@ impl LocalCache {
         self.entries.lock().map_or(0, |entries| entries.bytes)
     }
 
+    /// Makes every answer stamped with any of `tags` stale.
+    pub fn bump(&self, tags: impl IntoIterator<Item = CacheTag>) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for tag in tags {
+            *entries.versions.entry(tag).or_default() += 1;
+        }
+    }
+
+    /// Drops every answer.
+    pub fn clear(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.values.clear();
+        entries.order.clear();
+        entries.bytes = 0;
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Entries>, CacheError> {
         self.entries.lock().map_err(|_| CacheError(anyhow::anyhow!("local cache poisoned")))
     }
@@ -114,10 +130,7 @@ impl Cache for LocalCache {
     }
 
     async fn invalidate(&self, tags: Vec<CacheTag>) -> Result<(), CacheError> {
-        let mut entries = self.lock()?;
-        for tag in tags {
-            *entries.versions.entry(tag).or_default() += 1;
-        }
+        self.bump(tags);
         Ok(())
     }
 

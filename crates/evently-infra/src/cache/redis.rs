@@ -5,16 +5,27 @@
 //! An invalidation that could not be written would let other entries look current
 //! later, so after one the adapter serves no hits until it has bumped the global epoch
 //! (a version every stamp includes), which makes every older entry stale.
+//!
+//! Invalidations that arrive while one is being written are coalesced: the next write
+//! bumps every tag they name at once (a hot event's batch of bookings costs one round
+//! trip, not one each) and announces the tags on the [`INVALIDATIONS`] channel, which
+//! near caches ([`super::NearCache`]) listen to.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_redis::redis::{self, AsyncCommands as _};
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 use evently_domain::cache::{Cache, CacheError, CacheTag, Lookup, Stamp};
+use tokio::sync::oneshot;
 
-use super::{join_stored, judge, stamp_of, version_key};
+use super::{join_stored, judge, stamp_of, tag_name, version_key};
+
+/// The channel (under the namespace) on which written invalidations are announced: a
+/// message is the names of the tags bumped, separated by spaces.
+pub(super) const INVALIDATIONS: &str = "invalidations";
 
 /// The version every stamp starts with.
 const EPOCH_KEY: &str = "v:epoch";
@@ -55,6 +66,16 @@ struct Health {
     stale_risk: AtomicBool,
 }
 
+/// Invalidations waiting for the next write to Redis.
+#[derive(Debug, Default)]
+struct Outbox {
+    tags: HashSet<CacheTag>,
+    /// Told whether the write that carried their tags succeeded.
+    waiters: Vec<oneshot::Sender<bool>>,
+    /// A task is writing; it takes whatever is queued when it is done.
+    writing: bool,
+}
+
 /// The shared cache.
 #[derive(Clone)]
 pub struct RedisCache {
@@ -62,6 +83,7 @@ pub struct RedisCache {
     namespace: String,
     timeout: Duration,
     health: Arc<Health>,
+    outbox: Arc<Mutex<Outbox>>,
 }
 
 impl std::fmt::Debug for RedisCache {
@@ -88,10 +110,16 @@ impl RedisCache {
         let pool = config.create_pool(Some(Runtime::Tokio1))?;
         let health =
             Health { started: Instant::now(), failed_at_ms: AtomicU64::new(0), stale_risk: AtomicBool::new(false) };
-        Ok(Self { pool, namespace: settings.namespace.clone(), timeout: settings.timeout, health: Arc::new(health) })
+        Ok(Self {
+            pool,
+            namespace: settings.namespace.clone(),
+            timeout: settings.timeout,
+            health: Arc::new(health),
+            outbox: Arc::default(),
+        })
     }
 
-    fn key(&self, key: &str) -> String {
+    pub(super) fn key(&self, key: &str) -> String {
         format!("{}:{key}", self.namespace)
     }
 
@@ -133,6 +161,35 @@ impl RedisCache {
         outcome
     }
 
+    /// Writes queued invalidations, one pipeline per round, until none are left.
+    async fn write_invalidations(&self) {
+        loop {
+            let (tags, waiters) = {
+                let mut outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if outbox.waiters.is_empty() {
+                    outbox.writing = false;
+                    return;
+                }
+                (std::mem::take(&mut outbox.tags), std::mem::take(&mut outbox.waiters))
+            };
+            let mut pipe = redis::pipe();
+            let mut names = Vec::with_capacity(tags.len());
+            for tag in tags {
+                let key = self.key(&version_key(tag));
+                pipe.incr(&key, 1).ignore().expire(&key, VERSION_TTL_SECS).ignore();
+                names.push(tag_name(tag));
+            }
+            pipe.publish(self.key(INVALIDATIONS), names.join(" ")).ignore();
+            let written = self.call(async |mut conn| pipe.query_async::<()>(&mut conn).await).await.is_ok();
+            if !written {
+                self.health.stale_risk.store(true, Ordering::Relaxed);
+            }
+            for waiter in waiters {
+                let _ = waiter.send(written);
+            }
+        }
+    }
+
     /// After a lost invalidation: bumps the epoch, or fails.
     async fn settle_stale_risk(&self) -> Result<(), CacheError> {
         if !self.health.stale_risk.load(Ordering::Relaxed) {
@@ -164,16 +221,22 @@ impl Cache for RedisCache {
     }
 
     async fn invalidate(&self, tags: Vec<CacheTag>) -> Result<(), CacheError> {
-        let mut pipe = redis::pipe();
-        for tag in tags {
-            let key = self.key(&version_key(tag));
-            pipe.incr(&key, 1).ignore().expire(&key, VERSION_TTL_SECS).ignore();
+        let (told, written) = oneshot::channel();
+        let start = {
+            let mut outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            outbox.tags.extend(tags);
+            outbox.waiters.push(told);
+            !std::mem::replace(&mut outbox.writing, true)
+        };
+        if start {
+            // A task of its own, so that a caller going away cannot strand the queue.
+            let cache = self.clone();
+            tokio::spawn(async move { cache.write_invalidations().await });
         }
-        let outcome = self.call(async |mut conn| pipe.query_async::<()>(&mut conn).await).await;
-        if outcome.is_err() {
-            self.health.stale_risk.store(true, Ordering::Relaxed);
+        match written.await {
+            Ok(true) => Ok(()),
+            _ => Err(failure(anyhow::anyhow!("the invalidation was not written"))),
         }
-        outcome
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
