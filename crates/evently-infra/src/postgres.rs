@@ -14,6 +14,7 @@ mod inventory;
 mod keys;
 mod migrate;
 mod notifications;
+mod prepared;
 mod queue;
 mod rows;
 mod seating;

@@ -11,6 +11,7 @@ use evently_domain::{EventId, Page, PageRequest, StoreError};
 
 use super::PgStore;
 use super::error::classify;
+use super::prepared::Prepare as _;
 use super::rows::{Total, count, id, unsigned};
 use super::users::offset;
 
@@ -79,6 +80,7 @@ async fn per_day(
          WHERE {column} >= $1 GROUP BY 1"
     ))
     .bind::<Timestamptz, _>(since)
+    .prepared()
     .load(conn)
     .await
     .map_err(classify)?;
@@ -98,6 +100,7 @@ impl AnalyticsRepository for PgStore {
                (SELECT count(*) FROM waitlist_entries WHERE status = 'waiting') AS waitlist_waiting, \
                (SELECT count(*) FROM waitlist_entries WHERE status = 'promoted') AS waitlist_promotions",
         )
+        .prepared()
         .get_result(&mut conn)
         .await
         .map_err(classify)?;
@@ -106,6 +109,7 @@ impl AnalyticsRepository for PgStore {
              ORDER BY booked_seats DESC, id LIMIT $1",
         )
         .bind::<BigInt, _>(i64::from(TOP_EVENTS))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -164,11 +168,14 @@ impl AnalyticsRepository for PgStore {
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
-        .load(&mut conn)
+        .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total =
-            diesel::sql_query("SELECT count(*) AS total FROM events").get_result(&mut conn).await.map_err(classify)?;
+        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM events")
+            .prepared()
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
         let items = rows
             .into_iter()
             .map(|row| {

@@ -12,12 +12,14 @@ use super::direct::{Take, Taken};
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, settle, store_failure};
 use super::keys::key_lifetime;
+use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
 
 async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
     diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
         .bind::<BigInt, _>(id.get())
+        .prepared()
         .get_result(conn)
         .await
 }
@@ -59,7 +61,7 @@ impl BookingRepository for PgStore {
                     "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING {BOOKING_COLUMNS}"
                 ))
                 .bind::<BigInt, _>(booking_id.get())
-                .get_result(conn)
+                .prepared().get_result(conn)
                 .await?;
                 let cancelled = Booking::try_from(row).map_err(store_failure)?;
                 let notice = Notice::booking_cancelled(cancelled.user_id, event, &locked.name, booking_id);
@@ -79,6 +81,7 @@ impl BookingRepository for PgStore {
             lifetime = key_lifetime()
         ))
         .bind::<Timestamptz, _>(now)
+        .prepared()
         .execute(&mut conn)
         .await
         .map_err(classify)?;
@@ -101,6 +104,7 @@ impl BookingRepository for PgStore {
         .bind::<Nullable<Text>, _>(status)
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -109,6 +113,7 @@ impl BookingRepository for PgStore {
         )
         .bind::<BigInt, _>(user.get())
         .bind::<Nullable<Text>, _>(status)
+        .prepared()
         .get_result(&mut conn)
         .await
         .map_err(classify)?;

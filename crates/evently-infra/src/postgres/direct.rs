@@ -20,6 +20,7 @@ use super::inventory::{
     settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
 use super::keys::{self, Claim as KeyClaim};
+use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow};
 use super::seating::{ClaimedRow, PlanRow, claimed_query, literals, plan_query};
 
@@ -131,7 +132,8 @@ pub(super) async fn decide(
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
-    .bind::<Array<BigInt>, _>(users);
+    .bind::<Array<BigInt>, _>(users)
+    .prepared();
     // Pipelined: the server expires holds and reads the holdings after granting the
     // lock, in one round trip.
     let (row, expired, stock, plan, claimed, held) = tokio::join!(
@@ -393,6 +395,6 @@ async fn write(
     .bind::<Array<Integer>, _>(&tier_booked)
     .bind::<Array<Nullable<Text>>, _>(&numbers)
     .bind::<Array<Nullable<Text>>, _>(&labels)
-    .load(conn)
+    .prepared().load(conn)
     .await
 }

@@ -13,6 +13,7 @@ use evently_domain::{EventId, Page, PageRequest, StoreError, TierId};
 use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure};
+use super::prepared::Prepare as _;
 use super::rows::{EVENT_COLUMNS, EventRow, TIER_COLUMNS, TierRow, Total, convert, id};
 use super::seating::{chart, insert_plan};
 use super::users::{not_found_as_none, offset};
@@ -33,6 +34,7 @@ fn contains_pattern(text: &str) -> String {
 async fn fetch(conn: &mut AsyncPgConnection, id: EventId) -> diesel::QueryResult<EventRow> {
     diesel::sql_query(format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"))
         .bind::<BigInt, _>(id.get())
+        .prepared()
         .get_result(conn)
         .await
 }
@@ -76,7 +78,7 @@ impl EventRepository for PgStore {
                 .bind::<Nullable<Timestamptz>, _>(event.on_sale_at)
                 .bind::<Nullable<Integer>, _>(event.queue.map(|q| seat_count(q.admit_per_minute.get())))
                 .bind::<Nullable<Integer>, _>(event.queue.map(|q| seat_count(q.admission_ttl.get())))
-                .get_result(conn)
+                .prepared().get_result(conn)
                 .await?;
                 if let Some(plan) = &event.seating {
                     insert_plan(conn, created.id, plan, &created.tiers).await?;
@@ -112,6 +114,7 @@ impl EventRepository for PgStore {
         .bind::<Nullable<Text>, _>(pattern.as_deref())
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -120,6 +123,7 @@ impl EventRepository for PgStore {
             .bind::<Nullable<Timestamptz>, _>(filter.from)
             .bind::<Nullable<Timestamptz>, _>(filter.to)
             .bind::<Nullable<Text>, _>(pattern.as_deref())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map_err(classify)?;
@@ -163,6 +167,7 @@ impl EventRepository for PgStore {
                 .bind::<Nullable<Timestamptz>, _>(patch.on_sale_at)
                 .bind::<Nullable<Integer>, _>(patch.queue.map(|q| seat_count(q.admit_per_minute.get())))
                 .bind::<Nullable<Integer>, _>(patch.queue.map(|q| seat_count(q.admission_ttl.get())))
+                .prepared()
                 .get_result(conn)
                 .await?;
                 if patch.changes_details() {
@@ -192,6 +197,7 @@ impl EventRepository for PgStore {
                      WHERE event_id = $1 AND status = 'confirmed'",
                 )
                 .bind::<BigInt, _>(id.get())
+                .prepared()
                 .execute(conn)
                 .await?;
                 diesel::sql_query(
@@ -199,6 +205,7 @@ impl EventRepository for PgStore {
                      UPDATE waitlist_entries SET status = 'cancelled' WHERE event_id = $1 AND status = 'waiting'",
                 )
                 .bind::<BigInt, _>(id.get())
+                .prepared()
                 .execute(conn)
                 .await?;
                 diesel::sql_query(
@@ -207,6 +214,7 @@ impl EventRepository for PgStore {
                 )
                 .bind::<BigInt, _>(id.get())
                 .bind::<Integer, _>(seat_count(locked.inventory.booked()))
+                .prepared()
                 .execute(conn)
                 .await?;
                 let row = fetch(conn, id).await?;
@@ -230,6 +238,7 @@ impl EventRepository for PgStore {
                 .bind::<Text, _>(tier.name.as_str())
                 .bind::<BigInt, _>(cents(tier.price))
                 .bind::<Nullable<Integer>, _>(tier.capacity.map(|c| seat_count(c.get())))
+                .prepared()
                 .get_result(conn)
                 .await
                 .map_err(|e| name_taken(e, &tier.name))?;
@@ -258,7 +267,7 @@ impl EventRepository for PgStore {
                 .bind::<Nullable<Text>, _>(patch.name.as_ref().map(|n| n.as_str()))
                 .bind::<Nullable<BigInt>, _>(patch.price.map(cents))
                 .bind::<Nullable<Integer>, _>(capacity.map(|c| seat_count(c.get())))
-                .execute(conn)
+                .prepared().execute(conn)
                 .await
                 .map_err(|e| match &patch.name {
                     Some(name) => name_taken(e, name),
@@ -267,7 +276,7 @@ impl EventRepository for PgStore {
                 settle(conn, event, &locked, &promoted, Vec::new()).await?;
                 let row: TierRow = diesel::sql_query(format!("SELECT {TIER_COLUMNS} FROM tiers t WHERE t.id = $1"))
                     .bind::<BigInt, _>(tier.get())
-                    .get_result(conn)
+                    .prepared().get_result(conn)
                     .await?;
                 Tier::try_from(row).map_err(store_failure)
             })
@@ -296,6 +305,7 @@ async fn broadcast<E: From<StoreError>>(
     .bind::<BigInt, _>(event.get())
     .bind::<Text, _>(kind.as_str())
     .bind::<Text, _>(kind.broadcast_message(event_name))
+    .prepared()
     .execute(conn)
     .await?;
     Ok(())

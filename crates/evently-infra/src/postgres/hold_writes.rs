@@ -13,6 +13,7 @@ use evently_domain::{EventId, HoldId, StoreError, TierId};
 use super::error::TxError;
 use super::inventory::{seat_count, store_failure};
 use super::keys::{KeyedRequest, key_lifetime, pick_key};
+use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, convert, id};
 use super::seating::literals;
 
@@ -20,6 +21,7 @@ use super::seating::literals;
 pub(super) async fn fetch_hold(conn: &mut AsyncPgConnection, id: HoldId) -> diesel::QueryResult<HoldRow> {
     diesel::sql_query(format!("SELECT {HOLD_COLUMNS} FROM holds WHERE id = $1"))
         .bind::<BigInt, _>(id.get())
+        .prepared()
         .get_result(conn)
         .await
 }
@@ -55,6 +57,7 @@ pub(super) async fn claim_key<E: From<StoreError>>(
     .bind::<Integer, _>(seat_count(request.seats().get()))
     .bind::<Nullable<BigInt>, _>(request.tier.map(TierId::get))
     .bind::<Nullable<Text>, _>(pick_key(&request.pick))
+    .prepared()
     .execute(conn)
     .await?;
     if fresh == 1 {
@@ -67,6 +70,7 @@ pub(super) async fn claim_key<E: From<StoreError>>(
     )
     .bind::<BigInt, _>(request.user_id.get())
     .bind::<Text, _>(key)
+    .prepared()
     .get_result(conn)
     .await?;
     if !stored.first.is(request.event_id, &request.pick, request.tier) {
@@ -94,7 +98,7 @@ pub(super) async fn forget_keys<E: From<StoreError>>(
     )
     .bind::<Array<BigInt>, _>(&users)
     .bind::<Array<Text>, _>(&keys)
-    .execute(conn)
+    .prepared().execute(conn)
     .await?;
     Ok(())
 }
@@ -138,7 +142,7 @@ pub(super) async fn insert_holds<E: From<StoreError>>(
     .bind::<Array<Nullable<Text>>, _>(&keys)
     .bind::<Array<Nullable<Text>>, _>(&numbers)
     .bind::<Array<Nullable<Text>>, _>(&labels)
-    .load(conn)
+    .prepared().load(conn)
     .await?;
     convert(rows).map_err(store_failure)
 }
@@ -169,7 +173,7 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<R> = diesel::sql_query(sql).bind::<Array<BigInt>, _>(ids).load(conn).await?;
+    let rows: Vec<R> = diesel::sql_query(sql).bind::<Array<BigInt>, _>(ids).prepared().load(conn).await?;
     convert(rows).map_err(store_failure)
 }
 
@@ -204,7 +208,7 @@ pub(super) async fn confirm_holds<E: From<StoreError>>(
     ))
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Array<Nullable<Text>>, _>(&references)
-    .load(conn)
+    .prepared().load(conn)
     .await?;
     rows.into_iter()
         .map(|row| Ok((id(row.hold_id, HoldId::new)?, Booking::try_from(row.booking)?)))

@@ -18,6 +18,7 @@ use super::direct::{Take, Taken};
 use super::error::{TxError, classify};
 use super::hold_writes::fetch_hold as fetch;
 use super::inventory::{load_queue, lock_event, settle, store_failure, try_lock_event};
+use super::prepared::Prepare as _;
 use super::rows::{HOLD_COLUMNS, HoldRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
 
@@ -81,6 +82,7 @@ impl HoldRepository for PgStore {
                     "UPDATE holds SET status = 'released' WHERE id = $1 RETURNING {HOLD_COLUMNS}"
                 ))
                 .bind::<BigInt, _>(id.get())
+                .prepared()
                 .get_result(conn)
                 .await?;
                 let queue = load_queue(conn, hold.event_id).await?;
@@ -111,6 +113,7 @@ impl HoldRepository for PgStore {
         .bind::<Timestamptz, _>(now)
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -118,6 +121,7 @@ impl HoldRepository for PgStore {
             .bind::<BigInt, _>(user.get())
             .bind::<Nullable<Text>, _>(status.map(HoldStatus::as_str))
             .bind::<Timestamptz, _>(now)
+            .prepared()
             .get_result(&mut conn)
             .await
             .map_err(classify)?;
@@ -130,6 +134,7 @@ impl HoldRepository for PgStore {
             "SELECT DISTINCT event_id FROM holds WHERE status = 'active' AND expires_at <= now() LIMIT $1",
         )
         .bind::<BigInt, _>(i64::from(events))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;

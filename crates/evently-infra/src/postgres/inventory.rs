@@ -2,8 +2,6 @@
 //! expired holds, load its queue, write promotions.
 
 use diesel::QueryableByName;
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::hold::HoldTtl;
@@ -15,6 +13,7 @@ use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, Wai
 
 use super::error::TxError;
 use super::notifications::write_notices;
+use super::prepared::{Prepare as _, Statement};
 use super::rows::{self, id, unsigned};
 use super::seating::{ClaimedRow, PlanRow, claimed_query, labels, map, numbers, plan, plan_query};
 use super::users::not_found_as_none;
@@ -138,6 +137,7 @@ pub(super) async fn try_lock_event<E: From<StoreError>>(
 ) -> Result<Option<Locked>, TxError<E>> {
     let granted = diesel::sql_query(format!("{LOCK} SKIP LOCKED"))
         .bind::<BigInt, _>(event.get())
+        .prepared()
         .get_result::<LockedRow>(conn)
         .await
         .map(Some)
@@ -191,24 +191,25 @@ const LOCK: &str = "SELECT name, capacity, booked_seats, max_seats_per_booking, 
 /// `SELECT ... FOR NO KEY UPDATE` of an event's row: seat-changing transactions of one
 /// event take turns, while rows that merely reference the event (bookings, keys) can be
 /// inserted without waiting for it.
-pub(super) fn lock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-    diesel::sql_query(LOCK).into_boxed().bind::<BigInt, _>(event.get())
+pub(super) fn lock_query(event: EventId) -> Statement {
+    diesel::sql_query(LOCK).into_boxed().bind::<BigInt, _>(event.get()).prepared()
 }
 
 /// Marks the event's active holds past their time as expired (as of the transaction's
 /// start); run after the lock is granted.
-pub(super) fn expire_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+pub(super) fn expire_query(event: EventId) -> Statement {
     diesel::sql_query(
         "UPDATE holds SET status = 'expired' WHERE event_id = $1 AND status = 'active' AND expires_at <= now() \
          RETURNING id, user_id",
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
+    .prepared()
 }
 
 /// The event's tiers in id order, with the seats of their active, unexpired holds. Like
 /// the holdings, it must run as a statement of its own after the lock is granted.
-pub(super) fn stock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+pub(super) fn stock_query(event: EventId) -> Statement {
     diesel::sql_query(
         "SELECT t.id, t.capacity, t.booked_seats, COALESCE((SELECT sum(h.seats) FROM holds h \
            WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now()), 0)::int AS held_seats \
@@ -216,6 +217,7 @@ pub(super) fn stock_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery
     )
     .into_boxed()
     .bind::<BigInt, _>(event.get())
+    .prepared()
 }
 
 /// What [`plan_query`] and [`claimed_query`] read under the lock.
@@ -276,7 +278,7 @@ pub(super) fn tier_counts(inventory: &Inventory) -> (Vec<i64>, Vec<i32>) {
 /// What `user` holds for `event`. It must run as a statement of its own after the lock
 /// is granted: a statement that waited for the lock still reads from the snapshot it
 /// started with, and would miss what the lock's previous holder committed.
-fn holding_query(event: EventId, user: UserId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+fn holding_query(event: EventId, user: UserId) -> Statement {
     diesel::sql_query(
         "SELECT \
            EXISTS (SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2 AND status = 'confirmed') AS booked, \
@@ -288,6 +290,7 @@ fn holding_query(event: EventId, user: UserId) -> BoxedSqlQuery<'static, Pg, Sql
     .into_boxed()
     .bind::<BigInt, _>(event.get())
     .bind::<BigInt, _>(user.get())
+    .prepared()
 }
 
 fn holding_from(row: &HoldingRow) -> Holding {
@@ -321,6 +324,7 @@ pub(super) async fn load_queue<E: From<StoreError>>(
          ORDER BY joined_at, id",
     )
     .bind::<BigInt, _>(event.get())
+    .prepared()
     .load(conn)
     .await?;
     rows.into_iter()
@@ -388,6 +392,7 @@ pub(super) async fn write_counts<E: From<StoreError>>(
     .bind::<Integer, _>(seat_count(inventory.booked()))
     .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Array<Integer>, _>(&booked)
+    .prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -414,6 +419,7 @@ async fn promote_to_booking<E: From<StoreError>>(
     .bind::<BigInt, _>(entry.tier.get())
     .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
     .bind::<Nullable<Array<Text>>, _>(labels(promoted.placement.as_ref()))
+    .prepared()
     .get_result(conn)
     .await?;
     id(booking.id, BookingId::new).map_err(store_failure)
@@ -443,7 +449,7 @@ async fn offer<E: From<StoreError>>(
     .bind::<Integer, _>(seat_count(ttl.seconds()))
     .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
     .bind::<Nullable<Array<Text>>, _>(labels(promoted.placement.as_ref()))
-    .get_result(conn)
+    .prepared().get_result(conn)
     .await?;
     id(hold.id, HoldId::new).map_err(store_failure)
 }

@@ -11,6 +11,7 @@ use evently_domain::{EventId, StoreError, TierId};
 
 use super::error::TxError;
 use super::inventory::{seat_count, store_failure};
+use super::prepared::Prepare as _;
 use super::rows::{BookingRow, seats};
 
 /// How long an idempotency key answers replays, as a PostgreSQL interval.
@@ -118,6 +119,7 @@ pub(super) async fn claim<E: From<StoreError>>(
     .bind::<Array<Integer>, _>(&counts)
     .bind::<Array<Nullable<BigInt>>, _>(&tiers)
     .bind::<Array<Nullable<Text>>, _>(&picks)
+    .prepared()
     .load(conn)
     .await?;
     let mut stored: Vec<Stored> = Vec::new();
@@ -131,7 +133,7 @@ pub(super) async fn claim<E: From<StoreError>>(
         )
         .bind::<Array<BigInt>, _>(&users)
         .bind::<Array<Text>, _>(&keys)
-        .load(conn)
+        .prepared().load(conn)
         .await?;
     }
     requests

@@ -5,6 +5,7 @@ use evently_domain::{Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
 use super::error::classify;
+use super::prepared::Prepare as _;
 use super::rows::{NotificationRow, Total, convert};
 use super::users::offset;
 
@@ -18,11 +19,13 @@ impl NotificationRepository for PgStore {
         .bind::<BigInt, _>(user.get())
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
         let total: Total = diesel::sql_query("SELECT count(*) AS total FROM notifications WHERE user_id = $1")
             .bind::<BigInt, _>(user.get())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map_err(classify)?;
@@ -52,7 +55,7 @@ pub(super) async fn write_notices(conn: &mut AsyncPgConnection, notices: &[Notic
     .bind::<Array<Nullable<BigInt>>, _>(&bookings)
     .bind::<Array<Nullable<BigInt>>, _>(&holds)
     .bind::<Array<Text>, _>(&messages)
-    .execute(conn)
+    .prepared().execute(conn)
     .await?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::store_failure;
 use super::notifications::write_notices;
+use super::prepared::Prepare as _;
 use super::rows::{id, queue_settings};
 use crate::randomness::secure_random;
 
@@ -142,6 +143,7 @@ async fn find(conn: &mut AsyncPgConnection, event: EventId, user: UserId) -> die
     diesel::sql_query(format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE event_id = $1 AND user_id = $2"))
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(user.get())
+        .prepared()
         .load(conn)
         .await
 }
@@ -154,6 +156,7 @@ impl QueueRepository for PgStore {
              FROM events e LEFT JOIN queues q ON q.event_id = e.id WHERE e.id = $1",
         )
         .bind::<BigInt, _>(event.get())
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -181,6 +184,7 @@ impl QueueRepository for PgStore {
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(user.get())
         .bind::<BigInt, _>(draw_key(secure_random()))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -201,19 +205,20 @@ impl QueueRepository for PgStore {
 
     async fn waiting_order(&self, event: EventId) -> Result<Option<WaitingOrder>, StoreError> {
         let conn = self.conn().await?;
-        let (head, users) = tokio::join!(
+        let (head, users) =
+            tokio::join!(
             diesel::sql_query(
                 "SELECT e.queue_admit_per_minute AS rate, q.starts_at <= now() AS drawn \
                  FROM events e JOIN queues q ON q.event_id = e.id \
                  WHERE e.id = $1 AND e.queue_admit_per_minute IS NOT NULL",
             )
             .bind::<BigInt, _>(event.get())
-            .load::<OrderHead>(&mut &*conn),
+            .prepared().load::<OrderHead>(&mut &*conn),
             diesel::sql_query(format!(
                 "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE event_id = $1 ORDER BY status <> 'waiting', {ORDER}"
             ))
             .bind::<BigInt, _>(event.get())
-            .load::<TicketRow>(&mut &*conn)
+            .prepared().load::<TicketRow>(&mut &*conn)
         );
         let Some(head) = head.map_err(classify)?.pop() else { return Ok(None) };
         let rate = AdmitRate::new(i64::from(head.rate))
@@ -233,7 +238,7 @@ impl QueueRepository for PgStore {
              FROM events e LEFT JOIN queue_tickets t ON t.event_id = e.id WHERE e.id = $1 GROUP BY e.id",
         )
         .bind::<BigInt, _>(event.get())
-        .get_result(&mut conn)
+        .prepared().get_result(&mut conn)
         .await
         .or_else(|e| if e == diesel::result::Error::NotFound { Ok(none_row()) } else { Err(e) })
         .map_err(classify)?;
@@ -254,6 +259,7 @@ impl QueueRepository for PgStore {
             "SELECT q.event_id AS id FROM queues q JOIN events e ON e.id = q.event_id \
              WHERE NOT q.closed AND q.starts_at <= now() AND e.status = 'scheduled'",
         )
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -285,6 +291,7 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
          FOR UPDATE OF q SKIP LOCKED",
     )
     .bind::<BigInt, _>(event.get())
+    .prepared()
     .load(conn)
     .await?;
     let Some(standing) = standing.into_iter().next() else { return Ok(false) };
@@ -298,7 +305,7 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
         "UPDATE queue_tickets SET status = 'expired' WHERE event_id = $1 AND status = 'admitted' AND expires_at <= now()",
     )
     .bind::<BigInt, _>(event.get())
-    .execute(conn)
+    .prepared().execute(conn)
     .await?;
     let admitted = u64::try_from(standing.admitted).unwrap_or(0);
     let due = admissible(settings.admit_per_minute, standing.now - standing.starts_at).saturating_sub(admitted);
@@ -315,7 +322,7 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(i64::try_from(due).unwrap_or(i64::MAX))
         .bind::<Integer, _>(i32::try_from(settings.admission_ttl.get()).unwrap_or(i32::MAX))
-        .execute(conn)
+        .prepared().execute(conn)
         .await?;
     }
     let mut changed = lapsed > 0 || admitted_now > 0;
@@ -327,7 +334,7 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
          FROM events e WHERE e.id = $1",
     )
     .bind::<BigInt, _>(event.get())
-    .get_result(conn)
+    .prepared().get_result(conn)
     .await?;
     if sold_out.sold_out {
         let closed: Vec<UserRow> = diesel::sql_query(
@@ -337,6 +344,7 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
              SELECT user_id FROM c",
         )
         .bind::<BigInt, _>(event.get())
+        .prepared()
         .load(conn)
         .await?;
         let notices = closed

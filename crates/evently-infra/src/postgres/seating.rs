@@ -3,8 +3,6 @@
 use std::sync::Arc;
 
 use diesel::QueryableByName;
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::seating::{
@@ -13,6 +11,7 @@ use evently_domain::seating::{
 use evently_domain::{EventId, StoreError, TierId};
 
 use super::error::classify;
+use super::prepared::{Prepare as _, Statement};
 use super::rows::{id, seat_count};
 
 /// A row of a plan, in plan order.
@@ -40,19 +39,21 @@ fn corrupt(what: &str) -> StoreError {
 }
 
 /// An event's plan rows in plan order (none unless it is seated).
-pub(super) fn plan_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+pub(super) fn plan_query(event: EventId) -> Statement {
     diesel::sql_query("SELECT section, tier_id, label, seats FROM seat_rows WHERE event_id = $1 ORDER BY position")
         .into_boxed()
         .bind::<BigInt, _>(event.get())
+        .prepared()
 }
 
 /// The event's claimed seats. Like the holdings, it must run as a statement of its own
 /// after the lock is granted (and after expired holds are marked, which ends their
 /// claims).
-pub(super) fn claimed_query(event: EventId) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+pub(super) fn claimed_query(event: EventId) -> Statement {
     diesel::sql_query("SELECT COALESCE(array_agg(seat), '{}') AS seats FROM seat_claims WHERE event_id = $1")
         .into_boxed()
         .bind::<BigInt, _>(event.get())
+        .prepared()
 }
 
 /// The plan its rows make; `None` for an event without seats.
@@ -135,7 +136,7 @@ pub(super) async fn insert_plan(
     .bind::<Array<Text>, _>(&labels)
     .bind::<Array<Integer>, _>(&firsts)
     .bind::<Array<Integer>, _>(&counts)
-    .execute(conn)
+    .prepared().execute(conn)
     .await?;
     Ok(())
 }
@@ -159,6 +160,7 @@ pub(super) async fn chart(conn: &mut AsyncPgConnection, event: EventId) -> Resul
              WHERE c.event_id = $1 AND (c.hold_id IS NULL OR (h.status = 'active' AND h.expires_at > now()))",
         )
         .bind::<BigInt, _>(event.get())
+        .prepared()
         .load::<TakenRow>(&mut &*conn)
     );
     let Some(plan) = plan(rows.map_err(classify)?)? else { return Ok(None) };

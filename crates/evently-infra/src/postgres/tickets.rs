@@ -14,6 +14,7 @@ use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, TicketId
 
 use super::PgStore;
 use super::error::{TxError, classify};
+use super::prepared::Prepare as _;
 use super::rows::{TICKET_COLUMNS, TicketRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
 
@@ -65,6 +66,7 @@ impl TicketRepository for PgStore {
         let mut conn = self.conn().await?;
         let owner: Option<Owner> = diesel::sql_query("SELECT user_id FROM bookings WHERE id = $1")
             .bind::<BigInt, _>(booking.get())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map(Some)
@@ -76,11 +78,13 @@ impl TicketRepository for PgStore {
         .bind::<BigInt, _>(booking.get())
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
         let total: Total = diesel::sql_query("SELECT count(*) AS total FROM tickets WHERE booking_id = $1")
             .bind::<BigInt, _>(booking.get())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map_err(classify)?;
@@ -92,6 +96,7 @@ impl TicketRepository for PgStore {
         let mut conn = self.conn().await?;
         let row: Option<TicketRow> = diesel::sql_query(format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
             .bind::<BigInt, _>(ticket.get())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map(Some)
@@ -112,6 +117,7 @@ impl TicketRepository for PgStore {
         .bind::<BigInt, _>(event.get())
         .bind::<Timestamptz, _>(check_in.at)
         .bind::<Nullable<Text>, _>(gate_text(check_in.gate.as_ref()))
+        .prepared()
         .get_result(&mut conn)
         .await
         .map(Some)
@@ -123,6 +129,7 @@ impl TicketRepository for PgStore {
             diesel::sql_query(format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND event_id = $2"))
                 .bind::<BigInt, _>(check_in.ticket.get())
                 .bind::<BigInt, _>(event.get())
+                .prepared()
                 .get_result(&mut conn)
                 .await
                 .map(Some)
@@ -141,6 +148,7 @@ impl TicketRepository for PgStore {
             Box::pin(async move {
                 let exists: Option<Found> = diesel::sql_query("SELECT id FROM events WHERE id = $1")
                     .bind::<BigInt, _>(event.get())
+                    .prepared()
                     .get_result(conn)
                     .await
                     .optional()?;
@@ -154,6 +162,7 @@ impl TicketRepository for PgStore {
                     "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE"
                 ))
                 .bind::<Array<BigInt>, _>(&named)
+                .prepared()
                 .load(conn)
                 .await?;
                 let mut tickets: Vec<Ticket> = convert(rows).map_err(TxError::Domain)?;
@@ -170,6 +179,7 @@ impl TicketRepository for PgStore {
                     .bind::<Array<BigInt>, _>(&ids)
                     .bind::<Array<Nullable<Text>>, _>(&gates)
                     .bind::<Array<Timestamptz>, _>(&times)
+                    .prepared()
                     .execute(conn)
                     .await?;
                 }
@@ -194,6 +204,7 @@ impl TicketRepository for PgStore {
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(i64::try_from(after.0).unwrap_or(i64::MAX))
         .bind::<BigInt, _>(i64::from(limit))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -220,6 +231,7 @@ impl TicketRepository for PgStore {
              ON true WHERE e.id = $1",
         )
         .bind::<BigInt, _>(event.get())
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;

@@ -7,6 +7,7 @@ use evently_domain::{Page, PageRequest, StoreError, UserId};
 
 use super::PgStore;
 use super::error::{TxError, classify};
+use super::prepared::Prepare as _;
 use super::rows::{CredentialsRow, Total, USER_COLUMNS, UserRow, convert};
 
 impl UserRepository for PgStore {
@@ -20,6 +21,7 @@ impl UserRepository for PgStore {
         .bind::<Text, _>(user.email.as_str())
         .bind::<Text, _>(user.password_hash.as_str())
         .bind::<Text, _>(user.role.as_str())
+        .prepared()
         .get_result(&mut conn)
         .await
         .map_err(|e| match e {
@@ -34,6 +36,7 @@ impl UserRepository for PgStore {
         let row: Option<CredentialsRow> =
             diesel::sql_query(format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"))
                 .bind::<Text, _>(email.as_str())
+                .prepared()
                 .get_result(&mut conn)
                 .await
                 .map(Some)
@@ -45,6 +48,7 @@ impl UserRepository for PgStore {
         let mut conn = self.conn().await?;
         let row: Option<UserRow> = diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind::<BigInt, _>(id.get())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map(Some)
@@ -58,11 +62,15 @@ impl UserRepository for PgStore {
             diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT $1 OFFSET $2"))
                 .bind::<BigInt, _>(i64::from(page.limit()))
                 .bind::<BigInt, _>(offset(page))
+                .prepared()
                 .load(&mut conn)
                 .await
                 .map_err(classify)?;
-        let total: Total =
-            diesel::sql_query("SELECT count(*) AS total FROM users").get_result(&mut conn).await.map_err(classify)?;
+        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM users")
+            .prepared()
+            .get_result(&mut conn)
+            .await
+            .map_err(classify)?;
         Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
     }
 
@@ -73,6 +81,7 @@ impl UserRepository for PgStore {
                 // each sees the admins the others left.
                 let admins: Vec<AdminId> =
                     diesel::sql_query("SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE")
+                        .prepared()
                         .load(conn)
                         .await?;
                 if role != Role::Admin && admins.len() == 1 && admins.iter().all(|a| a.id == id.get()) {
@@ -82,6 +91,7 @@ impl UserRepository for PgStore {
                     diesel::sql_query(format!("UPDATE users SET role = $2 WHERE id = $1 RETURNING {USER_COLUMNS}"))
                         .bind::<BigInt, _>(id.get())
                         .bind::<Text, _>(role.as_str())
+                        .prepared()
                         .get_result(conn)
                         .await
                         .map_err(|e| match e {

@@ -9,6 +9,7 @@ use evently_domain::{EventId, Page, PageRequest, StoreError, TierId, UserId};
 use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{lock_event, seat_count, store_failure};
+use super::prepared::Prepare as _;
 use super::rows::{ENTRY_COLUMNS, EntryRow, Total, convert, count};
 use super::users::{not_found_as_none, offset};
 
@@ -16,6 +17,7 @@ async fn waiting_count(conn: &mut AsyncPgConnection, event: EventId) -> diesel::
     let total: Total =
         diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'")
             .bind::<BigInt, _>(event.get())
+            .prepared()
             .get_result(conn)
             .await?;
     Ok(total.total)
@@ -50,7 +52,7 @@ impl WaitlistRepository for PgStore {
                 .bind::<BigInt, _>(user.get())
                 .bind::<Integer, _>(seat_count(seats.get()))
                 .bind::<BigInt, _>(tier.get())
-                .get_result(conn)
+                .prepared().get_result(conn)
                 .await
                 .map_err(|e| match e {
                     diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
@@ -77,6 +79,7 @@ impl WaitlistRepository for PgStore {
                 )
                 .bind::<BigInt, _>(event.get())
                 .bind::<BigInt, _>(user.get())
+                .prepared()
                 .execute(conn)
                 .await?;
                 if left == 0 {
@@ -95,7 +98,7 @@ impl WaitlistRepository for PgStore {
         ))
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(user.get())
-        .get_result(&mut conn)
+        .prepared().get_result(&mut conn)
         .await
         .map(Some)
         .or_else(not_found_as_none)?;
@@ -113,6 +116,7 @@ impl WaitlistRepository for PgStore {
         .bind::<BigInt, _>(event.get())
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -129,11 +133,13 @@ impl WaitlistRepository for PgStore {
         .bind::<BigInt, _>(user.get())
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
         let total: Total = diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
             .bind::<BigInt, _>(user.get())
+            .prepared()
             .get_result(&mut conn)
             .await
             .map_err(classify)?;

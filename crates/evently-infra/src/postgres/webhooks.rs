@@ -19,6 +19,7 @@ use evently_domain::{DeliveryId, EndpointId, EventId, MessageId, Page, PageReque
 
 use super::PgStore;
 use super::error::classify;
+use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, TICKET_COLUMNS, TicketRow, Total, convert, id};
 use super::users::offset;
 
@@ -193,6 +194,7 @@ where
          FROM webhook_messages m, jsonb_populate_record(NULL::{table}, m.payload) r WHERE m.id = ANY($1)) x"
     ))
     .bind::<Array<BigInt>, _>(ids)
+    .prepared()
     .load(conn)
     .await
     .map_err(classify)?;
@@ -210,6 +212,7 @@ impl WebhookRepository for PgStore {
         .bind::<Array<Text>, _>(type_names(&endpoint.event_types))
         .bind::<Text, _>(&endpoint.description)
         .bind::<Text, _>(secret.reveal())
+        .prepared()
         .get_result(&mut conn)
         .await
         .map_err(classify)?;
@@ -223,10 +226,12 @@ impl WebhookRepository for PgStore {
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
         let total: Total = diesel::sql_query("SELECT count(*) AS total FROM webhook_endpoints")
+            .prepared()
             .get_result(&mut conn)
             .await
             .map_err(classify)?;
@@ -238,6 +243,7 @@ impl WebhookRepository for PgStore {
         let row: Option<EndpointRow> =
             diesel::sql_query(format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"))
                 .bind::<BigInt, _>(endpoint.get())
+                .prepared()
                 .get_result(&mut conn)
                 .await
                 .optional()
@@ -261,6 +267,7 @@ impl WebhookRepository for PgStore {
         .bind::<Nullable<Array<Text>>, _>(patch.event_types.as_deref().map(type_names))
         .bind::<Nullable<Text>, _>(patch.description.as_deref())
         .bind::<Nullable<Bool>, _>(patch.enabled)
+        .prepared()
         .get_result(&mut conn)
         .await
         .optional()
@@ -272,6 +279,7 @@ impl WebhookRepository for PgStore {
         let mut conn = self.conn().await?;
         let deleted = diesel::sql_query("DELETE FROM webhook_endpoints WHERE id = $1")
             .bind::<BigInt, _>(endpoint.get())
+            .prepared()
             .execute(&mut conn)
             .await
             .map_err(classify)?;
@@ -292,6 +300,7 @@ impl WebhookRepository for PgStore {
         .bind::<BigInt, _>(endpoint.get())
         .bind::<Text, _>(secret.reveal())
         .bind::<Timestamptz, _>(previous_until)
+        .prepared()
         .get_result(&mut conn)
         .await
         .optional()
@@ -319,6 +328,7 @@ impl WebhookRepository for PgStore {
         .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
+        .prepared()
         .load(&mut conn)
         .await
         .map_err(classify)?;
@@ -326,6 +336,7 @@ impl WebhookRepository for PgStore {
             diesel::sql_query(format!("SELECT count(*) AS total FROM webhook_deliveries d WHERE {filter}"))
                 .bind::<BigInt, _>(endpoint.get())
                 .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
+                .prepared()
                 .get_result(&mut conn)
                 .await
                 .map_err(classify)?;
@@ -340,6 +351,7 @@ impl WebhookRepository for PgStore {
         )
         .bind::<BigInt, _>(delivery.get())
         .bind::<BigInt, _>(endpoint.get())
+        .prepared()
         .execute(&mut conn)
         .await
         .map_err(classify)?;
@@ -375,7 +387,7 @@ impl WebhookRepository for PgStore {
         .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(e, _)| e.get()).collect::<Vec<_>>())
         .bind::<BigInt, _>(i64::from(claim.per_endpoint))
         .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(_, n)| i64::from(*n)).collect::<Vec<_>>())
-        .load(&mut conn)
+        .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
         let of =
@@ -447,6 +459,7 @@ impl WebhookRepository for PgStore {
         .bind::<Array<Text>, _>(rows.status)
         .bind::<Array<Nullable<Timestamptz>>, _>(rows.due_at)
         .bind::<Array<BigInt>, _>(rows.disable)
+        .prepared()
         .execute(&mut conn)
         .await
         .map_err(classify)?;
@@ -457,6 +470,7 @@ impl WebhookRepository for PgStore {
         let mut conn = self.conn().await?;
         let total: Total =
             diesel::sql_query("SELECT count(*) AS total FROM webhook_deliveries WHERE due_at IS NOT NULL")
+                .prepared()
                 .get_result(&mut conn)
                 .await
                 .map_err(classify)?;
