@@ -73,6 +73,8 @@ pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
     /// Present when group commit is on.
     batches: Option<Arc<batch::Batches>>,
+    /// The seating plans of the events seen so far.
+    plans: Arc<seating::Plans>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -117,7 +119,7 @@ impl PgStore {
             .create_timeout(Some(settings.acquire_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()?;
-        Ok(Self { pool, batches: settings.group_commit.then(Arc::default) })
+        Ok(Self { pool, batches: settings.group_commit.then(Arc::default), plans: Arc::default() })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {

@@ -53,7 +53,10 @@ impl PgStore {
     pub(super) async fn take(&self, take: Take) -> Taken {
         let (event, failure) = (take.event(), take.failure());
         let Some(batches) = &self.batches else {
-            return match self.write(move |conn| Box::pin(decide(conn, event, vec![take]))).await {
+            let plans = self.plans.clone();
+            let decided =
+                self.write(move |conn| Box::pin(async move { decide(conn, &plans, event, vec![take]).await }));
+            return match decided.await {
                 Ok(answers) => answers.into_iter().next(),
                 Err(error) => Some(failure(error)),
             }
@@ -85,7 +88,9 @@ impl PgStore {
             };
             let (takes, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
             let failures: Vec<_> = takes.iter().map(Take::failure).collect();
-            let answers = match self.write(move |conn| Box::pin(decide(conn, event, takes))).await {
+            let plans = self.plans.clone();
+            let decided = self.write(move |conn| Box::pin(async move { decide(conn, &plans, event, takes).await }));
+            let answers = match decided.await {
                 Ok(answers) => answers,
                 Err(shared) => failures.into_iter().map(|failure| failure(copy(&shared))).collect(),
             };

@@ -22,7 +22,7 @@ use super::inventory::{
 use super::keys::{self, Claim as KeyClaim};
 use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow};
-use super::seating::{ClaimedRow, PlanRow, claimed_query, literals, plan_query};
+use super::seating::{ClaimedRow, PlanRow, Plans, claimed_query, literals, plan, plan_query};
 
 /// A request that takes seats of an event (or confirms seats it holds).
 #[derive(Debug)]
@@ -112,6 +112,7 @@ enum Decision {
 /// transaction).
 pub(super) async fn decide(
     conn: &mut AsyncPgConnection,
+    plans: &Plans,
     event: EventId,
     takes: Vec<Take>,
 ) -> Result<Vec<Taken>, TxError<StoreError>> {
@@ -135,15 +136,37 @@ pub(super) async fn decide(
     .bind::<Array<BigInt>, _>(users)
     .prepared();
     // Pipelined: the server expires holds and reads the holdings after granting the
-    // lock, in one round trip.
-    let (row, expired, stock, plan, claimed, held) = tokio::join!(
+    // lock, in one round trip. The plan is read once per event (plans never change),
+    // the claimed seats only for a seated event.
+    let known = plans.known(event);
+    let (row, expired, stock, plan_rows, claimed, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
-        plan_query(event).load::<PlanRow>(&mut &*conn),
-        claimed_query(event).get_result::<ClaimedRow>(&mut &*conn),
+        async {
+            match &known {
+                Some(_) => Ok(None),
+                None => plan_query(event).load::<PlanRow>(&mut &*conn).await.map(Some),
+            }
+        },
+        async {
+            match &known {
+                Some(None) => Ok(None),
+                _ => claimed_query(event).get_result::<ClaimedRow>(&mut &*conn).await.map(Some),
+            }
+        },
         held_query.load::<Held>(&mut &*conn)
     );
+    let plan = match (known, plan_rows?) {
+        (Some(plan), _) => plan,
+        (None, rows) => {
+            let plan = plan(rows.unwrap_or_default()).map_err(store_failure)?;
+            if row.is_ok() {
+                plans.learn(event, plan.clone());
+            }
+            plan
+        }
+    };
     let Some(mut locked) = into_locked(row, stock, Seats { plan, claimed }, Holding::Nothing.into())? else {
         return Ok(takes.iter().map(Taken::event_not_found).collect());
     };

@@ -1,6 +1,8 @@
 //! The steps every seat-changing transaction shares: lock the event row, settle its
 //! expired holds, load its queue, write promotions.
 
+use std::sync::Arc;
+
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
@@ -9,6 +11,7 @@ use evently_domain::inventory::{
     Caller, Capacity, EventStatus, Holding, Inventory, Promoted, Promotion, Queued, TierStock,
 };
 use evently_domain::notification::Notice;
+use evently_domain::seating::SeatingPlan;
 use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, WaitlistEntryId};
 
 use super::error::TxError;
@@ -96,7 +99,7 @@ pub(super) async fn lock_event<E: From<StoreError>>(
 ) -> Result<Option<Locked>, TxError<E>> {
     // Pipelined: one round trip, and the server runs the statements after the lock is
     // granted, so they see what the lock's previous holder committed.
-    let (row, expired, stock, plan, claimed, held) = tokio::join!(
+    let (row, expired, stock, plan_rows, claimed, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
@@ -115,7 +118,7 @@ pub(super) async fn lock_event<E: From<StoreError>>(
         (true, Some(held)) => Caller { admitted: held.admitted, holding: holding_from(&held) },
         _ => Caller::from(Holding::Nothing),
     };
-    let seats = Seats { plan, claimed };
+    let seats = Seats { plan: plan(plan_rows?).map_err(store_failure)?, claimed: claimed.map(Some) };
     let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, seats, caller)? else {
         return Ok(None);
     };
@@ -220,10 +223,11 @@ pub(super) fn stock_query(event: EventId) -> Statement {
     .prepared()
 }
 
-/// What [`plan_query`] and [`claimed_query`] read under the lock.
+/// An event's plan (`None`: not seated) and the seats [`claimed_query`] read under the
+/// lock (read only for a seated event).
 pub(super) struct Seats {
-    pub plan: diesel::QueryResult<Vec<PlanRow>>,
-    pub claimed: diesel::QueryResult<ClaimedRow>,
+    pub plan: Option<Arc<SeatingPlan<TierId>>>,
+    pub claimed: diesel::QueryResult<Option<ClaimedRow>>,
 }
 
 /// The row [`lock_query`] returned, as the rules see it; `Ok(None)` when there is no
@@ -260,8 +264,9 @@ pub(super) fn into_locked<E: From<StoreError>>(
     if row.queued {
         inventory = inventory.queued();
     }
-    if let Some(plan) = plan(seats.plan?).map_err(store_failure)? {
-        let map = map(plan, seats.claimed?).map_err(store_failure)?;
+    if let Some(plan) = seats.plan {
+        let claimed = seats.claimed?.ok_or_else(|| corrupt("claimed seats not read"))?;
+        let map = map(plan, claimed).map_err(store_failure)?;
         inventory = inventory.seated(map).map_err(|e| corrupt(&e.to_string()))?;
     }
     if unsigned(row.booked_seats).map_err(store_failure)? != inventory.booked() {

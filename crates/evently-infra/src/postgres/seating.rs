@@ -1,6 +1,7 @@
 //! Seated events: their plans, kept row by row, and their claimed seats.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Text};
@@ -34,6 +35,31 @@ pub(super) struct ClaimedRow {
     seats: Vec<i32>,
 }
 
+/// The plans of events seen so far (`None`: not seated), which never change once an
+/// event is created: a seat-taking transaction reads them from here rather than from
+/// the database.
+#[derive(Debug, Default)]
+pub(super) struct Plans(Mutex<HashMap<EventId, Option<Arc<SeatingPlan<TierId>>>>>);
+
+/// The most events [`Plans`] remembers; it starts over beyond.
+const PLANS_KEPT: usize = 10_000;
+
+impl Plans {
+    /// `event`'s plan if it is known (`Some(None)`: known not to be seated).
+    pub(super) fn known(&self, event: EventId) -> Option<Option<Arc<SeatingPlan<TierId>>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&event).cloned()
+    }
+
+    /// Remembers `event`'s plan.
+    pub(super) fn learn(&self, event: EventId, plan: Option<Arc<SeatingPlan<TierId>>>) {
+        let mut plans = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if plans.len() >= PLANS_KEPT {
+            plans.clear();
+        }
+        plans.insert(event, plan);
+    }
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Unknown(anyhow::anyhow!("corrupt seating plan: {what}"))
 }
@@ -57,7 +83,7 @@ pub(super) fn claimed_query(event: EventId) -> Statement {
 }
 
 /// The plan its rows make; `None` for an event without seats.
-pub(super) fn plan(rows: Vec<PlanRow>) -> Result<Option<SeatingPlan<TierId>>, StoreError> {
+pub(super) fn plan(rows: Vec<PlanRow>) -> Result<Option<Arc<SeatingPlan<TierId>>>, StoreError> {
     if rows.is_empty() {
         return Ok(None);
     }
@@ -74,12 +100,12 @@ pub(super) fn plan(rows: Vec<PlanRow>) -> Result<Option<SeatingPlan<TierId>>, St
             }),
         }
     }
-    SeatingPlan::new(sections).map(Some).map_err(|e| corrupt(&e.to_string()))
+    SeatingPlan::new(sections).map(|plan| Some(Arc::new(plan))).map_err(|e| corrupt(&e.to_string()))
 }
 
 /// The seat map of a seated event whose claimed seats are `claimed`.
-pub(super) fn map(plan: SeatingPlan<TierId>, claimed: ClaimedRow) -> Result<SeatMap, StoreError> {
-    SeatMap::new(Arc::new(plan), seat_numbers(&claimed.seats)?).map_err(|e| corrupt(&e.to_string()))
+pub(super) fn map(plan: Arc<SeatingPlan<TierId>>, claimed: ClaimedRow) -> Result<SeatMap, StoreError> {
+    SeatMap::new(plan, seat_numbers(&claimed.seats)?).map_err(|e| corrupt(&e.to_string()))
 }
 
 fn seat_numbers(raw: &[i32]) -> Result<Vec<SeatNo>, StoreError> {
@@ -173,5 +199,5 @@ pub(super) async fn chart(conn: &mut AsyncPgConnection, event: EventId) -> Resul
             Ok((seat, if t.lapses_at.is_some() { SeatStatus::Held } else { SeatStatus::Booked }))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    SeatChart::new(Arc::new(plan), taken, lapse).map(Some).map_err(|e| corrupt(&e.to_string()))
+    SeatChart::new(plan, taken, lapse).map(Some).map_err(|e| corrupt(&e.to_string()))
 }
