@@ -74,6 +74,57 @@ def svg_chart(title, ylabel, series, path):
     path.write_text("\n".join(out) + "\n")
 
 
+def bar_chart(title, bars, path, target=None):
+    """A horizontal bar chart of [(label, value)], with a dashed line at `target`."""
+    width, row, left, right, top = 720, 26, 300, 70, 40
+    height = top + row * len(bars) + 30
+    vmax = max([v for _, v in bars if v is not None] + [target or 0]) * 1.1 or 1
+    def px(v):
+        return left + v * (width - left - right) / vmax
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>']
+    for i, (label, value) in enumerate(bars):
+        y = top + i * row
+        out.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{label}</text>')
+        if value is not None:
+            out.append(f'<rect x="{left}" y="{y + 4}" width="{px(value) - left:.1f}" height="{row - 8}" fill="#1f77b4"/>')
+            out.append(f'<text x="{px(value) + 4:.1f}" y="{y + 16}">{value:.2f}x</text>')
+    if target:
+        out.append(f'<line x1="{px(target):.1f}" y1="{top}" x2="{px(target):.1f}" y2="{height - 30}" stroke="#d62728" stroke-dasharray="4"/>')
+        out.append(f'<text x="{px(target):.1f}" y="{height - 14}" text-anchor="middle" fill="#d62728">{target}x</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n")
+
+
+def ratio(value, ceiling):
+    return value / ceiling if value and ceiling else None
+
+
+def paths():
+    """Every path's rate over its database ceiling measured in the same run: [(label, path, ceiling, ratio)]."""
+    created = lambda name: (load(name) or {}).get("created_per_s")
+    requests = lambda name: (load(name) or {}).get("requests_per_s")
+    hot_row = pgbench_tps("pgbench-single_statement-64.txt")
+    rows = [
+        ("hot bookings, group commit", created("hot-batched-64.json"), "pgbench 1 statement, hot row", hot_row),
+        ("hot bookings, every one keyed", created("hot-batched-keyed-64.json"), "pgbench 1 statement, hot row", hot_row),
+        ("spread bookings, 1,000 events", created("spread-64.json"), "pgbench 1 statement, spread",
+         pgbench_tps("pgbench-single_statement_spread-64.txt")),
+        ("holds", requests("holds-64.json"), "pgbench 1 statement, hot row (holds.sh)", pgbench_tps("pgbench-holds-run-64.txt")),
+        ("hold + confirm pairs", created("holds-confirm-64.json"), "pgbench 1 statement, hot row (holds.sh)",
+         pgbench_tps("pgbench-holds-run-64.txt")),
+        ("check-ins", requests("checkins-64.json"), "pgbench guarded UPDATE (tickets.sh)", pgbench_tps("pgbench-checkin-64.txt")),
+        ("seated, best available", created("seated-best-64.json"), "pgbench 1 statement, hot row (seating.sh)",
+         pgbench_tps("pgbench-seating-64.txt")),
+        ("seated, named seat", created("seated-named-64.json"), "pgbench 1 statement, hot row (seating.sh)",
+         pgbench_tps("pgbench-seating-64.txt")),
+        ("queue joins", requests("queue-joins-64.json"), "pgbench 1 statement, hot row (queue.sh)", pgbench_tps("pgbench-queue-64.txt")),
+        ("hot bookings, webhook subscribed", created("webhooks-on-2.json"), "the same, endpoint disabled", created("webhooks-off-2.json")),
+    ]
+    return [(label, value, ceiling_name, ceiling, ratio(value, ceiling)) for label, value, ceiling_name, ceiling in rows]
+
+
 def main():
     CHARTS.mkdir(exist_ok=True)
     hot = {mode: {c: load(f"hot-{mode}-{c}.json") for c in LEVELS} for mode in ("batched", "single")}
@@ -91,8 +142,13 @@ def main():
         "stampede": load("stampede.json"),
         "spread_64": load("spread-64.json"),
         "mixed_64": load("mixed-64.json"),
-        "rss_hot": load("rss-hot.json"),
-        "wrk": {name: wrk(f"wrk-{name}.txt") for name in ("bare", "read-cached", "read-one-cached", "read-local", "read-uncached")},
+        "wrk": {name: wrk(f"wrk-{name}.txt")
+                for name in ("bare", "read-cached", "read-one-cached", "read-strict", "read-local", "read-uncached")},
+        "staleness": {mode: (r and r["latency_ms"]) for mode in ("near", "strict") for r in [load(f"staleness-{mode}.json")]},
+        "peak_rss_kib": {p.name[len("peak-rss-"):-len(".txt")]: int(p.read_text().split()[0])
+                         for p in sorted(RESULTS.glob("peak-rss-*.txt")) if p.read_text().strip()},
+        "paths": [{"path": label, "per_s": value, "ceiling": ceiling_name, "ceiling_per_s": ceiling, "ratio": r}
+                  for label, value, ceiling_name, ceiling, r in paths()],
     }
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     rate = lambda r: r and r["created_per_s"]
@@ -107,7 +163,20 @@ def main():
         "Evently, group commit": [(c, p99(hot["batched"][c])) for c in LEVELS],
         "Evently, 1 tx / booking": [(c, p99(hot["single"][c])) for c in LEVELS],
     }, CHARTS / "hot-latency-p99.svg")
+    bare = (summary["wrk"]["bare"] or {}).get("requests_per_s")
+    bar_chart("Every path over its database ceiling, same run (64 clients)",
+              [(p["path"], p["ratio"]) for p in summary["paths"]], CHARTS / "paths-over-ceiling.svg")
+    bar_chart("Cached GET /api/v1/events?limit=20 over a bare actix-web handler", [
+        ("Redis, near cache (default)", ratio((summary["wrk"]["read-cached"] or {}).get("requests_per_s"), bare)),
+        ("Redis, strict", ratio((summary["wrk"]["read-strict"] or {}).get("requests_per_s"), bare)),
+        ("in-process (no Redis)", ratio((summary["wrk"]["read-local"] or {}).get("requests_per_s"), bare)),
+        ("no cache", ratio((summary["wrk"]["read-uncached"] or {}).get("requests_per_s"), bare)),
+    ], CHARTS / "reads-over-bare.svg", target=0.4)
     print(json.dumps(summary["wrk"], indent=2))
+    for p in summary["paths"]:
+        print(p)
+    print("peak RSS KiB", summary["peak_rss_kib"])
+    print("staleness ms", summary["staleness"])
     for mode in hot:
         print(mode, {c: rate(hot[mode][c]) for c in LEVELS}, "keyed at 64:", rate(summary["hot_keyed_64"][mode]))
     print("pgbench", pg)

@@ -53,6 +53,7 @@ psql "$PG/evently_webhooks" -At -F ' ' -c "SELECT count(*), round(count(*) / ext
     while read -r attempts per_s first_time deliveries; do
         echo "attempts=$attempts delivered_per_s=$per_s succeeded_first_time=$first_time deliveries=$deliveries" | tee "$OUT/webhooks.txt"
     done
+awk '/VmHWM/ {print $2}' "/proc/${PIDS[1]}/status" >"$OUT/peak-rss-webhooks.txt"
 for f in webhooks-off-1 webhooks-on-1 webhooks-off-2 webhooks-on-2; do
     python3 -c "import json; r=json.load(open('$OUT/$f.json')); print('$f', round(r['created_per_s']), 'bookings/s, p99', r['latency_ms']['p99'], 'ms')" | tee -a "$OUT/webhooks.txt"
 done

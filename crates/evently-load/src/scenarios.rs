@@ -9,6 +9,7 @@ mod queue;
 mod read;
 mod seated;
 mod spread;
+mod staleness;
 mod stampede;
 mod verify;
 
@@ -70,8 +71,11 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
             queue::run(&setup, users, rate, args.flag("reads")?).await
         }
         "seated" => seated::run(&setup, args.number("rows", 100)?, args.flag("named")?).await,
+        "staleness" => {
+            staleness::run(&setup, &args.text("other", "http://127.0.0.1:8081"), args.number("rounds", 200)?).await
+        }
         other => anyhow::bail!(
-            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, seated, queue, verify or bare"
+            "unknown scenario {other}; use stampede, hot, holds, spread, read, logins, mixed, checkins, seated, queue, staleness, verify or bare"
         ),
     }
 }

@@ -1,0 +1,42 @@
+//! How long a write made through one instance takes to show on another that has the
+//! answer cached: each round reads the event through `other` (caching it there), books
+//! a seat through the first instance, then reads through `other` until the seat shows.
+//! The latencies reported are those lags, from the booking's answer to the first read
+//! that shows it (each read a round trip, so an upper bound).
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Setup;
+use crate::api::{Api, Outcome};
+use crate::report::{Recorder, Report};
+
+/// Longer than any lag the cache allows.
+const GIVE_UP: Duration = Duration::from_secs(5);
+
+async fn booked_seats(api: &Api, event: i64) -> anyhow::Result<u64> {
+    Ok(api.event(event).await?["booked_seats"].as_u64().unwrap_or_default())
+}
+
+pub async fn run(setup: &Setup, other: &str, rounds: usize) -> anyhow::Result<Report> {
+    let other = Api::new(other)?;
+    let event = setup.api.create_event(&setup.admin, &format!("Staleness {}", setup.run), 1_000_000).await?;
+    let tokens = setup.api.users(&format!("stale-{}", setup.run), rounds, 16).await?;
+    let mut recorder = Recorder::default();
+    let started = Instant::now();
+    for (round, token) in (0_u64..).zip(&tokens) {
+        // The other instance caches the event as it is.
+        anyhow::ensure!(booked_seats(&other, event).await? == round, "round {round}: the other instance lags");
+        let answer = setup.api.book(event, token, 1).await;
+        anyhow::ensure!(answer.created(), "round {round}: booking answered {}", answer.status);
+        let written = Instant::now();
+        while booked_seats(&other, event).await? != round + 1 {
+            anyhow::ensure!(written.elapsed() < GIVE_UP, "round {round}: stale after {GIVE_UP:?}");
+        }
+        recorder.record(&Outcome { status: 200, code: None, body: Value::Null, latency: written.elapsed() });
+    }
+    let mut report = recorder.report("staleness", 1, started.elapsed());
+    report.notes.push(format!("{rounds} writes; latencies are the lags until the other instance showed each"));
+    Ok(report)
+}
