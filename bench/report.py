@@ -120,7 +120,7 @@ def paths():
         ("seated, named seat", created("seated-named-64.json"), "pgbench 1 statement, hot row (seating.sh)",
          pgbench_tps("pgbench-seating-64.txt")),
         ("queue joins", requests("queue-joins-64.json"), "pgbench 1 statement, hot row (queue.sh)", pgbench_tps("pgbench-queue-64.txt")),
-        ("hot bookings, webhook subscribed", created("webhooks-on-2.json"), "the same, endpoint disabled", created("webhooks-off-2.json")),
+        ("hot bookings, webhook subscribed", created("webhooks-on-1.json"), "the same, endpoint disabled", created("webhooks-off-1.json")),
     ]
     return [(label, value, ceiling_name, ceiling, ratio(value, ceiling)) for label, value, ceiling_name, ceiling in rows]
 

@@ -38,12 +38,12 @@ enabled() {
     curl -fsS -X PATCH "$BASE/api/v1/admin/webhooks/$ENDPOINT" -H "authorization: Bearer $TOKEN" \
         -H 'content-type: application/json' -d "{\"enabled\":$1}" >/dev/null
 }
-load() { "$BIN/evently-load" hot --base "$BASE" --admin-password admin-password --clients 64 --duration "$SECS" --users 25000 "$@"; }
+load() { "$BIN/evently-load" hot --base "$BASE" --admin-password admin-password --clients 64 --duration "$SECS" --users 40000 "$@"; }
 for round in 1 2; do
     enabled false
-    load --json "$OUT/webhooks-off-$round.json" | head -2
+    load --json "$OUT/webhooks-off-$round.json" | sed -n 1,2p
     enabled true
-    load --json "$OUT/webhooks-on-$round.json" | head -2
+    load --json "$OUT/webhooks-on-$round.json" | sed -n 1,2p
 done
 # Every message of the 'on' runs delivered: then the attempts' timestamps give the rate.
 until [ "$(psql "$PG/evently_webhooks" -Atc "SELECT count(*) FROM webhook_deliveries WHERE due_at IS NOT NULL")" = 0 ]; do sleep 0.2; done
