@@ -157,15 +157,15 @@ pub(super) async fn decide(
         },
         held_query.load::<Held>(&mut &*conn)
     );
-    let plan = match (known, plan_rows?) {
-        (Some(plan), _) => plan,
-        (None, rows) => {
-            let plan = plan(rows.unwrap_or_default()).map_err(store_failure)?;
-            if row.is_ok() {
-                plans.learn(event, plan.clone());
-            }
+    // A failed lock fails the statements behind it: its own error is the one to report.
+    let plan = match known {
+        Some(plan) => plan,
+        None if row.is_ok() => {
+            let plan = plan(plan_rows?.unwrap_or_default()).map_err(store_failure)?;
+            plans.learn(event, plan.clone());
             plan
         }
+        None => None,
     };
     let Some(mut locked) = into_locked(row, stock, Seats { plan, claimed }, Holding::Nothing.into())? else {
         return Ok(takes.iter().map(Taken::event_not_found).collect());
