@@ -10,6 +10,7 @@ cargo build --release --locked -p evently -p evently-load
 
 SERVER_PID=
 PEER_PID=
+ANALYZER_PID=
 # stop_server: stops the server (and its peer), first writing its peak resident memory
 # (VmHWM, KiB) to $OUT/peak-rss-NAME.txt.
 stop_server() {
@@ -18,7 +19,8 @@ stop_server() {
         kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     fi
     if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null && wait "$PEER_PID" 2>/dev/null; fi
-    SERVER_PID= PEER_PID=
+    if [ -n "$ANALYZER_PID" ]; then kill "$ANALYZER_PID" 2>/dev/null; wait "$ANALYZER_PID" 2>/dev/null; fi
+    SERVER_PID= PEER_PID= ANALYZER_PID=
     return 0
 }
 trap stop_server EXIT
@@ -43,6 +45,11 @@ start_server() {
     SERVER_PID=$! SERVER_NAME=$name
     BASE=http://127.0.0.1:$port
     until curl -fsS "$BASE/health" >/dev/null 2>&1; do sleep 0.2; done
+    # This machine's PostgreSQL runs without autovacuum: its ANALYZE, every 10 s, in its
+    # place. Without it the plans sessions keep are those made for the first, empty
+    # tables (one booking path fell from 875 to 234/s as its tables grew).
+    (while sleep 10; do psql "$PG/evently_$name" -qc "ANALYZE" >/dev/null 2>&1 || exit 0; done) &
+    ANALYZER_PID=$!
 }
 
 # start_peer PORT [VAR=value...]: a second instance on the running server's database;
