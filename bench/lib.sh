@@ -19,7 +19,7 @@ stop_server() {
         kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     fi
     if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null && wait "$PEER_PID" 2>/dev/null; fi
-    if [ -n "$ANALYZER_PID" ]; then kill "$ANALYZER_PID" 2>/dev/null; wait "$ANALYZER_PID" 2>/dev/null; fi
+    if [ -n "$ANALYZER_PID" ]; then kill "$ANALYZER_PID" 2>/dev/null; wait "$ANALYZER_PID" 2>/dev/null || true; fi
     SERVER_PID= PEER_PID= ANALYZER_PID=
     return 0
 }

@@ -15,7 +15,7 @@ REDIS=(REDIS_URL=redis://127.0.0.1:6379)
 echo "== group commit on (Redis, near cache)"
 start_server batched 18080 "${REDIS[@]}" EVENTLY_CACHE_NAMESPACE="bench-batched-$$"
 load stampede --clients 64 --capacity 100 --users 1000 --json "$OUT/stampede.json"
-users_for() { case $1 in 1) echo 8000 ;; 8) echo 30000 ;; *) echo 60000 ;; esac; }
+users_for() { case $1 in 1) echo 8000 ;; 8) echo 30000 ;; *) echo 90000 ;; esac; }
 for c in 1 8 64; do
     load hot --clients "$c" --duration "$SECS" --users "$(users_for "$c")" --json "$OUT/hot-batched-$c.json"
 done
