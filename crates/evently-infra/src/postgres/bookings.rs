@@ -41,6 +41,7 @@ impl BookingRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(booking.id = %booking_id))]
     async fn cancel_booking(&self, booking_id: BookingId) -> Result<Booking, CancelBookingError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 let before = fetch(conn, booking_id).await.map_err(|e| match e {
@@ -49,7 +50,7 @@ impl BookingRepository for PgStore {
                 })?;
                 let event = id(before.event_id, EventId::new).map_err(store_failure)?;
                 let mut locked =
-                    lock_event(conn, event, None).await?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
+                    lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
                 // Re-read under the event's lock: every status change of a booking takes it.
                 let current = Booking::try_from(fetch(conn, booking_id).await?).map_err(store_failure)?;
                 let queue = load_queue(conn, event).await?;

@@ -16,13 +16,13 @@ use evently_domain::{EventId, HoldId, StoreError, UserId};
 use super::error::TxError;
 use super::hold_writes::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
-    ExpiredRow, LockedRow, Seats, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
+    ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
 use super::keys::{self, Claim as KeyClaim};
 use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow};
-use super::seating::{ClaimedRow, PlanRow, Plans, claimed_query, literals, plan, plan_query};
+use super::seating::{Plans, Seats, literals, read_seats};
 
 /// A request that takes seats of an event (or confirms seats it holds).
 #[derive(Debug)]
@@ -136,38 +136,19 @@ pub(super) async fn decide(
     .bind::<Array<BigInt>, _>(users)
     .prepared();
     // Pipelined: the server expires holds and reads the holdings after granting the
-    // lock, in one round trip. The plan is read once per event (plans never change),
-    // the claimed seats only for a seated event.
-    let known = plans.known(event);
-    let (row, expired, stock, plan_rows, claimed, held) = tokio::join!(
+    // lock, in one round trip.
+    let (row, expired, stock, seats, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
-        async {
-            match &known {
-                Some(_) => Ok(None),
-                None => plan_query(event).load::<PlanRow>(&mut &*conn).await.map(Some),
-            }
-        },
-        async {
-            match &known {
-                Some(None) => Ok(None),
-                _ => claimed_query(event).get_result::<ClaimedRow>(&mut &*conn).await.map(Some),
-            }
-        },
+        read_seats(conn, plans, event),
         held_query.load::<Held>(&mut &*conn)
     );
-    // A failed lock fails the statements behind it: its own error is the one to report.
-    let plan = match known {
-        Some(plan) => plan,
-        None if row.is_ok() => {
-            let plan = plan(plan_rows?.unwrap_or_default()).map_err(store_failure)?;
-            plans.learn(event, plan.clone());
-            plan
-        }
-        None => None,
+    let seats = match &row {
+        Ok(_) => seats.seats(plans).map_err(store_failure)?,
+        Err(_) => Seats { plan: None, claimed: Ok(None) },
     };
-    let Some(mut locked) = into_locked(row, stock, Seats { plan, claimed }, Holding::Nothing.into())? else {
+    let Some(mut locked) = into_locked(row, stock, seats, Holding::Nothing.into())? else {
         return Ok(takes.iter().map(Taken::event_not_found).collect());
     };
     let held = held?;

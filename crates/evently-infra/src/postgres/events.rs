@@ -132,10 +132,11 @@ impl EventRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(event.id = %id))]
     async fn update_event(&self, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 let mut locked =
-                    lock_event(conn, id, None).await?.ok_or(TxError::Domain(UpdateEventError::NotFound))?;
+                    lock_event(conn, &plans, id, None).await?.ok_or(TxError::Domain(UpdateEventError::NotFound))?;
                 let queue = load_queue(conn, id).await?;
                 let capacity = patch.capacity.unwrap_or(locked.inventory.capacity());
                 let max = patch.max_seats_per_booking.unwrap_or(locked.inventory.max_per_booking());
@@ -186,10 +187,11 @@ impl EventRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(event.id = %id))]
     async fn cancel_event(&self, id: EventId) -> Result<Event, CancelEventError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 let mut locked =
-                    lock_event(conn, id, None).await?.ok_or(TxError::Domain(CancelEventError::NotFound))?;
+                    lock_event(conn, &plans, id, None).await?.ok_or(TxError::Domain(CancelEventError::NotFound))?;
                 locked.inventory.cancel_event().map_err(|c| TxError::Domain(c.into()))?;
                 broadcast(conn, id, NotificationKind::EventCancelled, &locked.name).await?;
                 diesel::sql_query(
@@ -226,9 +228,11 @@ impl EventRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(event.id = %event))]
     async fn create_tier(&self, event: EventId, tier: NewTier) -> Result<Tier, TierError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
-                let locked = lock_event(conn, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
+                let locked =
+                    lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
                 locked.inventory.admits_tier(tier.capacity).map_err(|c| TxError::Domain(c.into()))?;
                 let row: TierRow = diesel::sql_query(format!(
                     "WITH t AS (INSERT INTO tiers (event_id, name, price_cents, capacity) VALUES ($1, $2, $3, $4) \
@@ -250,9 +254,10 @@ impl EventRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(event.id = %event, tier.id = %tier))]
     async fn update_tier(&self, event: EventId, tier: TierId, patch: TierPatch) -> Result<Tier, TierError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
-                let mut locked = lock_event(conn, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
+                let mut locked = lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(TierError::NotFound))?;
                 let current = locked.inventory.tiers().iter().find(|t| t.id == tier).copied();
                 let current = current.ok_or(TxError::Domain(TierError::NotFound))?;
                 let capacity = patch.capacity.unwrap_or(current.capacity);

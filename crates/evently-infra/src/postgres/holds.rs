@@ -63,6 +63,7 @@ impl HoldRepository for PgStore {
 
     #[tracing::instrument(skip_all, fields(hold.id = %id))]
     async fn release_hold(&self, id: HoldId) -> Result<Hold, ReleaseHoldError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 let not_found = |e: Error| match e {
@@ -70,7 +71,7 @@ impl HoldRepository for PgStore {
                     e => TxError::Db(e),
                 };
                 let before = Hold::try_from(fetch(conn, id).await.map_err(not_found)?).map_err(store_failure)?;
-                let mut locked = lock_event(conn, before.event_id, None)
+                let mut locked = lock_event(conn, &plans, before.event_id, None)
                     .await?
                     .ok_or(TxError::Domain(ReleaseHoldError::NotFound))?;
                 // Re-read under the lock, which settled the event's expired holds.
@@ -143,9 +144,12 @@ impl HoldRepository for PgStore {
         for row in due {
             let event = id(row.event_id, EventId::new)?;
             // An event locked elsewhere is skipped: whoever holds its lock settles it.
+            let plans = self.plans.clone();
             let swept = self
                 .write(move |conn| {
-                    Box::pin(async move { Ok::<_, TxError<StoreError>>(try_lock_event(conn, event).await?.is_some()) })
+                    Box::pin(async move {
+                        Ok::<_, TxError<StoreError>>(try_lock_event(conn, &plans, event).await?.is_some())
+                    })
                 })
                 .await?;
             if swept {

@@ -1,8 +1,6 @@
 //! The steps every seat-changing transaction shares: lock the event row, settle its
 //! expired holds, load its queue, write promotions.
 
-use std::sync::Arc;
-
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
@@ -11,14 +9,13 @@ use evently_domain::inventory::{
     Caller, Capacity, EventStatus, Holding, Inventory, Promoted, Promotion, Queued, TierStock,
 };
 use evently_domain::notification::Notice;
-use evently_domain::seating::SeatingPlan;
 use evently_domain::{BookingId, EventId, HoldId, StoreError, TierId, UserId, WaitlistEntryId};
 
 use super::error::TxError;
 use super::notifications::write_notices;
 use super::prepared::{Prepare as _, Statement};
 use super::rows::{self, id, unsigned};
-use super::seating::{ClaimedRow, PlanRow, claimed_query, labels, map, numbers, plan, plan_query};
+use super::seating::{Plans, Seats, labels, map, numbers, read_seats};
 use super::users::not_found_as_none;
 
 /// An event row held under its row lock, as the rules see it, its expired holds settled.
@@ -94,17 +91,17 @@ pub(super) fn store_failure<E: From<StoreError>>(error: StoreError) -> TxError<E
 /// no such event.
 pub(super) async fn lock_event<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
+    plans: &Plans,
     event: EventId,
     user: Option<UserId>,
 ) -> Result<Option<Locked>, TxError<E>> {
     // Pipelined: one round trip, and the server runs the statements after the lock is
     // granted, so they see what the lock's previous holder committed.
-    let (row, expired, stock, plan_rows, claimed, held) = tokio::join!(
+    let (row, expired, stock, seats, held) = tokio::join!(
         lock_query(event).get_result::<LockedRow>(&mut &*conn),
         expire_query(event).load::<ExpiredRow>(&mut &*conn),
         stock_query(event).load::<StockRow>(&mut &*conn),
-        plan_query(event).load::<PlanRow>(&mut &*conn),
-        claimed_query(event).get_result::<ClaimedRow>(&mut &*conn),
+        read_seats(conn, plans, event),
         async {
             match user {
                 Some(user) => holding_query(event, user).get_result::<HoldingRow>(&mut &*conn).await.map(Some),
@@ -118,7 +115,10 @@ pub(super) async fn lock_event<E: From<StoreError>>(
         (true, Some(held)) => Caller { admitted: held.admitted, holding: holding_from(&held) },
         _ => Caller::from(Holding::Nothing),
     };
-    let seats = Seats { plan: plan(plan_rows?).map_err(store_failure)?, claimed: claimed.map(Some) };
+    let seats = match row {
+        Some(_) => seats.seats(plans).map_err(store_failure)?,
+        None => Seats { plan: None, claimed: Ok(None) },
+    };
     let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, seats, caller)? else {
         return Ok(None);
     };
@@ -136,6 +136,7 @@ pub(super) async fn lock_event<E: From<StoreError>>(
 /// strand the waiting entries they owe seats to.
 pub(super) async fn try_lock_event<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
+    plans: &Plans,
     event: EventId,
 ) -> Result<Option<Locked>, TxError<E>> {
     let granted = diesel::sql_query(format!("{LOCK} SKIP LOCKED"))
@@ -147,7 +148,7 @@ pub(super) async fn try_lock_event<E: From<StoreError>>(
         .or_else(not_found_as_none)
         .map_err(store_failure)?;
     match granted {
-        Some(_) => lock_event(conn, event, None).await,
+        Some(_) => lock_event(conn, plans, event, None).await,
         None => Ok(None),
     }
 }
@@ -221,13 +222,6 @@ pub(super) fn stock_query(event: EventId) -> Statement {
     .into_boxed()
     .bind::<BigInt, _>(event.get())
     .prepared()
-}
-
-/// An event's plan (`None`: not seated) and the seats [`claimed_query`] read under the
-/// lock (read only for a seated event).
-pub(super) struct Seats {
-    pub plan: Option<Arc<SeatingPlan<TierId>>>,
-    pub claimed: diesel::QueryResult<Option<ClaimedRow>>,
 }
 
 /// The row [`lock_query`] returned, as the rules see it; `Ok(None)` when there is no

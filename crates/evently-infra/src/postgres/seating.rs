@@ -17,7 +17,7 @@ use super::rows::{id, seat_count};
 
 /// A row of a plan, in plan order.
 #[derive(QueryableByName)]
-pub(super) struct PlanRow {
+struct PlanRow {
     #[diesel(sql_type = Text)]
     section: String,
     #[diesel(sql_type = BigInt)]
@@ -36,7 +36,7 @@ pub(super) struct ClaimedRow {
 }
 
 /// The plans of events seen so far (`None`: not seated), which never change once an
-/// event is created: a seat-taking transaction reads them from here rather than from
+/// event is created: a seat-changing transaction reads them from here rather than from
 /// the database.
 #[derive(Debug, Default)]
 pub(super) struct Plans(Mutex<HashMap<EventId, Option<Arc<SeatingPlan<TierId>>>>>);
@@ -46,12 +46,12 @@ const PLANS_KEPT: usize = 10_000;
 
 impl Plans {
     /// `event`'s plan if it is known (`Some(None)`: known not to be seated).
-    pub(super) fn known(&self, event: EventId) -> Option<Option<Arc<SeatingPlan<TierId>>>> {
+    fn known(&self, event: EventId) -> Option<Option<Arc<SeatingPlan<TierId>>>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&event).cloned()
     }
 
     /// Remembers `event`'s plan.
-    pub(super) fn learn(&self, event: EventId, plan: Option<Arc<SeatingPlan<TierId>>>) {
+    fn learn(&self, event: EventId, plan: Option<Arc<SeatingPlan<TierId>>>) {
         let mut plans = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if plans.len() >= PLANS_KEPT {
             plans.clear();
@@ -60,12 +60,67 @@ impl Plans {
     }
 }
 
+/// What a seat-changing transaction read of an event's seats behind its lock: the plan
+/// (or what [`Plans`] knew of it) and, for a seated event, the claimed seats.
+pub(super) struct SeatRead {
+    event: EventId,
+    known: Option<Option<Arc<SeatingPlan<TierId>>>>,
+    rows: diesel::QueryResult<Option<Vec<PlanRow>>>,
+    claimed: diesel::QueryResult<Option<ClaimedRow>>,
+}
+
+/// Reads `event`'s seats, to be polled beside the event's lock in one pipeline: its
+/// plan only when `plans` does not know it yet (plans never change), its claimed seats
+/// only when it is (or may be) seated.
+pub(super) async fn read_seats(conn: &AsyncPgConnection, plans: &Plans, event: EventId) -> SeatRead {
+    let known = plans.known(event);
+    let (rows, claimed) = tokio::join!(
+        async {
+            match &known {
+                Some(_) => Ok(None),
+                None => plan_query(event).load::<PlanRow>(&mut &*conn).await.map(Some),
+            }
+        },
+        async {
+            match &known {
+                Some(None) => Ok(None),
+                _ => claimed_query(event).get_result::<ClaimedRow>(&mut &*conn).await.map(Some),
+            }
+        },
+    );
+    SeatRead { event, known, rows, claimed }
+}
+
+impl SeatRead {
+    /// The seats read, the plan remembered in `plans`. Call it only once the lock was
+    /// granted: a failed lock fails the statements behind it, and its own error is the
+    /// one to report.
+    pub(super) fn seats(self, plans: &Plans) -> Result<Seats, StoreError> {
+        let plan = match self.known {
+            Some(plan) => plan,
+            None => {
+                let plan = plan(self.rows.map_err(classify)?.unwrap_or_default())?;
+                plans.learn(self.event, plan.clone());
+                plan
+            }
+        };
+        Ok(Seats { plan, claimed: self.claimed })
+    }
+}
+
+/// An event's plan (`None`: not seated) and its claimed seats (read only for a seated
+/// event).
+pub(super) struct Seats {
+    pub plan: Option<Arc<SeatingPlan<TierId>>>,
+    pub claimed: diesel::QueryResult<Option<ClaimedRow>>,
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Unknown(anyhow::anyhow!("corrupt seating plan: {what}"))
 }
 
 /// An event's plan rows in plan order (none unless it is seated).
-pub(super) fn plan_query(event: EventId) -> Statement {
+fn plan_query(event: EventId) -> Statement {
     diesel::sql_query("SELECT section, tier_id, label, seats FROM seat_rows WHERE event_id = $1 ORDER BY position")
         .into_boxed()
         .bind::<BigInt, _>(event.get())
@@ -75,7 +130,7 @@ pub(super) fn plan_query(event: EventId) -> Statement {
 /// The event's claimed seats. Like the holdings, it must run as a statement of its own
 /// after the lock is granted (and after expired holds are marked, which ends their
 /// claims).
-pub(super) fn claimed_query(event: EventId) -> Statement {
+fn claimed_query(event: EventId) -> Statement {
     diesel::sql_query("SELECT COALESCE(array_agg(seat), '{}') AS seats FROM seat_claims WHERE event_id = $1")
         .into_boxed()
         .bind::<BigInt, _>(event.get())
@@ -83,7 +138,7 @@ pub(super) fn claimed_query(event: EventId) -> Statement {
 }
 
 /// The plan its rows make; `None` for an event without seats.
-pub(super) fn plan(rows: Vec<PlanRow>) -> Result<Option<Arc<SeatingPlan<TierId>>>, StoreError> {
+fn plan(rows: Vec<PlanRow>) -> Result<Option<Arc<SeatingPlan<TierId>>>, StoreError> {
     if rows.is_empty() {
         return Ok(None);
     }

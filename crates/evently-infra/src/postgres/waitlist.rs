@@ -32,9 +32,10 @@ impl WaitlistRepository for PgStore {
         seats: Seats,
         tier: Option<TierId>,
     ) -> Result<WaitlistEntry, JoinWaitlistError> {
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
-                let locked = lock_event(conn, event, Some(user))
+                let locked = lock_event(conn, &plans, event, Some(user))
                     .await?
                     .ok_or(TxError::Domain(JoinWaitlistError::EventNotFound))?;
                 let tier = locked
@@ -70,9 +71,10 @@ impl WaitlistRepository for PgStore {
     async fn leave_waitlist(&self, event: EventId, user: UserId) -> Result<(), LeaveWaitlistError> {
         // Under the event's lock, like every promotion: once this commits, no transaction
         // that freed seats can still be holding the entry in the queue it loaded.
+        let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
-                lock_event(conn, event, None).await?.ok_or(TxError::Domain(LeaveWaitlistError::NotWaiting))?;
+                lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(LeaveWaitlistError::NotWaiting))?;
                 let left = diesel::sql_query(
                     "UPDATE waitlist_entries SET status = 'left' \
                      WHERE event_id = $1 AND user_id = $2 AND status = 'waiting'",
