@@ -101,6 +101,40 @@ async fn a_lock_held_elsewhere_times_out_as_503_and_spares_its_holder() {
     assert_eq!(app.book(event, &token, 1).await.status(), StatusCode::CREATED);
 }
 
+/// Group commit decides many events in one transaction; an event whose row is locked
+/// elsewhere is passed by, so only its own bookings wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lock_held_elsewhere_holds_up_only_its_own_event() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    let locked = app.event(10).await;
+    let mut others = Vec::new();
+    for _ in 0..12 {
+        others.push(app.event(10).await);
+    }
+    let tokens = tokens(&app.client, &app.base, "fan", 36).await;
+    let mut holder = hold_locks(&url, &[locked]).await;
+    let book = |event: i64, token: &String| {
+        let (client, base, token) = (app.client.clone(), app.base.clone(), token.clone());
+        tokio::spawn(async move { try_book(&client, &base, event, &token).await })
+    };
+    let stuck: Vec<_> = tokens[..4].iter().map(|token| book(locked, token)).collect();
+    let started = Instant::now();
+    // Two bookings for every other event, sent while the lock is held.
+    let free: Vec<_> = tokens[4..].iter().enumerate().map(|(i, token)| book(others[i % others.len()], token)).collect();
+    for booking in free {
+        assert!(matches!(booking.await.unwrap(), Answer::Booked(_)));
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "answered within the lock timeout: {:?}", started.elapsed());
+    assert!(stuck.iter().all(|booking| !booking.is_finished()), "the locked event's bookings wait for its lock");
+    holder.batch_execute("COMMIT").await.unwrap();
+    for booking in stuck {
+        assert!(matches!(booking.await.unwrap(), Answer::Booked(_)));
+    }
+    assert_eq!(app.event_json(locked).await["booked_seats"], 4);
+    assert_invariants(&url).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pool_exhaustion_queues_briefly_then_503_while_health_answers() {
     let db = TestDatabase::create().await;

@@ -1,7 +1,7 @@
-//! The seat-taking transaction: lock the event, settle its expired holds, read what the
-//! requesting users hold, claim their idempotency keys, apply the rules to each booking,
-//! hold and confirmation in arrival order and write every accepted one at once. A lone
-//! request is a batch of one.
+//! The seat-taking transaction: lock its events in id order, settle their expired holds,
+//! read what the requesting users hold, claim their idempotency keys, apply the rules to
+//! each event's bookings, holds and confirmations in arrival order and write every
+//! accepted booking of every event in one statement. A lone request is a batch of one.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,20 +9,23 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRequest, PaymentReference};
-use evently_domain::hold::{ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRequest, HoldStatus};
+use evently_domain::hold::{
+    ConfirmHoldError, Confirmation, Hold, HoldError, HoldOutcome, HoldRequest, HoldStatus, HoldTtl,
+};
 use evently_domain::inventory::{Caller, Claim, Holding, Inventory};
 use evently_domain::{EventId, HoldId, StoreError, UserId};
+use futures_util::future::join_all;
 
 use super::error::TxError;
 use super::hold_writes::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
-    ExpiredRow, LockedRow, StockRow, expire_query, into_locked, lock_query, promoted_holding, seat_count,
+    ExpiredRow, LockedRow, StockRow, Wait, expire_query, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
 use super::keys::{self, Claim as KeyClaim};
-use super::prepared::Prepare as _;
+use super::prepared::{Prepare as _, Statement};
 use super::rows::{BOOKING_COLUMNS, BookingRow};
-use super::seating::{Plans, Seats, literals, read_seats};
+use super::seating::{Plans, SeatRead, literals, read_seats};
 
 /// A request that takes seats of an event (or confirms seats it holds).
 #[derive(Debug)]
@@ -89,9 +92,11 @@ impl Taken {
 #[derive(QueryableByName)]
 struct Held {
     #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = BigInt)]
     user_id: i64,
     #[diesel(sql_type = Integer)]
-    waiting: i32,
+    kind: i32,
 }
 
 /// What the rules decided for one request: answered already, or accepted (with the tier
@@ -107,84 +112,178 @@ enum Decision {
     },
 }
 
-/// Decides `takes` for `event` in one transaction on `conn`. Their idempotency keys must
-/// be distinct per key space (the batch queue defers a duplicate to the next
-/// transaction).
-pub(super) async fn decide(
-    conn: &mut AsyncPgConnection,
-    plans: &Plans,
+/// An event's requests, decided in arrival order.
+#[derive(Debug)]
+pub(super) struct Group {
+    pub event: EventId,
+    pub takes: Vec<Take>,
+}
+
+/// What one transaction did with its groups: the answers of those it decided, and the
+/// groups it passed by because another transaction held their event's lock (only when
+/// it was told not to wait) or because their event does not exist.
+pub(super) struct Decided {
+    pub answers: Vec<(EventId, Vec<Taken>)>,
+    pub passed: Vec<Group>,
+}
+
+/// A group whose event is locked, its expired holds settled, waiting for the rules.
+struct Open {
     event: EventId,
     takes: Vec<Take>,
-) -> Result<Vec<Taken>, TxError<StoreError>> {
-    tracing::debug!(event.id = %event, batch.size = takes.len(), "seat-taking transaction");
-    let user_of = Take::user;
-    let users: Vec<i64> = takes.iter().map(user_of).collect();
-    let held_query = diesel::sql_query(
-        "SELECT user_id, 0 AS waiting FROM bookings WHERE event_id = $1 AND status = 'confirmed' AND user_id = ANY($2) \
+    ttl: HoldTtl,
+}
+
+/// What the transaction read behind its locks, before any rule ran.
+struct Reads {
+    rows: Vec<LockedRow>,
+    expired: Vec<ExpiredRow>,
+    stock: Vec<StockRow>,
+    seats: Vec<SeatRead>,
+    held: Vec<Held>,
+}
+
+/// Reads, behind the locks of `events` (taken as `wait` says), their expired holds,
+/// stock and seats and what the requests' users hold for them. Pipelined: with
+/// [`Wait::Block`] one round trip; with [`Wait::Skip`] two, the second for the events
+/// granted only.
+async fn read(
+    conn: &AsyncPgConnection,
+    plans: &Plans,
+    events: &[i64],
+    users: &[i64],
+    wait: Wait,
+) -> Result<Reads, TxError<StoreError>> {
+    let pipelined = async |events: &[i64]| {
+        tokio::join!(
+            expire_query(events).load::<ExpiredRow>(&mut &*conn),
+            stock_query(events).load::<StockRow>(&mut &*conn),
+            join_all(events.iter().filter_map(|e| EventId::new(*e)).map(|e| read_seats(conn, plans, e))),
+            held_query(events, users).load::<Held>(&mut &*conn),
+        )
+    };
+    let (rows, (expired, stock, seats, held)) = match wait {
+        Wait::Block => tokio::join!(lock_query(events, wait).load::<LockedRow>(&mut &*conn), pipelined(events)),
+        Wait::Skip => {
+            let rows = lock_query(events, wait).load::<LockedRow>(&mut &*conn).await?;
+            let granted: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            (Ok(rows), pipelined(&granted).await)
+        }
+    };
+    // A failed lock fails the statements behind it: its own error is the one to report.
+    let rows = rows?;
+    Ok(Reads { rows, expired: expired?, stock: stock?, seats, held: held? })
+}
+
+/// What the requests' users hold for the transaction's events.
+fn held_query(events: &[i64], users: &[i64]) -> Statement {
+    diesel::sql_query(
+        "SELECT event_id, user_id, 0 AS kind FROM bookings \
+           WHERE event_id = ANY($1) AND status = 'confirmed' AND user_id = ANY($2) \
          UNION ALL \
-         SELECT user_id, 1 AS waiting FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting' AND user_id = ANY($2) \
+         SELECT event_id, user_id, 1 AS kind FROM waitlist_entries \
+           WHERE event_id = ANY($1) AND status = 'waiting' AND user_id = ANY($2) \
          UNION ALL \
-         SELECT id, 2 AS waiting FROM users WHERE id = ANY($2) \
+         SELECT 0, id, 2 AS kind FROM users WHERE id = ANY($2) \
          UNION ALL \
-         SELECT user_id, 3 AS waiting FROM holds WHERE event_id = $1 AND status = 'active' AND user_id = ANY($2) \
+         SELECT event_id, user_id, 3 AS kind FROM holds WHERE event_id = ANY($1) AND status = 'active' AND user_id = ANY($2) \
          UNION ALL \
-         SELECT user_id, 4 AS waiting FROM queue_tickets WHERE event_id = $1 AND status = 'admitted' \
+         SELECT event_id, user_id, 4 AS kind FROM queue_tickets WHERE event_id = ANY($1) AND status = 'admitted' \
            AND expires_at > now() AND user_id = ANY($2)",
     )
     .into_boxed()
-    .bind::<BigInt, _>(event.get())
-    .bind::<Array<BigInt>, _>(users)
-    .prepared();
-    // Pipelined: the server expires holds and reads the holdings after granting the
-    // lock, in one round trip.
-    let (row, expired, stock, seats, held) = tokio::join!(
-        lock_query(event).get_result::<LockedRow>(&mut &*conn),
-        expire_query(event).load::<ExpiredRow>(&mut &*conn),
-        stock_query(event).load::<StockRow>(&mut &*conn),
-        read_seats(conn, plans, event),
-        held_query.load::<Held>(&mut &*conn)
-    );
-    let seats = match &row {
-        Ok(_) => seats.seats(plans).map_err(store_failure)?,
-        Err(_) => Seats { plan: None, claimed: Ok(None) },
-    };
-    let Some(mut locked) = into_locked(row, stock, seats, Holding::Nothing.into())? else {
-        return Ok(takes.iter().map(Taken::event_not_found).collect());
-    };
-    let held = held?;
+    .bind::<Array<BigInt>, _>(events.to_vec())
+    .bind::<Array<BigInt>, _>(users.to_vec())
+    .prepared()
+}
+
+/// Decides `groups` (of distinct events) in one transaction on `conn`, locking their
+/// events as `wait` says. Idempotency keys must be distinct per key space across all
+/// groups (the batch queue defers a duplicate to the next transaction).
+pub(super) async fn decide(
+    conn: &mut AsyncPgConnection,
+    plans: &Plans,
+    groups: Vec<Group>,
+    wait: Wait,
+) -> Result<Decided, TxError<StoreError>> {
+    let requests: usize = groups.iter().map(|g| g.takes.len()).sum();
+    tracing::debug!(events = groups.len(), batch.size = requests, "seat-taking transaction");
+    let user_of = Take::user;
+    let events: Vec<i64> = groups.iter().map(|g| g.event.get()).collect();
+    let users: Vec<i64> = groups.iter().flat_map(|g| g.takes.iter().map(user_of)).collect();
+    let Reads { rows, expired, stock, seats, held } = read(conn, plans, &events, &users, wait).await?;
+    let asked: HashSet<(i64, i64)> =
+        groups.iter().flat_map(|g| g.takes.iter().map(move |t| (g.event.get(), user_of(t)))).collect();
     // Rows of kind 2 only say the account exists, of kind 4 that the queue admits it;
     // 0, 1 and 3 are what it holds.
-    let existing: HashSet<i64> = held.iter().filter(|h| h.waiting == 2).map(|h| h.user_id).collect();
-    let admitted: HashSet<i64> = held.iter().filter(|h| h.waiting == 4).map(|h| h.user_id).collect();
-    let mut holdings: HashMap<i64, Holding> = held
-        .into_iter()
-        .filter_map(|h| {
-            let holding = match h.waiting {
-                0 => Holding::Booked,
-                1 => Holding::Waiting,
-                3 => Holding::Holding,
-                _ => return None,
-            };
-            Some((h.user_id, holding))
-        })
-        .collect();
-    // Expired holds are settled first: no request overtakes a waiting entry.
-    for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
-        holdings.insert(promoted.entry.user.get(), promoted_holding(locked.inventory.promotion()));
+    let existing: HashSet<i64> = held.iter().filter(|h| h.kind == 2).map(|h| h.user_id).collect();
+    let mut admitted: HashSet<(i64, i64)> = HashSet::new();
+    let mut holdings: HashMap<(i64, i64), Holding> = HashMap::new();
+    for h in held.iter().filter(|h| asked.contains(&(h.event_id, h.user_id))) {
+        let holding = match h.kind {
+            0 => Holding::Booked,
+            1 => Holding::Waiting,
+            3 => Holding::Holding,
+            4 => {
+                admitted.insert((h.event_id, h.user_id));
+                continue;
+            }
+            _ => continue,
+        };
+        holdings.insert((h.event_id, h.user_id), holding);
+    }
+    let mut rows: HashMap<i64, LockedRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+    let mut stock_of: HashMap<i64, Vec<StockRow>> = HashMap::new();
+    for row in stock {
+        stock_of.entry(row.event_id).or_default().push(row);
+    }
+    let mut expired_of: HashMap<i64, Vec<ExpiredRow>> = HashMap::new();
+    for row in expired {
+        expired_of.entry(row.event_id).or_default().push(row);
+    }
+    let mut seats_of: HashMap<EventId, SeatRead> = seats.into_iter().map(|s| (s.event(), s)).collect();
+    let mut decided = Decided { answers: Vec::new(), passed: Vec::new() };
+    let mut open: Vec<Open> = Vec::with_capacity(groups.len());
+    // The open groups' inventories, as the rules leave them.
+    let mut inventories: Vec<Inventory> = Vec::with_capacity(groups.len());
+    for group in groups {
+        let event = group.event;
+        let (Some(row), Some(seats)) = (rows.remove(&event.get()), seats_of.remove(&event)) else {
+            match wait {
+                Wait::Block => decided.answers.push((event, group.takes.iter().map(Taken::event_not_found).collect())),
+                Wait::Skip => decided.passed.push(group),
+            }
+            continue;
+        };
+        let seats = seats.seats(plans).map_err(store_failure)?;
+        let stock = stock_of.remove(&event.get()).unwrap_or_default();
+        let Some(mut locked) = into_locked(Ok(row), Ok(stock), seats, Holding::Nothing.into())? else {
+            decided.answers.push((event, group.takes.iter().map(Taken::event_not_found).collect()));
+            continue;
+        };
+        // Expired holds are settled first: no request overtakes a waiting entry.
+        let expired = expired_of.remove(&event.get()).unwrap_or_default();
+        for promoted in settle_expired(conn, event, &mut locked, expired).await? {
+            holdings.insert((event.get(), promoted.entry.user.get()), promoted_holding(locked.inventory.promotion()));
+        }
+        open.push(Open { event, takes: group.takes, ttl: locked.hold_ttl });
+        inventories.push(locked.inventory);
     }
     let known = |take: &&Take| existing.contains(&user_of(take));
-    let bookings: Vec<&BookingRequest> = takes
+    let bookings: Vec<&BookingRequest> = open
         .iter()
+        .flat_map(|g| g.takes.iter())
         .filter(known)
         .filter_map(|t| match t {
             Take::Book(r) => Some(r),
             Take::Hold(_) | Take::Confirm { .. } => None,
         })
         .collect();
-    let mut claims = keys::claim(conn, event, &bookings).await?.into_iter();
+    let mut claims = keys::claim(conn, &bookings).await?.into_iter();
     // The holds to confirm, as they stand now that expired ones are settled.
-    let confirming: Vec<i64> = takes
+    let confirming: Vec<i64> = open
         .iter()
+        .flat_map(|g| g.takes.iter())
         .filter_map(|t| match t {
             Take::Confirm { hold, .. } => Some(hold.get()),
             _ => None,
@@ -196,116 +295,134 @@ pub(super) async fn decide(
             holds_now.insert(hold.id, hold);
         }
     }
-    let mut inventory = locked.inventory;
-    let ttl = locked.hold_ttl;
-    let mut decisions: Vec<Decision> = Vec::with_capacity(takes.len());
+    let mut decisions: Vec<Vec<Decision>> = Vec::with_capacity(open.len());
     // Keys claimed for requests the rules refused: a refusal is not remembered.
     let mut refused_booking_keys: Vec<(i64, &str)> = Vec::new();
     let mut refused_hold_keys: Vec<(i64, &str)> = Vec::new();
-    for take in &takes {
-        let user = user_of(take);
-        let holding = holdings.get(&user).copied().unwrap_or(Holding::Nothing);
-        let caller = Caller { holding, admitted: admitted.contains(&user) };
-        let decision = match take {
-            Take::Confirm { hold, holder, .. } => match holds_now.get_mut(hold) {
-                Some(current) if current.user_id == *holder && current.event_id == event => match current.status {
-                    HoldStatus::Active => {
-                        inventory.confirm_hold(current.tier_id, current.seats);
-                        current.status = HoldStatus::Confirmed;
-                        holdings.insert(user, Holding::Booked);
-                        Decision::Confirm { hold: *hold, first: true }
-                    }
-                    HoldStatus::Confirmed => Decision::Confirm { hold: *hold, first: false },
-                    HoldStatus::Expired => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::Expired))),
-                    HoldStatus::Released => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::Released))),
+    for (group, inventory) in open.iter().zip(&mut inventories) {
+        let event = group.event;
+        let mut group_decisions = Vec::with_capacity(group.takes.len());
+        for take in &group.takes {
+            let user = user_of(take);
+            let holding = holdings.get(&(event.get(), user)).copied().unwrap_or(Holding::Nothing);
+            let caller = Caller { holding, admitted: admitted.contains(&(event.get(), user)) };
+            let decision = match take {
+                Take::Confirm { hold, holder, .. } => match holds_now.get_mut(hold) {
+                    Some(current) if current.user_id == *holder && current.event_id == event => match current.status {
+                        HoldStatus::Active => {
+                            inventory.confirm_hold(current.tier_id, current.seats);
+                            current.status = HoldStatus::Confirmed;
+                            holdings.insert((event.get(), user), Holding::Booked);
+                            Decision::Confirm { hold: *hold, first: true }
+                        }
+                        HoldStatus::Confirmed => Decision::Confirm { hold: *hold, first: false },
+                        HoldStatus::Expired => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::Expired))),
+                        HoldStatus::Released => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::Released))),
+                    },
+                    _ => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::NotFound))),
                 },
-                _ => Decision::Answered(Taken::Confirm(Err(ConfirmHoldError::NotFound))),
-            },
-            Take::Book(_) if !existing.contains(&user) => Decision::Answered(Taken::Book(Err(BookError::UnknownUser))),
-            Take::Hold(_) if !existing.contains(&user) => Decision::Answered(Taken::Hold(Err(HoldError::UnknownUser))),
-            Take::Book(request) => match claims.next() {
-                Some(KeyClaim::Answered(answer)) => Decision::Answered(Taken::Book(answer)),
-                _ => match inventory.book(request.tier, &request.pick, caller) {
-                    Ok(claim) => {
-                        holdings.insert(user, Holding::Booked);
-                        Decision::Book(claim)
-                    }
-                    Err(refused) => {
-                        refused_booking_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
-                        Decision::Answered(Taken::Book(Err(refused.into())))
-                    }
-                },
-            },
-            Take::Hold(request) => {
-                let claimed = match &request.idempotency_key {
-                    Some(key) => claim_key(conn, request, key.as_str()).await?,
-                    None => None,
-                };
-                match claimed {
-                    Some(answer) => Decision::Answered(Taken::Hold(answer)),
-                    None => match inventory.hold(request.tier, &request.pick, caller) {
+                Take::Book(_) if !existing.contains(&user) => {
+                    Decision::Answered(Taken::Book(Err(BookError::UnknownUser)))
+                }
+                Take::Hold(_) if !existing.contains(&user) => {
+                    Decision::Answered(Taken::Hold(Err(HoldError::UnknownUser)))
+                }
+                Take::Book(request) => match claims.next() {
+                    Some(KeyClaim::Answered(answer)) => Decision::Answered(Taken::Book(answer)),
+                    _ => match inventory.book(request.tier, &request.pick, caller) {
                         Ok(claim) => {
-                            holdings.insert(user, Holding::Holding);
-                            Decision::Hold(claim)
+                            holdings.insert((event.get(), user), Holding::Booked);
+                            Decision::Book(claim)
                         }
                         Err(refused) => {
-                            refused_hold_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
-                            Decision::Answered(Taken::Hold(Err(refused.into())))
+                            refused_booking_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
+                            Decision::Answered(Taken::Book(Err(refused.into())))
                         }
                     },
+                },
+                Take::Hold(request) => {
+                    let claimed = match &request.idempotency_key {
+                        Some(key) => claim_key(conn, request, key.as_str()).await?,
+                        None => None,
+                    };
+                    match claimed {
+                        Some(answer) => Decision::Answered(Taken::Hold(answer)),
+                        None => match inventory.hold(request.tier, &request.pick, caller) {
+                            Ok(claim) => {
+                                holdings.insert((event.get(), user), Holding::Holding);
+                                Decision::Hold(claim)
+                            }
+                            Err(refused) => {
+                                refused_hold_keys.extend(request.idempotency_key.as_ref().map(|k| (user, k.as_str())));
+                                Decision::Answered(Taken::Hold(Err(refused.into())))
+                            }
+                        },
+                    }
                 }
-            }
-        };
-        decisions.push(decision);
+            };
+            group_decisions.push(decision);
+        }
+        decisions.push(group_decisions);
     }
-    let (mut booked_requests, mut booked_claims, mut held_requests, mut held_claims) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (take, decision) in takes.iter().zip(&decisions) {
-        match (take, decision) {
-            (Take::Book(request), Decision::Book(claim)) => {
-                booked_requests.push(request);
-                booked_claims.push(claim);
+    let mut accepted = Accepted::default();
+    for (group, group_decisions) in open.iter().zip(&decisions) {
+        for (take, decision) in group.takes.iter().zip(group_decisions) {
+            if let (Take::Book(request), Decision::Book(claim)) = (take, decision) {
+                accepted.requests.push(request);
+                accepted.claims.push(claim);
             }
-            (Take::Hold(request), Decision::Hold(claim)) => {
-                held_requests.push(request);
-                held_claims.push(claim);
-            }
-            _ => {}
         }
     }
-    let mut made: HashMap<i64, Booking> = HashMap::new();
-    if !booked_requests.is_empty() || !refused_booking_keys.is_empty() {
-        let accepted = Accepted { requests: &booked_requests, claims: &booked_claims };
-        for row in write(conn, event, &inventory, accepted, &refused_booking_keys).await? {
+    // Bookings are keyed by event and user: one user may book several events at once.
+    let mut made: HashMap<(i64, i64), Booking> = HashMap::new();
+    if !accepted.requests.is_empty() || !refused_booking_keys.is_empty() {
+        let counts: Vec<(EventId, &Inventory)> = open.iter().map(|g| g.event).zip(&inventories).collect();
+        for row in write(conn, &counts, &accepted, &refused_booking_keys).await? {
             let booking = Booking::try_from(row).map_err(store_failure)?;
-            made.insert(booking.user_id.get(), booking);
+            made.insert((booking.event_id.get(), booking.user_id.get()), booking);
         }
     }
-    let mut holds: HashMap<i64, Hold> = HashMap::new();
-    if !held_requests.is_empty() {
-        for hold in insert_holds(conn, event, &held_requests, &held_claims, ttl).await? {
-            holds.insert(hold.user_id.get(), hold);
+    let mut holds: HashMap<(i64, i64), Hold> = HashMap::new();
+    for (group, group_decisions) in open.iter().zip(&decisions) {
+        let (mut requests, mut claims) = (Vec::new(), Vec::new());
+        for (take, decision) in group.takes.iter().zip(group_decisions) {
+            if let (Take::Hold(request), Decision::Hold(claim)) = (take, decision) {
+                requests.push(request);
+                claims.push(claim);
+            }
+        }
+        if !requests.is_empty() {
+            for hold in insert_holds(conn, group.event, &requests, &claims, group.ttl).await? {
+                holds.insert((hold.event_id.get(), hold.user_id.get()), hold);
+            }
         }
     }
     forget_keys(conn, &refused_hold_keys).await?;
     // Confirmations: one statement makes the bookings of the holds confirmed first here;
     // holds confirmed earlier answer their booking again.
     let mut confirmed: HashMap<HoldId, Booking> = HashMap::new();
-    let first: Vec<(i64, Option<&str>)> = takes
-        .iter()
-        .zip(&decisions)
-        .filter_map(|(take, decision)| match (take, decision) {
-            (Take::Confirm { hold, payment_reference, .. }, Decision::Confirm { first: true, .. }) => {
-                Some((hold.get(), payment_reference.as_ref().map(PaymentReference::as_str)))
+    let mut first: Vec<(i64, Option<&str>)> = Vec::new();
+    let mut confirmed_events: Vec<(EventId, &Inventory)> = Vec::new();
+    for ((group, group_decisions), inventory) in open.iter().zip(&decisions).zip(&inventories) {
+        let before = first.len();
+        for (take, decision) in group.takes.iter().zip(group_decisions) {
+            if let (Take::Confirm { hold, payment_reference, .. }, Decision::Confirm { first: true, .. }) =
+                (take, decision)
+            {
+                first.push((hold.get(), payment_reference.as_ref().map(PaymentReference::as_str)));
             }
-            _ => None,
-        })
-        .collect();
+        }
+        if first.len() > before {
+            confirmed_events.push((group.event, inventory));
+        }
+    }
     if !first.is_empty() {
         for (hold, booking) in confirm_holds(conn, &first).await? {
             confirmed.insert(hold, booking);
         }
-        write_counts(conn, event, &inventory).await?;
+        for (event, inventory) in confirmed_events {
+            write_counts(conn, event, inventory).await?;
+        }
     }
     let earlier: Vec<i64> = holds_now
         .values()
@@ -318,48 +435,55 @@ pub(super) async fn decide(
         }
     }
     let lost = || StoreError::Unknown(anyhow::anyhow!("an accepted request was not written"));
-    Ok(takes
-        .iter()
-        .zip(decisions)
-        .map(|(take, decision)| match decision {
-            Decision::Answered(answer) => answer,
-            Decision::Book(_) => Taken::Book(
-                made.remove(&user_of(take))
-                    .map(|booking| BookOutcome { booking, replayed: false })
-                    .ok_or_else(|| BookError::Store(lost())),
-            ),
-            Decision::Hold(_) => Taken::Hold(
-                holds
-                    .remove(&user_of(take))
-                    .map(|hold| HoldOutcome { hold, replayed: false })
-                    .ok_or_else(|| HoldError::Store(lost())),
-            ),
-            Decision::Confirm { hold, first } => Taken::Confirm(
-                confirmed
-                    .get(&hold)
-                    .map(|booking| Confirmation { booking: booking.clone(), first })
-                    .ok_or_else(|| ConfirmHoldError::Store(lost())),
-            ),
-        })
-        .collect())
+    for (group, group_decisions) in open.iter().zip(decisions) {
+        let event = group.event.get();
+        let answers = group
+            .takes
+            .iter()
+            .zip(group_decisions)
+            .map(|(take, decision)| match decision {
+                Decision::Answered(answer) => answer,
+                Decision::Book(_) => Taken::Book(
+                    made.remove(&(event, user_of(take)))
+                        .map(|booking| BookOutcome { booking, replayed: false })
+                        .ok_or_else(|| BookError::Store(lost())),
+                ),
+                Decision::Hold(_) => Taken::Hold(
+                    holds
+                        .remove(&(event, user_of(take)))
+                        .map(|hold| HoldOutcome { hold, replayed: false })
+                        .ok_or_else(|| HoldError::Store(lost())),
+                ),
+                Decision::Confirm { hold, first } => Taken::Confirm(
+                    confirmed
+                        .get(&hold)
+                        .map(|booking| Confirmation { booking: booking.clone(), first })
+                        .ok_or_else(|| ConfirmHoldError::Store(lost())),
+                ),
+            })
+            .collect();
+        decided.answers.push((group.event, answers));
+    }
+    Ok(decided)
 }
 
 /// The requests the rules accepted, with what each was given.
+#[derive(Default)]
 struct Accepted<'a> {
-    requests: &'a [&'a BookingRequest],
-    claims: &'a [&'a Claim],
+    requests: Vec<&'a BookingRequest>,
+    claims: Vec<&'a Claim>,
 }
 
-/// One statement: the event's and its tiers' new seat counts, the accepted bookings (one
-/// per user, at their tier's price), each linked to its request's idempotency key, and
-/// the keys of refused requests forgotten.
+/// One statement: the events' and their tiers' new seat counts (`counts`), the accepted
+/// bookings (one per user and event, at their tier's price), each linked to its
+/// request's idempotency key, and the keys of refused requests forgotten.
 async fn write(
     conn: &mut AsyncPgConnection,
-    event: EventId,
-    inventory: &Inventory,
-    accepted: Accepted<'_>,
+    counts: &[(EventId, &Inventory)],
+    accepted: &Accepted<'_>,
     refused_keys: &[(i64, &str)],
 ) -> diesel::QueryResult<Vec<BookingRow>> {
+    let events: Vec<i64> = accepted.requests.iter().map(|r| r.event_id.get()).collect();
     let users: Vec<i64> = accepted.requests.iter().map(|r| r.user_id.get()).collect();
     let seats: Vec<i32> = accepted.requests.iter().map(|r| seat_count(r.seats().get())).collect();
     let tiers: Vec<i64> = accepted.claims.iter().map(|c| c.tier.get()).collect();
@@ -368,37 +492,50 @@ async fn write(
     let keys: Vec<Option<&str>> =
         accepted.requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
     let (forget_users, forget_keys): (Vec<i64>, Vec<&str>) = refused_keys.iter().copied().unzip();
-    let (tier_ids, tier_booked) = tier_counts(inventory);
+    let (counted, booked): (Vec<i64>, Vec<i32>) =
+        counts.iter().map(|(event, inventory)| (event.get(), seat_count(inventory.booked()))).unzip();
+    let (tier_ids, tier_booked): (Vec<i64>, Vec<i32>) = counts
+        .iter()
+        .map(|(_, inventory)| tier_counts(inventory))
+        .fold((Vec::new(), Vec::new()), |(mut ids, mut booked), (i, b)| {
+            ids.extend(i);
+            booked.extend(b);
+            (ids, booked)
+        });
     diesel::sql_query(format!(
-        "WITH e AS (UPDATE events SET booked_seats = $4 WHERE id = $1 AND booked_seats <> $4), \
-         tc AS (UPDATE tiers SET booked_seats = n.b FROM unnest($9::bigint[], $10::int[]) AS n(id, b) \
+        "WITH e AS (UPDATE events SET booked_seats = n.b FROM unnest($8::bigint[], $9::int[]) AS n(id, b) \
+               WHERE events.id = n.id AND events.booked_seats <> n.b), \
+         tc AS (UPDATE tiers SET booked_seats = n.b FROM unnest($10::bigint[], $11::int[]) AS n(id, b) \
                WHERE tiers.id = n.id AND tiers.booked_seats <> n.b), \
          b AS (INSERT INTO bookings (event_id, user_id, seats, source, tier_id, unit_price_cents, currency, \
                  seat_numbers, seat_labels) \
-               SELECT $1, t.u, t.s, 'direct', t.tier, p.price_cents, p.currency, t.n::int[], t.l::text[] \
-               FROM unnest($2::bigint[], $3::int[], $8::bigint[], $11::text[], $12::text[]) AS t(u, s, tier, n, l) \
-               JOIN (SELECT tiers.id, tiers.price_cents, events.currency FROM tiers JOIN events ON events.id = tiers.event_id \
-                     WHERE tiers.event_id = $1) AS p ON p.id = t.tier \
+               SELECT t.e, t.u, t.s, 'direct', t.tier, p.price_cents, v.currency, t.n::int[], t.l::text[] \
+               FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::text[]) \
+                 AS t(e, u, s, tier, n, l) \
+               JOIN tiers p ON p.id = t.tier AND p.event_id = t.e JOIN events v ON v.id = t.e \
                RETURNING {BOOKING_COLUMNS}), \
          k AS (UPDATE idempotency_keys i SET booking_id = b.id \
-               FROM b JOIN unnest($2::bigint[], $5::text[]) AS t(u, key) ON t.u = b.user_id \
+               FROM b JOIN unnest($1::bigint[], $2::bigint[], $7::text[]) AS t(e, u, key) \
+                 ON t.e = b.event_id AND t.u = b.user_id \
                WHERE i.user_id = t.u AND i.key = t.key), \
          f AS (DELETE FROM idempotency_keys \
-               WHERE (user_id, key) IN (SELECT * FROM unnest($6::bigint[], $7::text[]))) \
+               WHERE (user_id, key) IN (SELECT * FROM unnest($12::bigint[], $13::text[]))) \
          SELECT {BOOKING_COLUMNS} FROM b"
     ))
-    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(&events)
     .bind::<Array<BigInt>, _>(&users)
     .bind::<Array<Integer>, _>(&seats)
-    .bind::<Integer, _>(seat_count(inventory.booked()))
-    .bind::<Array<Nullable<Text>>, _>(&keys)
-    .bind::<Array<BigInt>, _>(&forget_users)
-    .bind::<Array<Text>, _>(&forget_keys)
     .bind::<Array<BigInt>, _>(&tiers)
-    .bind::<Array<BigInt>, _>(&tier_ids)
-    .bind::<Array<Integer>, _>(&tier_booked)
     .bind::<Array<Nullable<Text>>, _>(&numbers)
     .bind::<Array<Nullable<Text>>, _>(&labels)
-    .prepared().load(conn)
+    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Array<BigInt>, _>(&counted)
+    .bind::<Array<Integer>, _>(&booked)
+    .bind::<Array<BigInt>, _>(&tier_ids)
+    .bind::<Array<Integer>, _>(&tier_booked)
+    .bind::<Array<BigInt>, _>(&forget_users)
+    .bind::<Array<Text>, _>(&forget_keys)
+    .prepared()
+    .load(conn)
     .await
 }

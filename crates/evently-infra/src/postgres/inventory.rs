@@ -29,6 +29,8 @@ pub(super) struct Locked {
 
 #[derive(QueryableByName)]
 pub(super) struct LockedRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
     #[diesel(sql_type = Text)]
     name: String,
     #[diesel(sql_type = Integer)]
@@ -51,6 +53,8 @@ pub(super) struct LockedRow {
 #[derive(QueryableByName)]
 pub(super) struct StockRow {
     #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
+    #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Nullable<Integer>)]
     capacity: Option<i32>,
@@ -63,6 +67,8 @@ pub(super) struct StockRow {
 /// A hold the lock's holder found expired and marked so.
 #[derive(QueryableByName)]
 pub(super) struct ExpiredRow {
+    #[diesel(sql_type = BigInt)]
+    pub event_id: i64,
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
@@ -98,9 +104,9 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     // Pipelined: one round trip, and the server runs the statements after the lock is
     // granted, so they see what the lock's previous holder committed.
     let (row, expired, stock, seats, held) = tokio::join!(
-        lock_query(event).get_result::<LockedRow>(&mut &*conn),
-        expire_query(event).load::<ExpiredRow>(&mut &*conn),
-        stock_query(event).load::<StockRow>(&mut &*conn),
+        lock_query(&[event.get()], Wait::Block).get_result::<LockedRow>(&mut &*conn),
+        expire_query(&[event.get()]).load::<ExpiredRow>(&mut &*conn),
+        stock_query(&[event.get()]).load::<StockRow>(&mut &*conn),
         read_seats(conn, plans, event),
         async {
             match user {
@@ -139,9 +145,7 @@ pub(super) async fn try_lock_event<E: From<StoreError>>(
     plans: &Plans,
     event: EventId,
 ) -> Result<Option<Locked>, TxError<E>> {
-    let granted = diesel::sql_query(format!("{LOCK} SKIP LOCKED"))
-        .bind::<BigInt, _>(event.get())
-        .prepared()
+    let granted = lock_query(&[event.get()], Wait::Skip)
         .get_result::<LockedRow>(conn)
         .await
         .map(Some)
@@ -189,38 +193,52 @@ pub(super) async fn settle_expired<E: From<StoreError>>(
     Ok(promoted)
 }
 
-const LOCK: &str = "SELECT name, capacity, booked_seats, max_seats_per_booking, status, hold_ttl_seconds, \
-     waitlist_promotion, queue_admit_per_minute IS NOT NULL AS queued FROM events WHERE id = $1 FOR NO KEY UPDATE";
-
-/// `SELECT ... FOR NO KEY UPDATE` of an event's row: seat-changing transactions of one
-/// event take turns, while rows that merely reference the event (bookings, keys) can be
-/// inserted without waiting for it.
-pub(super) fn lock_query(event: EventId) -> Statement {
-    diesel::sql_query(LOCK).into_boxed().bind::<BigInt, _>(event.get()).prepared()
+/// What a lock does about rows another transaction holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Wait {
+    /// Waits for them (up to the lock timeout).
+    Block,
+    /// Passes them by: they are not returned.
+    Skip,
 }
 
-/// Marks the event's active holds past their time as expired (as of the transaction's
-/// start); run after the lock is granted.
-pub(super) fn expire_query(event: EventId) -> Statement {
+/// `SELECT ... FOR NO KEY UPDATE` of events' rows, in id order (so that transactions
+/// locking several cannot deadlock on them): seat-changing transactions of one event
+/// take turns, while rows that merely reference the event (bookings, keys) can be
+/// inserted without waiting for it.
+pub(super) fn lock_query(events: &[i64], wait: Wait) -> Statement {
+    const LOCK: &str = "SELECT id, name, capacity, booked_seats, max_seats_per_booking, status, hold_ttl_seconds, \
+         waitlist_promotion, queue_admit_per_minute IS NOT NULL AS queued FROM events WHERE id = ANY($1) \
+         ORDER BY id FOR NO KEY UPDATE";
+    let text = match wait {
+        Wait::Block => LOCK.to_owned(),
+        Wait::Skip => format!("{LOCK} SKIP LOCKED"),
+    };
+    diesel::sql_query(text).into_boxed().bind::<Array<BigInt>, _>(events.to_vec()).prepared()
+}
+
+/// Marks the events' active holds past their time as expired (as of the transaction's
+/// start); run after the locks are granted.
+pub(super) fn expire_query(events: &[i64]) -> Statement {
     diesel::sql_query(
-        "UPDATE holds SET status = 'expired' WHERE event_id = $1 AND status = 'active' AND expires_at <= now() \
-         RETURNING id, user_id",
+        "UPDATE holds SET status = 'expired' WHERE event_id = ANY($1) AND status = 'active' AND expires_at <= now() \
+         RETURNING event_id, id, user_id",
     )
     .into_boxed()
-    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(events.to_vec())
     .prepared()
 }
 
-/// The event's tiers in id order, with the seats of their active, unexpired holds. Like
-/// the holdings, it must run as a statement of its own after the lock is granted.
-pub(super) fn stock_query(event: EventId) -> Statement {
+/// The events' tiers in id order, with the seats of their active, unexpired holds. Like
+/// the holdings, it must run as a statement of its own after the locks are granted.
+pub(super) fn stock_query(events: &[i64]) -> Statement {
     diesel::sql_query(
-        "SELECT t.id, t.capacity, t.booked_seats, COALESCE((SELECT sum(h.seats) FROM holds h \
+        "SELECT t.event_id, t.id, t.capacity, t.booked_seats, COALESCE((SELECT sum(h.seats) FROM holds h \
            WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now()), 0)::int AS held_seats \
-         FROM tiers t WHERE t.event_id = $1 ORDER BY t.id",
+         FROM tiers t WHERE t.event_id = ANY($1) ORDER BY t.id",
     )
     .into_boxed()
-    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(events.to_vec())
     .prepared()
 }
 

@@ -1,6 +1,7 @@
-//! Idempotency keys of booking requests. A key is claimed inside the booking's own
-//! transaction, after the event's row lock: keyed bookings queue on that lock like any
-//! other (and share its group commit), so two of them can never deadlock on the key row.
+//! Idempotency keys of booking requests. Keys are claimed inside the booking's own
+//! transaction, after its events' row locks and in key order: keyed bookings queue on
+//! those locks like any other (and share their group commit), so two of them can never
+//! deadlock on a key row.
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
@@ -81,14 +82,13 @@ struct Stored {
     booking: BookingRow,
 }
 
-/// Claims the keys of `requests` for `event`, whose row the caller has locked. Keys must
-/// be distinct and their users must exist. A fresh key is inserted (in key order, so
+/// Claims the keys of `requests`, whose events' rows the caller has locked. Keys must be
+/// distinct and their users must exist. A fresh key is inserted (in key order, so
 /// that transactions claiming overlapping keys of one user cannot deadlock); a key that
 /// answered within [`IdempotencyKey::LIFETIME`] replays its booking or refuses a different request. One
 /// round trip when every key is fresh, two otherwise.
 pub(super) async fn claim<E: From<StoreError>>(
     conn: &mut AsyncPgConnection,
-    event: EventId,
     requests: &[&BookingRequest],
 ) -> Result<Vec<Claim>, TxError<E>> {
     let keyed: Vec<(&BookingRequest, &str)> =
@@ -98,13 +98,15 @@ pub(super) async fn claim<E: From<StoreError>>(
     }
     let users: Vec<i64> = keyed.iter().map(|(r, _)| r.user_id.get()).collect();
     let keys: Vec<&str> = keyed.iter().map(|(_, k)| *k).collect();
+    let events: Vec<i64> = keyed.iter().map(|(r, _)| r.event_id.get()).collect();
     let counts: Vec<i32> = keyed.iter().map(|(r, _)| seat_count(r.seats().get())).collect();
     let tiers: Vec<Option<i64>> = keyed.iter().map(|(r, _)| r.tier.map(TierId::get)).collect();
     let picks: Vec<Option<String>> = keyed.iter().map(|(r, _)| pick_key(&r.pick)).collect();
     let fresh: Vec<Claimed> = diesel::sql_query(format!(
         "INSERT INTO idempotency_keys (user_id, key, event_id, seats, tier_id, pick) \
-         SELECT u, k, $3, s, tier, pick \
-         FROM unnest($1::bigint[], $2::text[], $4::int[], $5::bigint[], $6::text[]) AS t(u, k, s, tier, pick) \
+         SELECT u, k, e, s, tier, pick \
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::int[], $5::bigint[], $6::text[]) \
+           AS t(u, k, e, s, tier, pick) \
          ORDER BY u, k \
          ON CONFLICT (user_id, key) DO UPDATE \
            SET event_id = EXCLUDED.event_id, seats = EXCLUDED.seats, tier_id = EXCLUDED.tier_id, \
@@ -115,7 +117,7 @@ pub(super) async fn claim<E: From<StoreError>>(
     ))
     .bind::<Array<BigInt>, _>(&users)
     .bind::<Array<Text>, _>(&keys)
-    .bind::<BigInt, _>(event.get())
+    .bind::<Array<BigInt>, _>(&events)
     .bind::<Array<Integer>, _>(&counts)
     .bind::<Array<Nullable<BigInt>>, _>(&tiers)
     .bind::<Array<Nullable<Text>>, _>(&picks)
@@ -148,7 +150,7 @@ pub(super) async fn claim<E: From<StoreError>>(
                 store_failure(StoreError::Unknown(anyhow::anyhow!("an idempotency key answered without a booking")))
             })?;
             let earlier = stored.swap_remove(at);
-            if !earlier.first.is(event, &request.pick, request.tier) {
+            if !earlier.first.is(request.event_id, &request.pick, request.tier) {
                 return Ok(Claim::Answered(Err(BookError::IdempotencyMismatch)));
             }
             let booking = Booking::try_from(earlier.booking).map_err(store_failure)?;

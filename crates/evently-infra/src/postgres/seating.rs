@@ -92,6 +92,11 @@ pub(super) async fn read_seats(conn: &AsyncPgConnection, plans: &Plans, event: E
 }
 
 impl SeatRead {
+    /// The event whose seats these are.
+    pub(super) fn event(&self) -> EventId {
+        self.event
+    }
+
     /// The seats read, the plan remembered in `plans`. Call it only once the lock was
     /// granted: a failed lock fails the statements behind it, and its own error is the
     /// one to report.

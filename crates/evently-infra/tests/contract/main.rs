@@ -80,6 +80,7 @@ contract! {
     stampede::concurrent_requests_of_one_user_book_once,
     stampede::racing_joins_and_bookings_of_one_user_hold_one_place,
     stampede::churn_keeps_every_invariant,
+    stampede::keyed_requests_over_many_events_book_once_each,
     tiers::events_have_tiers_in_the_order_given,
     tiers::a_tier_sells_within_its_quota_and_the_event,
     tiers::waiting_entries_wait_in_their_tier,

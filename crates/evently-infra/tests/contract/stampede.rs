@@ -204,3 +204,60 @@ pub async fn keyed_and_repeated_bookings_of_a_hot_event_book_once<S: Store>(stor
     assert_eq!(reload(&store, id).await.booked_seats, 100);
     assert_eq!(confirmed_seats(&store, id, &users).await, 100);
 }
+
+/// Keyed requests spread over many small events, each sent twice at once, as retrying
+/// clients do; every user also sends one more key to every event. Whatever transactions
+/// the store shares among events, no event oversells, a key's copies answer alike and a
+/// key books at most once.
+pub async fn keyed_requests_over_many_events_book_once_each<S: Store>(store: S) {
+    const EVENTS: usize = 16;
+    let users = users(&store, 12).await;
+    let mut events = Vec::new();
+    for _ in 0..EVENTS {
+        events.push(event(&store, 8).await);
+    }
+    let mut attempts = Vec::new();
+    for (u, user) in users.iter().enumerate() {
+        for (e, id) in events.iter().enumerate() {
+            // Copies 0 and 1 carry the key of this user and event, copy 2 the user's key
+            // for every event.
+            for copy in 0..3 {
+                let key = if copy < 2 { format!("key-{u}-{e}") } else { format!("every-{u}") };
+                let (store, request) = (store.clone(), keyed(*id, *user, 1, &key));
+                attempts.push((u, e, tokio::spawn(async move { store.book(request).await })));
+            }
+        }
+    }
+    let mut answers: std::collections::HashMap<(usize, usize), Vec<Result<i64, BookError>>> = Default::default();
+    for (u, e, attempt) in attempts {
+        let answer = attempt.await.unwrap().map(|outcome| outcome.booking.id.get());
+        answers.entry((u, e)).or_default().push(answer);
+    }
+    let mut every_key: std::collections::HashMap<usize, Vec<i64>> = Default::default();
+    for ((u, e), copies) in &answers {
+        for answer in copies {
+            assert!(
+                matches!(
+                    answer,
+                    Ok(_) | Err(BookError::SoldOut { .. } | BookError::IdempotencyMismatch | BookError::AlreadyBooked)
+                ),
+                "user {u}, event {e}: {answer:?}"
+            );
+        }
+        assert_eq!(copies[0].as_ref().ok(), copies[1].as_ref().ok(), "one key's copies answer alike");
+        every_key.entry(*u).or_default().extend(copies[2].as_ref().ok());
+    }
+    for (u, booked) in every_key {
+        assert!(booked.len() <= 1, "user {u}'s key for every event booked {booked:?}");
+    }
+    for (e, id) in events.iter().enumerate() {
+        let booked = reload(&store, *id).await.booked_seats;
+        let mut ids: Vec<i64> =
+            (0..users.len()).flat_map(|u| answers[&(u, e)].iter().filter_map(|a| a.as_ref().ok().copied())).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert!(booked <= 8, "event {e} oversold: {booked}");
+        assert_eq!(u32::try_from(ids.len()).unwrap(), booked, "every booking answered is counted");
+        assert_eq!(confirmed_seats(&store, *id, &users).await, booked);
+    }
+}
