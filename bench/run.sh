@@ -5,6 +5,7 @@
 # benchmarks of every later path (holds, tickets, seating, queue, webhooks), each beside
 # its own ceiling. Writes bench/results/*.json|txt, the peak memory of every server
 # (peak-rss-*.txt) and the charts in bench/charts/. Usage: bench/run.sh [seconds]
+# (BENCH_PATHS="holds queue" runs only those later paths; BENCH_PATHS= none of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
@@ -83,7 +84,7 @@ pgbench -n -M prepared -c 64 -j 2 -T "$SECS" -f bench/pgbench/single_statement_s
 trap - EXIT
 
 echo "== every later path, each beside its own ceiling"
-for path in holds tickets seating queue webhooks; do
+for path in ${BENCH_PATHS-holds tickets seating queue webhooks}; do
     echo "== $path"
     "bench/$path.sh" "$SECS"
 done
