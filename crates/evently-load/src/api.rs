@@ -13,9 +13,16 @@ pub struct Outcome {
     pub code: Option<String>,
     pub body: Value,
     pub latency: Duration,
+    /// What the request did, for scenarios that report latency by operation.
+    pub operation: Option<&'static str>,
 }
 
 impl Outcome {
+    /// This outcome, counted under `operation` as well.
+    pub fn of(self, operation: &'static str) -> Self {
+        Self { operation: Some(operation), ..self }
+    }
+
     pub fn created(&self) -> bool {
         self.status == StatusCode::CREATED.as_u16()
     }
@@ -61,7 +68,7 @@ impl Api {
         };
         let code = (status >= 400 || status == 0)
             .then(|| body["code"].as_str().map_or_else(|| format!("http_{status}"), str::to_owned));
-        Outcome { status, code, body, latency: started.elapsed() }
+        Outcome { status, code, body, latency: started.elapsed(), operation: None }
     }
 
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {

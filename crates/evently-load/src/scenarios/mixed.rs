@@ -29,30 +29,33 @@ pub async fn run(setup: &Setup, events: usize, users: usize) -> anyhow::Result<R
                 let token = &tokens[(worker * 13 + iteration * 7) % tokens.len()];
                 let seats = u32::try_from(roll % 3 + 1).unwrap_or(1);
                 Some(match roll {
-                    0..50 => api.call(Method::GET, "/api/v1/events?limit=20", None, None).await,
-                    50..70 => api.call(Method::GET, &format!("/api/v1/events/{event}"), None, None).await,
-                    70..82 => api.book(event, token, seats).await,
+                    0..50 => api.call(Method::GET, "/api/v1/events?limit=20", None, None).await.of("list events"),
+                    50..70 => {
+                        api.call(Method::GET, &format!("/api/v1/events/{event}"), None, None).await.of("read event")
+                    }
+                    70..82 => api.book(event, token, seats).await.of("book"),
                     82..90 => {
                         let mine = api
                             .call(Method::GET, "/api/v1/users/me/bookings?status=confirmed", Some(token), None)
                             .await;
                         match mine.body["items"][0]["id"].as_i64() {
-                            Some(id) => {
-                                api.call(Method::POST, &format!("/api/v1/bookings/{id}/cancel"), Some(token), None)
-                                    .await
-                            }
-                            None => mine,
+                            Some(id) => api
+                                .call(Method::POST, &format!("/api/v1/bookings/{id}/cancel"), Some(token), None)
+                                .await
+                                .of("cancel"),
+                            None => mine.of("list own bookings"),
                         }
                     }
                     90..96 => {
                         let body = json!({"seats": seats});
                         api.call(Method::POST, &format!("/api/v1/events/{event}/waitlist"), Some(token), Some(body))
                             .await
+                            .of("join waitlist")
                     }
-                    _ => {
-                        api.call(Method::DELETE, &format!("/api/v1/events/{event}/waitlist/me"), Some(token), None)
-                            .await
-                    }
+                    _ => api
+                        .call(Method::DELETE, &format!("/api/v1/events/{event}/waitlist/me"), Some(token), None)
+                        .await
+                        .of("leave waitlist"),
                 })
             }
         })

@@ -34,7 +34,13 @@ pub async fn run(setup: &Setup, other: &str, rounds: usize) -> anyhow::Result<Re
         while booked_seats(&other, event).await? != round + 1 {
             anyhow::ensure!(written.elapsed() < GIVE_UP, "round {round}: stale after {GIVE_UP:?}");
         }
-        recorder.record(&Outcome { status: 200, code: None, body: Value::Null, latency: written.elapsed() });
+        recorder.record(&Outcome {
+            status: 200,
+            code: None,
+            body: Value::Null,
+            latency: written.elapsed(),
+            operation: None,
+        });
     }
     let mut report = recorder.report("staleness", 1, started.elapsed());
     report.notes.push(format!("{rounds} writes; latencies are the lags until the other instance showed each"));

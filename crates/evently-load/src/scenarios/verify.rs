@@ -33,6 +33,7 @@ pub fn run(clients: usize, duration: Duration) -> anyhow::Result<Report> {
                             code,
                             body: serde_json::Value::Null,
                             latency: began.elapsed(),
+                            operation: None,
                         });
                         at += clients;
                     }
