@@ -489,8 +489,17 @@ async fn write(
     let tiers: Vec<i64> = accepted.claims.iter().map(|c| c.tier.get()).collect();
     let (numbers, labels): (Vec<Option<String>>, Vec<Option<String>>) =
         accepted.claims.iter().map(|c| literals(c.placement.as_ref())).unzip();
-    let keys: Vec<Option<&str>> =
-        accepted.requests.iter().map(|r| r.idempotency_key.as_ref().map(|k| k.as_str())).collect();
+    // Each accepted request's key by "event:user", for an index lookup per booking (a join
+    // against the arrays would compare every booking with every key).
+    let keys: serde_json::Map<String, serde_json::Value> = accepted
+        .requests
+        .iter()
+        .filter_map(|r| {
+            let key = r.idempotency_key.as_ref()?;
+            Some((format!("{}:{}", r.event_id.get(), r.user_id.get()), key.as_str().into()))
+        })
+        .collect();
+    let keys = serde_json::Value::Object(keys).to_string();
     let (forget_users, forget_keys): (Vec<i64>, Vec<&str>) = refused_keys.iter().copied().unzip();
     let (counted, booked): (Vec<i64>, Vec<i32>) =
         counts.iter().map(|(event, inventory)| (event.get(), seat_count(inventory.booked()))).unzip();
@@ -514,10 +523,8 @@ async fn write(
                  AS t(e, u, s, tier, n, l) \
                JOIN tiers p ON p.id = t.tier AND p.event_id = t.e JOIN events v ON v.id = t.e \
                RETURNING {BOOKING_COLUMNS}), \
-         k AS (UPDATE idempotency_keys i SET booking_id = b.id \
-               FROM b JOIN unnest($1::bigint[], $2::bigint[], $7::text[]) AS t(e, u, key) \
-                 ON t.e = b.event_id AND t.u = b.user_id \
-               WHERE i.user_id = t.u AND i.key = t.key), \
+         k AS (UPDATE idempotency_keys i SET booking_id = b.id FROM b \
+               WHERE i.user_id = b.user_id AND i.key = $7::jsonb ->> (b.event_id || ':' || b.user_id)), \
          f AS (DELETE FROM idempotency_keys \
                WHERE (user_id, key) IN (SELECT * FROM unnest($12::bigint[], $13::text[]))) \
          SELECT {BOOKING_COLUMNS} FROM b"
@@ -528,7 +535,7 @@ async fn write(
     .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Array<Nullable<Text>>, _>(&numbers)
     .bind::<Array<Nullable<Text>>, _>(&labels)
-    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Text, _>(&keys)
     .bind::<Array<BigInt>, _>(&counted)
     .bind::<Array<Integer>, _>(&booked)
     .bind::<Array<BigInt>, _>(&tier_ids)
