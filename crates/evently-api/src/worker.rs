@@ -116,6 +116,29 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
     }
 }
 
+/// Times a batch of attempts is recorded again after a failure, waiting 0.25 s, then twice
+/// as long each time (3.75 s in all, well within the lease).
+const RECORD_RETRIES: u32 = 4;
+
+/// Records a batch of attempts, trying again after a failure: an attempt made but not
+/// recorded is made again once its lease ends, so a brief outage (no free connection, a
+/// database restart) must not cost a healthy receiver a second delivery.
+async fn record_attempts<B: Backend>(state: &AppState<B>, attempts: Vec<(Due, Attempt)>) {
+    let mut wait = Duration::from_millis(250);
+    for retry in 0..=RECORD_RETRIES {
+        match state.webhooks.record(attempts.clone()).await {
+            Ok(()) => return,
+            Err(e) if retry < RECORD_RETRIES => {
+                tracing::debug!(error = %e, "recording webhook attempts again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            // Their leases end and they are attempted again: at least once.
+            Err(e) => tracing::warn!(error = %e, "cannot record webhook attempts"),
+        }
+    }
+}
+
 /// Records attempts as they finish, many in one statement, then frees their slots.
 async fn record<B: Backend>(
     state: web::Data<AppState<B>>,
@@ -132,10 +155,7 @@ async fn record<B: Backend>(
             metrics.webhook_attempt(attempt.status.as_str(), attempt.took.as_secs_f64());
         }
         let endpoints: Vec<EndpointId> = attempts.iter().map(|(due, _)| due.endpoint).collect();
-        if let Err(e) = state.webhooks.record(attempts).await {
-            // Their leases end and they are attempted again: at least once.
-            tracing::warn!(error = %e, "cannot record webhook attempts");
-        }
+        record_attempts(&state, attempts).await;
         if let Ok(mut counts) = in_flight.lock() {
             for endpoint in endpoints {
                 if let Some(n) = counts.get_mut(&endpoint) {
