@@ -23,6 +23,7 @@ done
 # Every booking with its own Idempotency-Key, as retrying mobile clients send them.
 load hot --keys true --clients 64 --duration "$SECS" --users 60000 --json "$OUT/hot-batched-keyed-64.json"
 load spread --clients 64 --duration "$SECS" --events 1000 --users 100 --json "$OUT/spread-64.json"
+load spread --keys true --clients 64 --duration "$SECS" --events 1000 --users 100 --json "$OUT/spread-keyed-64.json"
 load mixed --clients 64 --duration "$SECS" --json "$OUT/mixed-64.json"
 for c in 8 64; do
     load read --clients "$c" --duration "$SECS" --json "$OUT/read-cached-client-$c.json"

@@ -53,7 +53,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         "stampede" => stampede::run(&setup, args.number("capacity", 100)?, args.number("users", 1_000)?).await,
         "hot" => hot::run(&setup, args.number("users", 20_000)?, args.flag("keys")?).await,
         "holds" => holds::run(&setup, args.number("users", 20_000)?, args.flag("confirm")?).await,
-        "spread" => spread::run(&setup, args.number("events", 1_000)?, args.number("users", 2_000)?).await,
+        "spread" => {
+            spread::run(&setup, args.number("events", 1_000)?, args.number("users", 2_000)?, args.flag("keys")?).await
+        }
         "read" => {
             let reads = read::Reads {
                 path: args.text("path", "/api/v1/events?limit=20"),

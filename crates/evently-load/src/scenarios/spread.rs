@@ -1,5 +1,6 @@
 //! Like `hot`, over many events: each client books (user, event) pairs no one else
-//! books, so requests rarely meet on a row lock.
+//! books, so requests rarely meet on a row lock (with `keyed`, each request carries its
+//! own `Idempotency-Key`, so keys are claimed in transactions deciding many events).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{Setup, drive, unexpected};
 use crate::report::Report;
 
-pub async fn run(setup: &Setup, events: usize, users: usize) -> anyhow::Result<Report> {
+pub async fn run(setup: &Setup, events: usize, users: usize, keyed: bool) -> anyhow::Result<Report> {
     let mut ids = Vec::with_capacity(events);
     for i in 0..events {
         ids.push(setup.api.create_event(&setup.admin, &format!("Spread {} #{i}", setup.run), 1_000_000).await?);
@@ -28,6 +29,9 @@ pub async fn run(setup: &Setup, events: usize, users: usize) -> anyhow::Result<R
                 }
                 // Walk events fastest, so consecutive requests hit different rows.
                 let (event, user) = (ids[n % ids.len()], &tokens[n / ids.len()]);
+                if keyed {
+                    return Some(api.book_keyed(event, user, 1, &format!("spread-{event}-{n}")).await);
+                }
                 Some(api.book(event, user, 1).await)
             }
         })
@@ -35,7 +39,7 @@ pub async fn run(setup: &Setup, events: usize, users: usize) -> anyhow::Result<R
     };
     let created = recorder.created();
     let errors = unexpected(&recorder, &["201"]);
-    let mut report = recorder.report("spread", setup.clients, elapsed);
+    let mut report = recorder.report(if keyed { "spread-keyed" } else { "spread" }, setup.clients, elapsed);
     report.errors = errors;
     let mut booked = 0;
     for id in ids.iter() {
