@@ -169,6 +169,19 @@ pub async fn count(database_url: &str, sql: &str) -> i64 {
 }
 
 #[derive(QueryableByName)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+/// The `line` column of every row `sql` returns, one per line: what a failing test shows.
+pub async fn lines(database_url: &str, sql: &str) -> String {
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    let rows: Vec<Line> = diesel::sql_query(sql).load(&mut conn).await.unwrap();
+    rows.into_iter().map(|row| row.line).collect::<Vec<_>>().join("\n")
+}
+
+#[derive(QueryableByName)]
 struct Violations {
     #[diesel(sql_type = Text)]
     rule: String,

@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{Process, TestApp, admin_token, count, create_event, problem, settings};
+use crate::helpers::{Process, TestApp, admin_token, count, create_event, execute, lines, problem, settings};
 
 /// A message as the receiver got it.
 #[derive(Debug, Clone)]
@@ -383,6 +383,13 @@ fn arrivals(got: &[Got]) -> HashMap<String, usize> {
     seen
 }
 
+const MADE: &str = "SELECT count(*) AS n FROM webhook_deliveries";
+/// Deliveries not delivered by their first attempt, with their attempts.
+const UNSETTLED: &str = "SELECT format('delivery %s: %s after %s attempts, due in %s; %s', d.id, d.status, d.attempts, \
+    d.due_at - now(), (SELECT string_agg(format('%s %s %s ms', a.attempted_at, coalesce(a.status_code::text, a.error), \
+    a.duration_ms), ', ' ORDER BY a.id) FROM webhook_attempts a WHERE a.delivery_id = d.id)) AS line \
+    FROM webhook_deliveries d WHERE d.status <> 'succeeded' OR d.attempts <> 1 ORDER BY d.id";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_deliver_a_thousand_messages_each_once() {
     let db = evently_test_db::TestDatabase::create().await;
@@ -398,12 +405,42 @@ async fn three_instances_deliver_a_thousand_messages_each_once() {
     let event = create_event(&http, &bases[2], &token, 10).await;
     edits(&http, &bases, &token, event, 1_000).await;
     let got = receiver.wait_for(1_000, Duration::from_secs(60)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let seen = arrivals(&receiver.got());
-    assert_eq!((got.len(), seen.len()), (1_000, 1_000), "every message arrived");
-    assert!(seen.values().all(|n| *n == 1), "a healthy receiver gets each message once");
+    let seen = arrivals(&got);
+    let (made, unsettled) = (count(db.url(), MADE).await, lines(db.url(), UNSETTLED).await);
+    assert_eq!((got.len(), seen.len()), (1_000, 1_000), "every message arrived ({made} deliveries made):\n{unsettled}");
+    // Attempts are recorded after they are made: wait for the last ones.
     let delivered = "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded' AND attempts = 1";
-    assert_eq!(count(db.url(), delivered).await, 1_000);
+    let started = Instant::now();
+    while count(db.url(), delivered).await < 1_000 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let unsettled = lines(db.url(), UNSETTLED).await;
+    assert_eq!(count(db.url(), delivered).await, 1_000, "each delivered by its first attempt:\n{unsettled}");
+    assert!(arrivals(&receiver.got()).values().all(|n| *n == 1), "a healthy receiver gets each message once");
+}
+
+/// An edit whose transaction began before the last edit committed may read a clock behind
+/// that edit's: its `updated_at` still moves forward, and it is still announced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_behind_the_last_one_moves_forward_and_is_announced() {
+    let app = app(true).await;
+    let event = app.event(10).await;
+    let ahead = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    execute(&url, &format!("UPDATE events SET updated_at = '{}' WHERE id = {event}", ahead.to_rfc3339())).await;
+    let receiver = Receiver::start(200).await;
+    register(&app, &receiver.url, &["event.updated"]).await;
+    let mut last = ahead;
+    for name in ["First", "Second"] {
+        let path = format!("/api/v1/events/{event}");
+        let patched = app.send(Method::PATCH, &path, Some(&app.admin_token), json!({"name": name})).await;
+        let updated_at: chrono::DateTime<chrono::Utc> =
+            patched.json::<Value>().await.unwrap()["updated_at"].as_str().unwrap().parse().unwrap();
+        assert!(updated_at > last, "{updated_at} after {last}");
+        last = updated_at;
+    }
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(arrivals(&got).len(), 2, "one message per edit: {got:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -18,6 +18,11 @@ use super::rows::{EVENT_COLUMNS, EventRow, TIER_COLUMNS, TierRow, Total, convert
 use super::seating::{chart, insert_plan};
 use super::users::{not_found_as_none, offset};
 
+/// Moves an edited event's `updated_at` to now, and always forward: two edits whose
+/// transactions began in the same microsecond (or out of order) still differ, which is
+/// how the webhook trigger tells an edit from a booking's counter change.
+const LATER: &str = "updated_at = GREATEST(now(), updated_at + interval '1 microsecond')";
+
 /// The filter of an event listing, with `NULL` meaning "any".
 const LIST_FILTER: &str = "($1::text IS NULL OR e.status = $1) \
      AND ($2::timestamptz IS NULL OR e.starts_at >= $2) \
@@ -147,7 +152,7 @@ impl EventRepository for PgStore {
                        capacity = $6, max_seats_per_booking = $7, hold_ttl_seconds = COALESCE($8, hold_ttl_seconds), \
                        waitlist_promotion = COALESCE($9, waitlist_promotion), on_sale_at = COALESCE($10, on_sale_at), \
                        queue_admit_per_minute = COALESCE($11, queue_admit_per_minute), \
-                       queue_admission_ttl_seconds = COALESCE($12, queue_admission_ttl_seconds), updated_at = now() \
+                       queue_admission_ttl_seconds = COALESCE($12, queue_admission_ttl_seconds), {LATER} \
                        WHERE id = $1 RETURNING *), \
                      q AS (INSERT INTO queues (event_id, starts_at) \
                            SELECT e.id, GREATEST(COALESCE(e.on_sale_at, now()), now()) FROM e \
@@ -210,10 +215,10 @@ impl EventRepository for PgStore {
                 .prepared()
                 .execute(conn)
                 .await?;
-                diesel::sql_query(
+                diesel::sql_query(format!(
                     "WITH t AS (UPDATE tiers SET booked_seats = 0 WHERE event_id = $1) \
-                     UPDATE events SET status = 'cancelled', booked_seats = $2, updated_at = now() WHERE id = $1",
-                )
+                     UPDATE events SET status = 'cancelled', booked_seats = $2, {LATER} WHERE id = $1"
+                ))
                 .bind::<BigInt, _>(id.get())
                 .bind::<Integer, _>(seat_count(locked.inventory.booked()))
                 .prepared()
