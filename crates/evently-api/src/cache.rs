@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::HttpResponse;
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
+use evently_domain::EventId;
 use evently_domain::cache::{Cache, CacheTag, Lookup, Stamp};
 use prometheus::IntCounter;
 use serde::Serialize;
@@ -37,6 +38,17 @@ pub struct Cached {
 pub struct Fresh {
     /// The body.
     pub body: Bytes,
+    /// When it stops being true without any write.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A listing as loaded for [`ResponseCache::listing`].
+#[derive(Debug)]
+pub struct Listing<T> {
+    /// The answer.
+    pub answer: T,
+    /// The events it holds, in its order.
+    pub members: Vec<EventId>,
     /// When it stops being true without any write.
     pub until: Option<DateTime<Utc>>,
 }
@@ -109,12 +121,68 @@ impl<C: Cache> ResponseCache<C> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Fresh, ApiError>>,
     {
-        let Cached { key, tags, ttl_secs, content_type } = cached;
-        let respond = |body: Bytes| HttpResponse::Ok().content_type(content_type).body(body);
+        let content_type = cached.content_type;
+        let body = self.bytes(cached.key, cached.tags, cached.ttl_secs, load).await?;
+        Ok(HttpResponse::Ok().content_type(content_type).body(body))
+    }
+
+    /// A `200` JSON listing of `T` whose members (events) change by themselves: cached
+    /// under `key` as long as neither which members it holds ([`CacheTag::EventList`])
+    /// nor any member ([`CacheTag::Event`]) changed, so a write to one event leaves the
+    /// listings without it current. `load` gives the listing, its members and when it
+    /// goes stale by itself. The members are kept under a key of their own; a listing
+    /// whose load finds other members than those it was looked up with is not kept.
+    pub async fn listing<T, F, Fut>(&self, key: String, ttl_secs: u64, load: F) -> Result<HttpResponse, ApiError>
+    where
+        T: Serialize,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Listing<T>, ApiError>>,
+    {
+        let respond = |body: Bytes| HttpResponse::Ok().content_type("application/json").body(body);
+        let (load, mut loaded) = (&load, None);
+        let slot = &mut loaded;
+        let members = self
+            .bytes(format!("{key}:members"), vec![CacheTag::EventList], ttl_secs, move || async move {
+                let listing = load().await?;
+                let members = serialize(listing.members.iter().map(|id| id.get()).collect::<Vec<_>>())?;
+                *slot = Some(listing.answer);
+                Ok(Fresh { body: members, until: None })
+            })
+            .await?;
+        if let Some(answer) = loaded {
+            // Loaded here, after its members' versions were read: answered, not kept.
+            return Ok(respond(serialize(answer)?));
+        }
+        let members: Vec<EventId> = serde_json::from_slice::<Vec<i64>>(&members)
+            .map_err(|e| ApiError::Internal(e.into()))?
+            .into_iter()
+            .filter_map(EventId::new)
+            .collect();
+        let tags = std::iter::once(CacheTag::EventList).chain(members.iter().map(|id| CacheTag::Event(*id))).collect();
+        let body = self
+            .bytes(key, tags, ttl_secs, || async {
+                let listing = load().await?;
+                let body = serialize(listing.answer)?;
+                // Other members than those tagged: stale at once, as far as the tags know.
+                let until = if listing.members == members { listing.until } else { Some(Utc::now()) };
+                Ok(Fresh { body, until })
+            })
+            .await?;
+        Ok(respond(body))
+    }
+
+    /// An answer's body: cached if current for `tags`, else loaded once per version
+    /// however many requests miss together, and stored for `ttl_secs` (until the
+    /// answer's own [`Fresh::until`] at most).
+    async fn bytes<F, Fut>(&self, key: String, tags: Vec<CacheTag>, ttl_secs: u64, load: F) -> Result<Bytes, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Fresh, ApiError>>,
+    {
         let stamp = match self.cache.lookup(key.clone(), tags).await {
             Ok(Lookup::Hit(bytes)) => {
                 self.hits.inc();
-                return Ok(respond(Bytes::from(bytes)));
+                return Ok(Bytes::from(bytes));
             }
             Ok(Lookup::Miss(stamp)) => {
                 self.misses.inc();
@@ -124,7 +192,7 @@ impl<C: Cache> ResponseCache<C> {
                 // Without a version to key the flight on, waiters could be handed an answer
                 // older than a write they saw acknowledged: load alone.
                 self.errors.inc();
-                return Ok(respond(load().await?.body));
+                return Ok(load().await?.body);
             }
         };
         let flight_key = (key, stamp);
@@ -156,11 +224,11 @@ impl<C: Cache> ResponseCache<C> {
                     let (key, stamp) = flight_key;
                     self.cache.store(key, stamp, body.to_vec(), ttl_secs).await.ok();
                 }
-                Ok(respond(body))
+                Ok(body)
             }
-            (None, Some(bytes), _) => Ok(respond(bytes)),
+            (None, Some(bytes), _) => Ok(bytes),
             // The load this request waited on failed (a 404, an outage): answer alone.
-            (None, None, Some(load)) => Ok(respond(load().await?.body)),
+            (None, None, Some(load)) => Ok(load().await?.body),
             (None, None, None) => Err(ApiError::Internal(anyhow::anyhow!("a flight lost its loader"))),
         }
     }

@@ -13,15 +13,22 @@ use crate::EventId;
 pub enum CacheTag {
     /// One event's row, seats and queue.
     Event(EventId),
-    /// Anything shown in event lists.
+    /// Which events each listing holds, and in what order: changed by events created,
+    /// edited or cancelled, not by their seats (a listing is also stamped with each of
+    /// its events' own tags).
     EventList,
     /// Anything analytics aggregate.
     Analytics,
 }
 
 impl CacheTag {
-    /// The tags a change to `event`'s seats, queue or details invalidates.
-    pub fn for_event(event: EventId) -> [Self; 3] {
+    /// The tags a change to `event`'s seats or queue invalidates.
+    pub fn for_event(event: EventId) -> [Self; 2] {
+        [Self::Event(event), Self::Analytics]
+    }
+
+    /// The tags an edit or cancellation of `event` invalidates: what listings hold too.
+    pub fn for_listed_event(event: EventId) -> [Self; 3] {
         [Self::Event(event), Self::EventList, Self::Analytics]
     }
 }
@@ -79,8 +86,15 @@ pub trait Cache: Send + Sync + 'static {
     fn ping(&self) -> impl Future<Output = Result<(), CacheError>> + Send;
 }
 
-/// Makes cached answers about `event` stale. A cache that cannot be reached keeps stale
-/// answers from being served by itself, so the outcome of the write stands either way.
+/// Makes cached answers about `event`'s seats and queue stale. A cache that cannot be
+/// reached keeps stale answers from being served by itself, so the outcome of the write
+/// stands either way.
 pub(crate) async fn invalidate_event<C: Cache>(cache: &C, event: EventId) {
     cache.invalidate(CacheTag::for_event(event).to_vec()).await.ok();
+}
+
+/// Like [`invalidate_event`] after an edit or cancellation, which may also change which
+/// events listings hold.
+pub(crate) async fn invalidate_listed_event<C: Cache>(cache: &C, event: EventId) {
+    cache.invalidate(CacheTag::for_listed_event(event).to_vec()).await.ok();
 }

@@ -8,7 +8,7 @@ use evently_domain::cache::CacheTag;
 use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
-use crate::cache::{Cached, Fresh};
+use crate::cache::{Cached, Fresh, Listing};
 use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody, SeatsDto};
 use crate::error::ApiError;
 use crate::seatmap;
@@ -17,7 +17,8 @@ use crate::seatmap;
 /// keys); the limit only bounds what a lost invalidation could leave behind.
 const EVENT_TTL_SECS: u64 = 30;
 
-/// Lists events by `starts_at`, then id. Public; served from the cache when current.
+/// Lists events by `starts_at`, then id. Public; served from the cache while neither
+/// the events it holds nor which events it holds changed.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", operation_id = "list_events",
     params(EventsQuery),
     responses(
@@ -31,9 +32,12 @@ pub async fn list<B: Backend>(state: State<B>, query: web::Query<EventsQuery>) -
     let key = format!("events:list:{}", query.cache_key());
     state
         .responses
-        .json(key, vec![CacheTag::EventList], EVENT_TTL_SECS, || async {
-            let events = state.events.list(filter, page).await?;
-            Ok(PageDto::from_page(events, EventDto::from))
+        .listing(key, EVENT_TTL_SECS, || async {
+            let events = state.events.list(filter.clone(), page).await?;
+            let members = events.items.iter().map(|event| event.id).collect();
+            // Stale by itself when the first of its events' holds lapses.
+            let until = events.items.iter().filter_map(|event| event.holds_lapse_at).min();
+            Ok(Listing { answer: PageDto::from_page(events, EventDto::from), members, until })
         })
         .await
 }

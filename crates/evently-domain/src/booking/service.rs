@@ -106,12 +106,15 @@ mod tests {
         }
     }
 
-    /// A cache expecting `times` invalidations of event 1.
+    /// A cache expecting `times` invalidations of event 1, leaving which events listings
+    /// hold alone.
     fn cache(times: usize) -> MockCache {
         let mut cache = MockCache::new();
         cache
             .expect_invalidate()
-            .withf(|tags| tags.contains(&CacheTag::Event(EventId::new(1).unwrap())))
+            .withf(|tags| {
+                tags.contains(&CacheTag::Event(EventId::new(1).unwrap())) && !tags.contains(&CacheTag::EventList)
+            })
             .times(times)
             .returning(|_| Box::pin(async { Ok(()) }));
         cache

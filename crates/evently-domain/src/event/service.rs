@@ -2,8 +2,8 @@ use super::{
     CancelEventError, Event, EventFilter, EventPatch, EventRepository, NewEvent, NewTier, Tier, TierError, TierPatch,
     UpdateEventError,
 };
-use crate::cache::invalidate_event;
 use crate::cache::{Cache, CacheTag};
+use crate::cache::{invalidate_event, invalidate_listed_event};
 use crate::failure::retry_transient;
 use crate::seating::SeatChart;
 use crate::user::Admin;
@@ -63,7 +63,7 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
     /// See [`EventRepository::update_event`].
     pub async fn update(&self, _admin: Admin, id: EventId, patch: EventPatch) -> Result<Event, UpdateEventError> {
         let event = retry_transient(|| self.events.update_event(id, patch.clone())).await?;
-        invalidate_event(&self.cache, id).await;
+        invalidate_listed_event(&self.cache, id).await;
         Ok(event)
     }
 
@@ -73,7 +73,7 @@ impl<R: EventRepository, C: Cache> EventService<R, C> {
     /// See [`EventRepository::cancel_event`].
     pub async fn cancel(&self, _admin: Admin, id: EventId) -> Result<Event, CancelEventError> {
         let event = retry_transient(|| self.events.cancel_event(id)).await?;
-        invalidate_event(&self.cache, id).await;
+        invalidate_listed_event(&self.cache, id).await;
         Ok(event)
     }
 
