@@ -144,14 +144,14 @@ struct Reads {
 }
 
 /// Reads, behind the locks of `events` (taken as `wait` says), their expired holds,
-/// stock and seats and what the requests' users hold for them. Pipelined: with
-/// [`Wait::Block`] one round trip; with [`Wait::Skip`] two, the second for the events
-/// granted only.
+/// stock and seats and what each request's user holds for its event (`asked`: the
+/// requests' events and users, pair by pair). Pipelined: with [`Wait::Block`] one round
+/// trip; with [`Wait::Skip`] two, the second for the events granted only.
 async fn read(
     conn: &AsyncPgConnection,
     plans: &Plans,
     events: &[i64],
-    users: &[i64],
+    asked: (&[i64], &[i64]),
     wait: Wait,
 ) -> Result<Reads, TxError<StoreError>> {
     let pipelined = async |events: &[i64]| {
@@ -159,7 +159,7 @@ async fn read(
             expire_query(events).load::<ExpiredRow>(&mut &*conn),
             stock_query(events).load::<StockRow>(&mut &*conn),
             join_all(events.iter().filter_map(|e| EventId::new(*e)).map(|e| read_seats(conn, plans, e))),
-            held_query(events, users).load::<Held>(&mut &*conn),
+            held_query(asked.0, asked.1).load::<Held>(&mut &*conn),
         )
     };
     let (rows, (expired, stock, seats, held)) = match wait {
@@ -175,21 +175,26 @@ async fn read(
     Ok(Reads { rows, expired: expired?, stock: stock?, seats, held: held? })
 }
 
-/// What the requests' users hold for the transaction's events.
+/// What each request's user holds for its event: pairs `(events[i], users[i])`, looked
+/// up pair by pair through the `(event_id, user_id)` indexes (filtering the events' and
+/// the users' rows separately read every booking the batch's users ever made).
 fn held_query(events: &[i64], users: &[i64]) -> Statement {
     diesel::sql_query(
-        "SELECT event_id, user_id, 0 AS kind FROM bookings \
-           WHERE event_id = ANY($1) AND status = 'confirmed' AND user_id = ANY($2) \
+        "WITH p AS (SELECT DISTINCT e, u FROM unnest($1::bigint[], $2::bigint[]) AS p(e, u)) \
+         SELECT b.event_id, b.user_id, 0 AS kind FROM p \
+           JOIN bookings b ON b.event_id = p.e AND b.user_id = p.u AND b.status = 'confirmed' \
          UNION ALL \
-         SELECT event_id, user_id, 1 AS kind FROM waitlist_entries \
-           WHERE event_id = ANY($1) AND status = 'waiting' AND user_id = ANY($2) \
+         SELECT w.event_id, w.user_id, 1 AS kind FROM p \
+           JOIN waitlist_entries w ON w.event_id = p.e AND w.user_id = p.u AND w.status = 'waiting' \
          UNION ALL \
          SELECT 0, id, 2 AS kind FROM users WHERE id = ANY($2) \
          UNION ALL \
-         SELECT event_id, user_id, 3 AS kind FROM holds WHERE event_id = ANY($1) AND status = 'active' AND user_id = ANY($2) \
+         SELECT h.event_id, h.user_id, 3 AS kind FROM p \
+           JOIN holds h ON h.event_id = p.e AND h.user_id = p.u AND h.status = 'active' \
          UNION ALL \
-         SELECT event_id, user_id, 4 AS kind FROM queue_tickets WHERE event_id = ANY($1) AND status = 'admitted' \
-           AND expires_at > now() AND user_id = ANY($2)",
+         SELECT q.event_id, q.user_id, 4 AS kind FROM p \
+           JOIN queue_tickets q ON q.event_id = p.e AND q.user_id = p.u AND q.status = 'admitted' \
+             AND q.expires_at > now()",
     )
     .into_boxed()
     .bind::<Array<BigInt>, _>(events.to_vec())
@@ -210,8 +215,9 @@ pub(super) async fn decide(
     tracing::debug!(events = groups.len(), batch.size = requests, "seat-taking transaction");
     let user_of = Take::user;
     let events: Vec<i64> = groups.iter().map(|g| g.event.get()).collect();
-    let users: Vec<i64> = groups.iter().flat_map(|g| g.takes.iter().map(user_of)).collect();
-    let Reads { rows, expired, stock, seats, held } = read(conn, plans, &events, &users, wait).await?;
+    let (of, users): (Vec<i64>, Vec<i64>) =
+        groups.iter().flat_map(|g| g.takes.iter().map(move |t| (g.event.get(), user_of(t)))).unzip();
+    let Reads { rows, expired, stock, seats, held } = read(conn, plans, &events, (&of, &users), wait).await?;
     let asked: HashSet<(i64, i64)> =
         groups.iter().flat_map(|g| g.takes.iter().map(move |t| (g.event.get(), user_of(t)))).collect();
     // Rows of kind 2 only say the account exists, of kind 4 that the queue admits it;
