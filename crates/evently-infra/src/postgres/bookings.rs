@@ -16,11 +16,11 @@ use super::prepared::Prepare as _;
 use super::rows::{BOOKING_COLUMNS, BookingRow, Total, convert, id};
 use super::users::{not_found_as_none, offset};
 
-async fn fetch(conn: &mut AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
+async fn fetch(conn: &AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
     diesel::sql_query(format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"))
         .bind::<BigInt, _>(id.get())
         .prepared()
-        .get_result(conn)
+        .get_result(&mut &*conn)
         .await
 }
 
@@ -51,9 +51,10 @@ impl BookingRepository for PgStore {
                 let event = id(before.event_id, EventId::new).map_err(store_failure)?;
                 let mut locked =
                     lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
-                // Re-read under the event's lock: every status change of a booking takes it.
-                let current = Booking::try_from(fetch(conn, booking_id).await?).map_err(store_failure)?;
-                let queue = load_queue(conn, event).await?;
+                // Re-read under the event's lock (every status change of a booking takes it),
+                // pipelined with the queue.
+                let (current, queue) = tokio::join!(fetch(conn, booking_id), load_queue(conn, event));
+                let (current, queue) = (Booking::try_from(current?).map_err(store_failure)?, queue?);
                 let promoted = locked
                     .inventory
                     .cancel_booking(current.status, current.given(), &queue)

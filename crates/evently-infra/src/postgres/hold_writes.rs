@@ -18,11 +18,11 @@ use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, convert, i
 use super::seating::literals;
 
 /// A hold read inside or outside a transaction.
-pub(super) async fn fetch_hold(conn: &mut AsyncPgConnection, id: HoldId) -> diesel::QueryResult<HoldRow> {
+pub(super) async fn fetch_hold(conn: &AsyncPgConnection, id: HoldId) -> diesel::QueryResult<HoldRow> {
     diesel::sql_query(format!("SELECT {HOLD_COLUMNS} FROM holds WHERE id = $1"))
         .bind::<BigInt, _>(id.get())
         .prepared()
-        .get_result(conn)
+        .get_result(&mut &*conn)
         .await
 }
 

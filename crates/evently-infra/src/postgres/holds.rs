@@ -74,8 +74,10 @@ impl HoldRepository for PgStore {
                 let mut locked = lock_event(conn, &plans, before.event_id, None)
                     .await?
                     .ok_or(TxError::Domain(ReleaseHoldError::NotFound))?;
-                // Re-read under the lock, which settled the event's expired holds.
-                let hold = Hold::try_from(fetch(conn, id).await?).map_err(store_failure)?;
+                // Re-read under the lock, which settled the event's expired holds; the
+                // queue in the same round trip.
+                let (hold, queue) = tokio::join!(fetch(conn, id), load_queue(conn, before.event_id));
+                let (hold, queue) = (Hold::try_from(hold?).map_err(store_failure)?, queue?);
                 if hold.status != HoldStatus::Active {
                     return Err(TxError::Domain(ReleaseHoldError::NotActive));
                 }
@@ -86,7 +88,6 @@ impl HoldRepository for PgStore {
                 .prepared()
                 .get_result(conn)
                 .await?;
-                let queue = load_queue(conn, hold.event_id).await?;
                 let promoted = locked.inventory.release_holds(&[hold.given()], &queue);
                 settle(conn, hold.event_id, &locked, &promoted, Vec::new()).await?;
                 Hold::try_from(row).map_err(store_failure)

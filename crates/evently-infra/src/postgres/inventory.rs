@@ -333,7 +333,7 @@ struct QueuedRow {
 
 /// An event's waiting entries in queue order (call with the event locked).
 pub(super) async fn load_queue<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     event: EventId,
 ) -> Result<Vec<Queued>, TxError<E>> {
     let rows: Vec<QueuedRow> = diesel::sql_query(
@@ -342,7 +342,7 @@ pub(super) async fn load_queue<E: From<StoreError>>(
     )
     .bind::<BigInt, _>(event.get())
     .prepared()
-    .load(conn)
+    .load(&mut &*conn)
     .await?;
     rows.into_iter()
         .map(|row| {
@@ -368,34 +368,38 @@ struct NewId {
 /// event's and its tiers' new seat counts and writes every notice owed (the promotions'
 /// and `notices`).
 pub(super) async fn settle<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     event: EventId,
     locked: &Locked,
     promoted: &[Promoted],
     mut notices: Vec<Notice>,
 ) -> Result<(), TxError<E>> {
-    for promoted in promoted {
-        let entry = &promoted.entry;
-        let notice = match locked.inventory.promotion() {
-            Promotion::Book => {
-                let booking = promote_to_booking(conn, event, promoted).await?;
-                Notice::promoted(entry.user, event, &locked.name, booking, entry.seats)
-            }
-            Promotion::Offer => {
-                let hold = offer(conn, event, promoted, locked.hold_ttl).await?;
-                Notice::offered(entry.user, event, &locked.name, hold, entry.seats)
-            }
-        };
-        notices.push(notice);
-    }
-    write_counts(conn, event, &locked.inventory).await?;
-    write_notices(conn, &notices).await?;
-    Ok(())
+    // Pipelined: the counts go with the first promotion (or the notices).
+    let promote = async {
+        for promoted in promoted {
+            let entry = &promoted.entry;
+            let notice = match locked.inventory.promotion() {
+                Promotion::Book => {
+                    let booking = promote_to_booking(conn, event, promoted).await?;
+                    Notice::promoted(entry.user, event, &locked.name, booking, entry.seats)
+                }
+                Promotion::Offer => {
+                    let hold = offer(conn, event, promoted, locked.hold_ttl).await?;
+                    Notice::offered(entry.user, event, &locked.name, hold, entry.seats)
+                }
+            };
+            notices.push(notice);
+        }
+        write_notices(conn, &notices).await?;
+        Ok::<_, TxError<E>>(())
+    };
+    let (counts, promoted) = tokio::join!(write_counts(conn, event, &locked.inventory), promote);
+    counts.and(promoted)
 }
 
 /// Stores the event's and its tiers' booked seats as `inventory` has them.
 pub(super) async fn write_counts<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     event: EventId,
     inventory: &Inventory,
 ) -> Result<(), TxError<E>> {
@@ -410,13 +414,13 @@ pub(super) async fn write_counts<E: From<StoreError>>(
     .bind::<Array<BigInt>, _>(&tiers)
     .bind::<Array<Integer>, _>(&booked)
     .prepared()
-    .execute(conn)
+    .execute(&mut &*conn)
     .await?;
     Ok(())
 }
 
 async fn promote_to_booking<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     event: EventId,
     promoted: &Promoted,
 ) -> Result<BookingId, TxError<E>> {
@@ -437,13 +441,13 @@ async fn promote_to_booking<E: From<StoreError>>(
     .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
     .bind::<Nullable<Array<Text>>, _>(labels(promoted.placement.as_ref()))
     .prepared()
-    .get_result(conn)
+    .get_result(&mut &*conn)
     .await?;
     id(booking.id, BookingId::new).map_err(store_failure)
 }
 
 async fn offer<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     event: EventId,
     promoted: &Promoted,
     ttl: HoldTtl,
@@ -466,7 +470,7 @@ async fn offer<E: From<StoreError>>(
     .bind::<Integer, _>(seat_count(ttl.seconds()))
     .bind::<Nullable<Array<Integer>>, _>(numbers(promoted.placement.as_ref()))
     .bind::<Nullable<Array<Text>>, _>(labels(promoted.placement.as_ref()))
-    .prepared().get_result(conn)
+    .prepared().get_result(&mut &*conn)
     .await?;
     id(hold.id, HoldId::new).map_err(store_failure)
 }

@@ -34,7 +34,7 @@ impl NotificationRepository for PgStore {
 }
 
 /// Writes notices inside the caller's transaction, in one statement.
-pub(super) async fn write_notices(conn: &mut AsyncPgConnection, notices: &[Notice]) -> diesel::QueryResult<()> {
+pub(super) async fn write_notices(conn: &AsyncPgConnection, notices: &[Notice]) -> diesel::QueryResult<()> {
     if notices.is_empty() {
         return Ok(());
     }
@@ -55,7 +55,7 @@ pub(super) async fn write_notices(conn: &mut AsyncPgConnection, notices: &[Notic
     .bind::<Array<Nullable<BigInt>>, _>(&bookings)
     .bind::<Array<Nullable<BigInt>>, _>(&holds)
     .bind::<Array<Text>, _>(&messages)
-    .prepared().execute(conn)
+    .prepared().execute(&mut &*conn)
     .await?;
     Ok(())
 }
