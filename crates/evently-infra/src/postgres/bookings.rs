@@ -34,8 +34,8 @@ impl BookingRepository for PgStore {
     }
 
     async fn find_booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
-        let mut conn = self.conn().await?;
-        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
+        let conn = self.conn().await?;
+        let row = fetch(&conn, id).await.map(Some).or_else(not_found_as_none)?;
         row.map(Booking::try_from).transpose()
     }
 

@@ -38,8 +38,8 @@ impl HoldRepository for PgStore {
     }
 
     async fn find_hold(&self, id: HoldId) -> Result<Option<Hold>, StoreError> {
-        let mut conn = self.conn().await?;
-        let row = fetch(&mut conn, id).await.map(Some).or_else(not_found_as_none)?;
+        let conn = self.conn().await?;
+        let row = fetch(&conn, id).await.map(Some).or_else(not_found_as_none)?;
         row.map(Hold::try_from).transpose()
     }
 
