@@ -130,7 +130,7 @@ impl<C: Cache> ResponseCache<C> {
     /// under `key` as long as neither which members it holds ([`CacheTag::EventList`])
     /// nor any member ([`CacheTag::Event`]) changed, so a write to one event leaves the
     /// listings without it current. `load` gives the listing, its members and when it
-    /// goes stale by itself. The members are kept under a key of their own; a listing
+    /// goes stale by itself. The members are kept under `members:{key}`; a listing
     /// whose load finds other members than those it was looked up with is not kept.
     pub async fn listing<T, F, Fut>(&self, key: String, ttl_secs: u64, load: F) -> Result<HttpResponse, ApiError>
     where
@@ -142,7 +142,7 @@ impl<C: Cache> ResponseCache<C> {
         let (load, mut loaded) = (&load, None);
         let slot = &mut loaded;
         let members = self
-            .bytes(format!("{key}:members"), vec![CacheTag::EventList], ttl_secs, move || async move {
+            .bytes(format!("members:{key}"), vec![CacheTag::EventList], ttl_secs, move || async move {
                 let listing = load().await?;
                 let members = serialize(listing.members.iter().map(|id| id.get()).collect::<Vec<_>>())?;
                 *slot = Some(listing.answer);
@@ -153,11 +153,11 @@ impl<C: Cache> ResponseCache<C> {
             // Loaded here, after its members' versions were read: answered, not kept.
             return Ok(respond(serialize(answer)?));
         }
-        let members: Vec<EventId> = serde_json::from_slice::<Vec<i64>>(&members)
-            .map_err(|e| ApiError::Internal(e.into()))?
-            .into_iter()
-            .filter_map(EventId::new)
-            .collect();
+        let Ok(members) = serde_json::from_slice::<Vec<i64>>(&members) else {
+            // Not an entry this version wrote: answered from the store, not kept.
+            return Ok(respond(serialize(load().await?.answer)?));
+        };
+        let members: Vec<EventId> = members.into_iter().filter_map(EventId::new).collect();
         let tags = std::iter::once(CacheTag::EventList).chain(members.iter().map(|id| CacheTag::Event(*id))).collect();
         let body = self
             .bytes(key, tags, ttl_secs, || async {
@@ -300,6 +300,34 @@ mod tests {
             assert_eq!(request.await.unwrap().unwrap(), actix_web::http::StatusCode::OK);
         }
         assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    /// Finds every key, always holding the same bytes.
+    struct Stuck(&'static [u8]);
+
+    impl Cache for Stuck {
+        async fn lookup(&self, _: String, _: Vec<CacheTag>) -> Result<Lookup, CacheError> {
+            Ok(Lookup::Hit(self.0.to_vec()))
+        }
+        async fn store(&self, _: String, _: Stamp, _: Vec<u8>, _: u64) -> Result<(), CacheError> {
+            Ok(())
+        }
+        async fn invalidate(&self, _: Vec<CacheTag>) -> Result<(), CacheError> {
+            Ok(())
+        }
+        async fn ping(&self) -> Result<(), CacheError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_listing_whose_members_cannot_be_read_is_loaded() {
+        let cache = ResponseCache::new(Stuck(b"not a list of ids"), &Metrics::new().unwrap());
+        let listing = || async { Ok(Listing { answer: vec![7], members: vec![], until: None }) };
+        let answer = cache.listing("k".into(), 30, listing).await.unwrap();
+        assert_eq!(answer.status(), actix_web::http::StatusCode::OK);
+        let body = actix_web::body::to_bytes(answer.into_body()).await.unwrap();
+        assert_eq!(&body[..], b"[7]");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
