@@ -259,12 +259,17 @@ mod tests {
 
     use super::*;
 
-    /// Always misses, with one stamp; remembers nothing.
-    struct Forgetful;
+    /// Answers every lookup alike; remembers nothing.
+    struct Fixed(Lookup);
 
-    impl Cache for Forgetful {
+    /// Always misses, with one stamp.
+    fn forgetful() -> Fixed {
+        Fixed(Lookup::Miss(Stamp("1".into())))
+    }
+
+    impl Cache for Fixed {
         async fn lookup(&self, _: String, _: Vec<CacheTag>) -> Result<Lookup, CacheError> {
-            Ok(Lookup::Miss(Stamp("1".into())))
+            Ok(self.0.clone())
         }
         async fn store(&self, _: String, _: Stamp, _: Vec<u8>, _: u64) -> Result<(), CacheError> {
             Ok(())
@@ -279,7 +284,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_of_misses_loads_once() {
-        let cache = Arc::new(ResponseCache::new(Forgetful, &Metrics::new().unwrap()));
+        let cache = Arc::new(ResponseCache::new(forgetful(), &Metrics::new().unwrap()));
         let loads = Arc::new(AtomicUsize::new(0));
         let requests: Vec<_> = (0..50)
             .map(|_| {
@@ -302,27 +307,9 @@ mod tests {
         assert_eq!(loads.load(Ordering::SeqCst), 1);
     }
 
-    /// Finds every key, always holding the same bytes.
-    struct Stuck(&'static [u8]);
-
-    impl Cache for Stuck {
-        async fn lookup(&self, _: String, _: Vec<CacheTag>) -> Result<Lookup, CacheError> {
-            Ok(Lookup::Hit(self.0.to_vec()))
-        }
-        async fn store(&self, _: String, _: Stamp, _: Vec<u8>, _: u64) -> Result<(), CacheError> {
-            Ok(())
-        }
-        async fn invalidate(&self, _: Vec<CacheTag>) -> Result<(), CacheError> {
-            Ok(())
-        }
-        async fn ping(&self) -> Result<(), CacheError> {
-            Ok(())
-        }
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_listing_whose_members_cannot_be_read_is_loaded() {
-        let cache = ResponseCache::new(Stuck(b"not a list of ids"), &Metrics::new().unwrap());
+        let cache = ResponseCache::new(Fixed(Lookup::Hit(b"not a list of ids".to_vec())), &Metrics::new().unwrap());
         let listing = || async { Ok(Listing { answer: vec![7], members: vec![], until: None }) };
         let answer = cache.listing("k".into(), 30, listing).await.unwrap();
         assert_eq!(answer.status(), actix_web::http::StatusCode::OK);
@@ -332,7 +319,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_load_is_not_shared() {
-        let cache = Arc::new(ResponseCache::new(Forgetful, &Metrics::new().unwrap()));
+        let cache = Arc::new(ResponseCache::new(forgetful(), &Metrics::new().unwrap()));
         let first = cache.json("k".into(), vec![], 30, || async { Err::<u8, _>(ApiError::NotFound("no such event")) });
         assert!(matches!(first.await, Err(ApiError::NotFound(_))));
         let second = cache.json("k".into(), vec![], 30, || async { Ok(7) }).await.unwrap();
