@@ -218,8 +218,7 @@ pub(super) async fn decide(
     let (of, users): (Vec<i64>, Vec<i64>) =
         groups.iter().flat_map(|g| g.takes.iter().map(move |t| (g.event.get(), user_of(t)))).unzip();
     let Reads { rows, expired, stock, seats, held } = read(conn, plans, &events, (&of, &users), wait).await?;
-    let asked: HashSet<(i64, i64)> =
-        groups.iter().flat_map(|g| g.takes.iter().map(move |t| (g.event.get(), user_of(t)))).collect();
+    let asked: HashSet<(i64, i64)> = of.iter().copied().zip(users.iter().copied()).collect();
     // Rows of kind 2 only say the account exists, of kind 4 that the queue admits it;
     // 0, 1 and 3 are what it holds.
     let existing: HashSet<i64> = held.iter().filter(|h| h.kind == 2).map(|h| h.user_id).collect();
