@@ -19,7 +19,7 @@ use futures_util::future::join_all;
 use super::error::TxError;
 use super::hold_writes::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
-    ExpiredRow, LockedRow, StockRow, Wait, expire_query, into_locked, lock_query, promoted_holding, seat_count,
+    ExpiredRow, LockedRow, StockRow, Wait, expire, expiring, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
 use super::keys::{self, Claim as KeyClaim};
@@ -143,10 +143,11 @@ struct Reads {
     held: Vec<Held>,
 }
 
-/// Reads, behind the locks of `events` (taken as `wait` says), their expired holds,
-/// stock and seats and what each request's user holds for its event (`asked`: the
-/// requests' events and users, pair by pair). Pipelined: with [`Wait::Block`] one round
-/// trip; with [`Wait::Skip`] two, the second for the events granted only.
+/// Reads, behind the locks of `events` (taken as `wait` says), their stock and seats and
+/// what each request's user holds for its event (`asked`: the requests' events and
+/// users, pair by pair), and marks their holds past their time expired. Pipelined: with
+/// [`Wait::Block`] one round trip; with [`Wait::Skip`] two, the second for the events
+/// granted only; one more when some hold expired.
 async fn read(
     conn: &AsyncPgConnection,
     plans: &Plans,
@@ -156,13 +157,12 @@ async fn read(
 ) -> Result<Reads, TxError<StoreError>> {
     let pipelined = async |events: &[i64]| {
         tokio::join!(
-            expire_query(events).load::<ExpiredRow>(&mut &*conn),
             stock_query(events).load::<StockRow>(&mut &*conn),
             join_all(events.iter().filter_map(|e| EventId::new(*e)).map(|e| read_seats(conn, plans, e))),
             held_query(asked.0, asked.1).load::<Held>(&mut &*conn),
         )
     };
-    let (rows, (expired, stock, seats, held)) = match wait {
+    let (rows, (stock, seats, held)) = match wait {
         Wait::Block => tokio::join!(lock_query(events, wait).load::<LockedRow>(&mut &*conn), pipelined(events)),
         Wait::Skip => {
             let rows = lock_query(events, wait).load::<LockedRow>(&mut &*conn).await?;
@@ -172,7 +172,9 @@ async fn read(
     };
     // A failed lock fails the statements behind it: its own error is the one to report.
     let rows = rows?;
-    Ok(Reads { rows, expired: expired?, stock: stock?, seats, held: held? })
+    let stock = stock?;
+    let expired = expire(conn, &expiring(&stock)).await?;
+    Ok(Reads { rows, expired, stock, seats, held: held? })
 }
 
 /// What each request's user holds for its event: pairs `(events[i], users[i])`, looked

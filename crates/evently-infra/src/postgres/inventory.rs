@@ -62,6 +62,25 @@ pub(super) struct StockRow {
     booked_seats: i32,
     #[diesel(sql_type = Integer)]
     held_seats: i32,
+    /// Whether some active hold of the tier is past its time, to be marked expired.
+    #[diesel(sql_type = Bool)]
+    pub expiring: bool,
+}
+
+/// The events of `stock` with holds past their time, each once.
+pub(super) fn expiring(stock: &[StockRow]) -> Vec<i64> {
+    let mut events: Vec<i64> = stock.iter().filter(|t| t.expiring).map(|t| t.event_id).collect();
+    events.dedup();
+    events
+}
+
+/// Marks the holds of `events` past their time as expired ([`expire_query`]); nothing
+/// runs when there are none, so that the holds' statement triggers stay quiet.
+pub(super) async fn expire(conn: &AsyncPgConnection, events: &[i64]) -> diesel::QueryResult<Vec<ExpiredRow>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    expire_query(events).load(&mut &*conn).await
 }
 
 /// A hold the lock's holder found expired and marked so.
@@ -103,9 +122,8 @@ pub(super) async fn lock_event<E: From<StoreError>>(
 ) -> Result<Option<Locked>, TxError<E>> {
     // Pipelined: one round trip, and the server runs the statements after the lock is
     // granted, so they see what the lock's previous holder committed.
-    let (row, expired, stock, seats, held) = tokio::join!(
+    let (row, stock, seats, held) = tokio::join!(
         lock_query(&[event.get()], Wait::Block).get_result::<LockedRow>(&mut &*conn),
-        expire_query(&[event.get()]).load::<ExpiredRow>(&mut &*conn),
         stock_query(&[event.get()]).load::<StockRow>(&mut &*conn),
         read_seats(conn, plans, event),
         async {
@@ -117,6 +135,10 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     );
 
     let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
+    let expired = match (&row, &stock) {
+        (Some(_), Ok(stock)) => expire(conn, &expiring(stock)).await?,
+        _ => Vec::new(),
+    };
     let caller = match (row.is_some(), held?) {
         (true, Some(held)) => Caller { admitted: held.admitted, holding: holding_from(&held) },
         _ => Caller::from(Holding::Nothing),
@@ -128,7 +150,7 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     let Some(mut locked) = into_locked(row.ok_or(diesel::result::Error::NotFound), stock, seats, caller)? else {
         return Ok(None);
     };
-    for promoted in settle_expired(conn, event, &mut locked, expired?).await? {
+    for promoted in settle_expired(conn, event, &mut locked, expired).await? {
         if Some(promoted.entry.user) == user {
             locked.caller.holding = promoted_holding(locked.inventory.promotion());
         }
@@ -219,7 +241,7 @@ pub(super) fn lock_query(events: &[i64], wait: Wait) -> Statement {
 
 /// Marks the events' active holds past their time as expired (as of the transaction's
 /// start); run after the locks are granted.
-pub(super) fn expire_query(events: &[i64]) -> Statement {
+fn expire_query(events: &[i64]) -> Statement {
     diesel::sql_query(
         "UPDATE holds SET status = 'expired' WHERE event_id = ANY($1) AND status = 'active' AND expires_at <= now() \
          RETURNING event_id, id, user_id",
@@ -229,13 +251,17 @@ pub(super) fn expire_query(events: &[i64]) -> Statement {
     .prepared()
 }
 
-/// The events' tiers in id order, with the seats of their active, unexpired holds. Like
-/// the holdings, it must run as a statement of its own after the locks are granted.
+/// The events' tiers in event and id order, with the seats of their active, unexpired
+/// holds and whether any active hold is past its time. Like the holdings, it must run as
+/// a statement of its own after the locks are granted.
 pub(super) fn stock_query(events: &[i64]) -> Statement {
     diesel::sql_query(
-        "SELECT t.event_id, t.id, t.capacity, t.booked_seats, COALESCE((SELECT sum(h.seats) FROM holds h \
-           WHERE h.tier_id = t.id AND h.status = 'active' AND h.expires_at > now()), 0)::int AS held_seats \
-         FROM tiers t WHERE t.event_id = ANY($1) ORDER BY t.id",
+        "SELECT t.event_id, t.id, t.capacity, t.booked_seats, COALESCE(h.held, 0)::int AS held_seats, \
+           COALESCE(h.expiring, false) AS expiring \
+         FROM tiers t LEFT JOIN LATERAL (SELECT sum(seats) FILTER (WHERE expires_at > now()) AS held, \
+             bool_or(expires_at <= now()) AS expiring \
+           FROM holds WHERE event_id = t.event_id AND tier_id = t.id AND status = 'active') h ON true \
+         WHERE t.event_id = ANY($1) ORDER BY t.event_id, t.id",
     )
     .into_boxed()
     .bind::<Array<BigInt>, _>(events.to_vec())
