@@ -27,10 +27,10 @@ pub async fn run(setup: &Setup, users: usize) -> anyhow::Result<Report> {
                 let (api, token) = (setup.api.clone(), token.clone());
                 tokio::spawn(async move {
                     let booked = api.book(event, &token, 10).await;
-                    anyhow::ensure!(booked.created(), "booking failed: {} {}", booked.status, booked.body);
-                    let path = format!("/api/v1/bookings/{}/tickets?limit=100", booked.body["id"]);
+                    anyhow::ensure!(booked.created(), "booking failed: {} {}", booked.status, booked.body());
+                    let path = format!("/api/v1/bookings/{}/tickets?limit=100", booked.body()["id"]);
                     let tickets = api.call(Method::GET, &path, Some(&token), None).await;
-                    let items = tickets.body["items"].as_array().cloned().unwrap_or_default();
+                    let items = tickets.body()["items"].as_array().cloned().unwrap_or_default();
                     Ok(items.iter().filter_map(|t| t["code"].as_str().map(str::to_owned)).collect::<Vec<_>>())
                 })
             })
@@ -59,7 +59,7 @@ pub async fn run(setup: &Setup, users: usize) -> anyhow::Result<Report> {
     report.errors = errors;
     let stats =
         setup.api.call(Method::GET, &format!("/api/v1/events/{event}/checkins/stats"), Some(&setup.admin), None).await;
-    let counted = stats.body["checked_in"].as_u64().unwrap_or(u64::MAX);
+    let counted = stats.body()["checked_in"].as_u64().unwrap_or(u64::MAX);
     if counted != admitted {
         report.invariants_violated = Some(format!("{admitted} scans answered 200 but the event counts {counted}"));
     }

@@ -25,7 +25,7 @@ pub async fn run(setup: &Setup, users: usize, confirm: bool) -> anyhow::Result<R
             if !confirm || !held.created() {
                 return Some(held);
             }
-            let confirm = format!("/api/v1/holds/{}/confirm", held.body["id"]);
+            let confirm = format!("/api/v1/holds/{}/confirm", held.body()["id"]);
             let mut confirmed = api.call(Method::POST, &confirm, Some(token), None).await;
             confirmed.latency += held.latency;
             Some(confirmed)

@@ -38,7 +38,7 @@ pub async fn run(setup: &Setup, events: usize, users: usize) -> anyhow::Result<R
                         let mine = api
                             .call(Method::GET, "/api/v1/users/me/bookings?status=confirmed", Some(token), None)
                             .await;
-                        match mine.body["items"][0]["id"].as_i64() {
+                        match mine.body()["items"][0]["id"].as_i64() {
                             Some(id) => api
                                 .call(Method::POST, &format!("/api/v1/bookings/{id}/cancel"), Some(token), None)
                                 .await
@@ -82,7 +82,7 @@ pub async fn run(setup: &Setup, events: usize, users: usize) -> anyhow::Result<R
             .api
             .call(Method::GET, &format!("/api/v1/events/{id}/waitlist?limit=100"), Some(&setup.admin), None)
             .await;
-        let fits = queue.body["items"]
+        let fits = queue.body()["items"]
             .as_array()
             .into_iter()
             .flatten()

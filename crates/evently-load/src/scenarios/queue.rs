@@ -27,9 +27,9 @@ pub async fn run(setup: &Setup, users: usize, rate: u32, reads: bool) -> anyhow:
         "starts_at": "2030-01-01T20:00:00Z", "capacity": 1_000_000, "queue": {"admit_per_minute": rate},
         "on_sale_at": on_sale.map(|at| at.to_rfc3339())});
     let created = setup.api.call(Method::POST, "/api/v1/events", Some(&setup.admin), Some(body)).await;
-    let event = created.body["id"]
+    let event = created.body()["id"]
         .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("cannot create a queued event: {} {}", created.status, created.body))?;
+        .ok_or_else(|| anyhow::anyhow!("cannot create a queued event: {} {}", created.status, created.body()))?;
     let path = format!("/api/v1/events/{event}/queue");
     if !reads {
         let (next, api) = (Arc::new(AtomicUsize::new(0)), setup.api.clone());
@@ -56,7 +56,7 @@ pub async fn run(setup: &Setup, users: usize, rate: u32, reads: bool) -> anyhow:
             .collect();
         for joined in joins {
             let joined = joined.await?;
-            anyhow::ensure!(joined.created(), "join failed: {} {}", joined.status, joined.body);
+            anyhow::ensure!(joined.created(), "join failed: {} {}", joined.status, joined.body());
         }
     }
     let left = on_sale.map(|at| (at - chrono::Utc::now()).to_std().unwrap_or_default()).unwrap_or_default();
@@ -70,7 +70,7 @@ pub async fn run(setup: &Setup, users: usize, rate: u32, reads: bool) -> anyhow:
             let mut worst: f64 = 0.0;
             while Instant::now() < until {
                 let read = api.call(Method::GET, &figures, Some(&admin), None).await;
-                if let Some(admitted) = read.body["admitted"].as_u64() {
+                if let Some(admitted) = read.body()["admitted"].as_u64() {
                     let minutes = opened.elapsed().as_secs_f64() / 60.0;
                     let due = ((f64::from(rate) * minutes).floor() + 1.0).min(users as f64);
                     worst = worst.max((due - admitted as f64) / (f64::from(rate) / 60.0));

@@ -23,9 +23,9 @@ pub async fn run(setup: &Setup, rows: usize, named: bool) -> anyhow::Result<Repo
         "starts_at": "2030-01-01T20:00:00Z", "max_seats_per_booking": 10,
         "seating": {"sections": [{"name": "Arena", "rows": rows_json}]}});
     let created = setup.api.call(Method::POST, "/api/v1/events", Some(&setup.admin), Some(body)).await;
-    let event = created.body["id"]
+    let event = created.body()["id"]
         .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("cannot create a seated event: {} {}", created.status, created.body))?;
+        .ok_or_else(|| anyhow::anyhow!("cannot create a seated event: {} {}", created.status, created.body()))?;
     let tokens = Arc::new(setup.api.users(&format!("seated-{}", setup.run), seats, 64).await?);
     let (next, sold_out) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
     let api = setup.api.clone();
@@ -57,7 +57,7 @@ pub async fn run(setup: &Setup, rows: usize, named: bool) -> anyhow::Result<Repo
     let mut report = recorder.report(if named { "seated-named" } else { "seated-best" }, setup.clients, elapsed);
     report.errors = errors;
     let chart = setup.api.call(Method::GET, &format!("/api/v1/events/{event}/seats"), None, None).await;
-    let booked = chart.body["sections"]
+    let booked = chart.body()["sections"]
         .as_array()
         .into_iter()
         .flatten()

@@ -8,7 +8,6 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::Value;
 
 use super::Setup;
 use crate::api::{Api, Outcome};
@@ -22,7 +21,7 @@ async fn booked_seats(api: &Api, event: i64, listing: &str) -> anyhow::Result<(u
     let alone = api.event(event).await?["booked_seats"].as_u64().unwrap_or_default();
     let listed = api.call(Method::GET, listing, None, None).await;
     anyhow::ensure!(listed.status == 200, "cannot list events: {}", listed.status);
-    Ok((alone, listed.body["items"][0]["booked_seats"].as_u64().unwrap_or_default()))
+    Ok((alone, listed.body()["items"][0]["booked_seats"].as_u64().unwrap_or_default()))
 }
 
 pub async fn run(setup: &Setup, other: &str, rounds: usize) -> anyhow::Result<Report> {
@@ -43,13 +42,7 @@ pub async fn run(setup: &Setup, other: &str, rounds: usize) -> anyhow::Result<Re
         while booked_seats(&other, event, &listing).await? != (round + 1, round + 1) {
             anyhow::ensure!(written.elapsed() < GIVE_UP, "round {round}: stale after {GIVE_UP:?}");
         }
-        recorder.record(&Outcome {
-            status: 200,
-            code: None,
-            body: Value::Null,
-            latency: written.elapsed(),
-            operation: None,
-        });
+        recorder.record(&Outcome::timed(200, None, written.elapsed()));
     }
     let mut report = recorder.report("staleness", 1, started.elapsed());
     report.notes.push(format!("{rounds} writes; latencies are the lags until the other instance showed each"));

@@ -28,13 +28,7 @@ pub fn run(clients: usize, duration: Duration) -> anyhow::Result<Report> {
                         let verified = keys.verify(&codes[at % codes.len()], Some(42), 1_850_000_000);
                         let status = if verified.is_ok() { 200 } else { 422 };
                         let code = verified.err().map(|e| e.to_string());
-                        recorder.record(&Outcome {
-                            status,
-                            code,
-                            body: serde_json::Value::Null,
-                            latency: began.elapsed(),
-                            operation: None,
-                        });
+                        recorder.record(&Outcome::timed(status, code, began.elapsed()));
                         at += clients;
                     }
                     recorder
