@@ -174,6 +174,16 @@ async fn read(
     let rows = rows?;
     let stock = stock?;
     let expired = expire(conn, &expiring(&stock)).await?;
+    let mut seats = seats;
+    if !expired.is_empty() {
+        // The expired holds gave their seats back: their events' claimed seats are read
+        // again.
+        let mut again: Vec<EventId> = expired.iter().filter_map(|h| EventId::new(h.event_id)).collect();
+        again.sort_unstable();
+        again.dedup();
+        seats.retain(|s| again.binary_search(&s.event()).is_err());
+        seats.extend(join_all(again.iter().map(|e| read_seats(conn, plans, *e))).await);
+    }
     Ok(Reads { rows, expired, stock, seats, held: held? })
 }
 

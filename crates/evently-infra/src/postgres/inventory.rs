@@ -135,9 +135,14 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     );
 
     let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
-    let expired = match (&row, &stock) {
-        (Some(_), Ok(stock)) => expire(conn, &expiring(stock)).await?,
-        _ => Vec::new(),
+    let (expired, seats) = match (&row, &stock) {
+        (Some(_), Ok(stock)) => {
+            let expired = expire(conn, &expiring(stock)).await?;
+            // The expired holds gave their seats back: the claimed seats are read again.
+            let seats = if expired.is_empty() { seats } else { read_seats(conn, plans, event).await };
+            (expired, seats)
+        }
+        _ => (Vec::new(), seats),
     };
     let caller = match (row.is_some(), held?) {
         (true, Some(held)) => Caller { admitted: held.admitted, holding: holding_from(&held) },
