@@ -21,6 +21,9 @@ use crate::{AppState, Backend, Metrics};
 const IN_FLIGHT: usize = 64;
 /// Attempts in flight to one endpoint.
 const PER_ENDPOINT: u32 = 16;
+/// Free slots a busy endpoint waits for before its deliveries are claimed again: one
+/// claim for a few deliveries costs the database about as much as for many.
+const ENDPOINT_AT_LEAST: u32 = PER_ENDPOINT / 2;
 /// How long a claim holds: longer than an attempt may take (10 s), so an attempt is
 /// made by one instance; an instance that dies leaves its claims due again after it.
 const LEASE: Duration = Duration::from_secs(15);
@@ -60,10 +63,11 @@ type Made = (Due, Attempt, OwnedSemaphorePermit);
 pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics) {
     let permits = Arc::new(Semaphore::new(IN_FLIGHT));
     let in_flight: Arc<Mutex<HashMap<EndpointId, u32>>> = Arc::default();
-    // Woken by every recorded attempt, so a busy worker claims again at once.
-    let finished = Arc::new(Notify::new());
+    // Woken when recorded attempts leave an endpoint room for a batch, so a busy worker
+    // claims again at once.
+    let room_made = Arc::new(Notify::new());
     let (made, to_record) = mpsc::unbounded_channel::<Made>();
-    tokio::spawn(record(state.clone(), metrics.clone(), to_record, in_flight.clone(), finished.clone()));
+    tokio::spawn(record(state.clone(), metrics.clone(), to_record, in_flight.clone(), room_made.clone()));
     let mut gauge_at = tokio::time::Instant::now();
     loop {
         if gauge_at.elapsed() >= Duration::from_secs(1) {
@@ -76,7 +80,7 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
         // wait for attempts to finish (or the poll) first.
         let free = permits.available_permits();
         if free < CLAIM_AT_LEAST {
-            let _ = tokio::time::timeout(IDLE_POLL, finished.notified()).await;
+            let _ = tokio::time::timeout(IDLE_POLL, room_made.notified()).await;
             if permits.available_permits() == 0 {
                 continue;
             }
@@ -86,6 +90,7 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
         let claim = Claim {
             limit: u32::try_from(free).unwrap_or(u32::MAX),
             per_endpoint: PER_ENDPOINT,
+            min_free: ENDPOINT_AT_LEAST,
             in_flight: busy.unwrap_or_default(),
             lease: LEASE,
         };
@@ -97,10 +102,9 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
                 continue;
             }
         };
-        if due.is_empty() {
-            let _ = tokio::time::timeout(IDLE_POLL, finished.notified()).await;
-            continue;
-        }
+        // Fewer than asked for: nothing else is claimable until an endpoint has room
+        // again or new messages are made.
+        let drained = due.len() < free;
         for delivery in due {
             let Ok(permit) = permits.clone().acquire_owned().await else { return };
             if let Ok(mut counts) = in_flight.lock() {
@@ -112,6 +116,9 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
                 let attempt = state.webhooks.attempt(&delivery, body, jitter()).await;
                 let _ = made.send((delivery, attempt, permit));
             });
+        }
+        if drained {
+            let _ = tokio::time::timeout(IDLE_POLL, room_made.notified()).await;
         }
     }
 }
@@ -145,7 +152,7 @@ async fn record<B: Backend>(
     metrics: Metrics,
     mut made: mpsc::UnboundedReceiver<Made>,
     in_flight: Arc<Mutex<HashMap<EndpointId, u32>>>,
-    finished: Arc<Notify>,
+    room_made: Arc<Notify>,
 ) {
     let mut batch = Vec::with_capacity(IN_FLIGHT);
     while made.recv_many(&mut batch, IN_FLIGHT).await > 0 {
@@ -156,17 +163,25 @@ async fn record<B: Backend>(
         }
         let endpoints: Vec<EndpointId> = attempts.iter().map(|(due, _)| due.endpoint).collect();
         record_attempts(&state, attempts).await;
+        // The claimer is woken when an endpoint has room for a batch again: a claim
+        // while every endpoint with due deliveries is crowded finds nothing, at the cost
+        // of reading past all their due deliveries.
+        let mut room = false;
         if let Ok(mut counts) = in_flight.lock() {
             for endpoint in endpoints {
                 if let Some(n) = counts.get_mut(&endpoint) {
                     *n -= 1;
+                    room |= *n == PER_ENDPOINT - ENDPOINT_AT_LEAST;
                     if *n == 0 {
                         counts.remove(&endpoint);
+                        room = true;
                     }
                 }
             }
         }
         drop(permits);
-        finished.notify_one();
+        if room {
+            room_made.notify_one();
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Webhooks in memory: the same outbox, written by each change under the store's lock.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -190,6 +191,13 @@ impl WebhookRepository for MemoryStore {
             .collect();
         due.sort_by_key(|(at, due)| (*due, *at));
         let mut taken: std::collections::HashMap<EndpointId, u32> = claim.in_flight.iter().copied().collect();
+        let crowded: HashSet<EndpointId> = claim
+            .in_flight
+            .iter()
+            .filter(|(_, n)| claim.per_endpoint.saturating_sub(*n) < claim.min_free)
+            .map(|(endpoint, _)| *endpoint)
+            .collect();
+        due.retain(|(at, _)| !crowded.contains(&webhooks.deliveries[*at].endpoint));
         due.retain(|(at, _)| {
             let count = taken.entry(webhooks.deliveries[*at].endpoint).or_default();
             *count += 1;
