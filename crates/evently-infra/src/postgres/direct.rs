@@ -19,7 +19,7 @@ use futures_util::future::join_all;
 use super::error::TxError;
 use super::hold_writes::{claim_key, confirm_holds, fetch_bookings, fetch_holds, forget_keys, insert_holds};
 use super::inventory::{
-    ExpiredRow, LockedRow, StockRow, Wait, expire, expiring, into_locked, lock_query, promoted_holding, seat_count,
+    ExpiredRow, LockedRow, StockRow, Wait, expire, into_locked, lock_query, promoted_holding, seat_count,
     settle_expired, stock_query, store_failure, tier_counts, write_counts,
 };
 use super::keys::{self, Claim as KeyClaim};
@@ -173,17 +173,7 @@ async fn read(
     // A failed lock fails the statements behind it: its own error is the one to report.
     let rows = rows?;
     let stock = stock?;
-    let expired = expire(conn, &expiring(&stock)).await?;
-    let mut seats = seats;
-    if !expired.is_empty() {
-        // The expired holds gave their seats back: their events' claimed seats are read
-        // again.
-        let mut again: Vec<EventId> = expired.iter().filter_map(|h| EventId::new(h.event_id)).collect();
-        again.sort_unstable();
-        again.dedup();
-        seats.retain(|s| again.binary_search(&s.event()).is_err());
-        seats.extend(join_all(again.iter().map(|e| read_seats(conn, plans, *e))).await);
-    }
+    let expired = expire(conn, &stock).await?;
     Ok(Reads { rows, expired, stock, seats, held: held? })
 }
 

@@ -67,20 +67,16 @@ pub(super) struct StockRow {
     pub expiring: bool,
 }
 
-/// The events of `stock` with holds past their time, each once.
-pub(super) fn expiring(stock: &[StockRow]) -> Vec<i64> {
+/// Marks expired the holds past their time of the events whose `stock` shows some
+/// ([`expire_query`]); nothing runs when there are none, so that the holds' statement
+/// triggers stay quiet.
+pub(super) async fn expire(conn: &AsyncPgConnection, stock: &[StockRow]) -> diesel::QueryResult<Vec<ExpiredRow>> {
     let mut events: Vec<i64> = stock.iter().filter(|t| t.expiring).map(|t| t.event_id).collect();
     events.dedup();
-    events
-}
-
-/// Marks the holds of `events` past their time as expired ([`expire_query`]); nothing
-/// runs when there are none, so that the holds' statement triggers stay quiet.
-pub(super) async fn expire(conn: &AsyncPgConnection, events: &[i64]) -> diesel::QueryResult<Vec<ExpiredRow>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    expire_query(events).load(&mut &*conn).await
+    expire_query(&events).load(&mut &*conn).await
 }
 
 /// A hold the lock's holder found expired and marked so.
@@ -135,14 +131,9 @@ pub(super) async fn lock_event<E: From<StoreError>>(
     );
 
     let row = row.map(Some).or_else(not_found_as_none).map_err(store_failure)?;
-    let (expired, seats) = match (&row, &stock) {
-        (Some(_), Ok(stock)) => {
-            let expired = expire(conn, &expiring(stock)).await?;
-            // The expired holds gave their seats back: the claimed seats are read again.
-            let seats = if expired.is_empty() { seats } else { read_seats(conn, plans, event).await };
-            (expired, seats)
-        }
-        _ => (Vec::new(), seats),
+    let expired = match (&row, &stock) {
+        (Some(_), Ok(stock)) => expire(conn, stock).await?,
+        _ => Vec::new(),
     };
     let caller = match (row.is_some(), held?) {
         (true, Some(held)) => Caller { admitted: held.admitted, holding: holding_from(&held) },

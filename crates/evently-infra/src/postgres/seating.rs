@@ -132,14 +132,17 @@ fn plan_query(event: EventId) -> Statement {
         .prepared()
 }
 
-/// The event's claimed seats. Like the holdings, it must run as a statement of its own
-/// after the lock is granted (and after expired holds are marked, which ends their
-/// claims).
+/// The event's claimed seats: its bookings' and those of its holds not past their time
+/// (as the stock counts them, whether or not the expiry has marked them yet). Like the
+/// holdings, it must run as a statement of its own after the lock is granted.
 fn claimed_query(event: EventId) -> Statement {
-    diesel::sql_query("SELECT COALESCE(array_agg(seat), '{}') AS seats FROM seat_claims WHERE event_id = $1")
-        .into_boxed()
-        .bind::<BigInt, _>(event.get())
-        .prepared()
+    diesel::sql_query(
+        "SELECT COALESCE(array_agg(c.seat), '{}') AS seats FROM seat_claims c LEFT JOIN holds h ON h.id = c.hold_id \
+         WHERE c.event_id = $1 AND (c.hold_id IS NULL OR h.expires_at > now())",
+    )
+    .into_boxed()
+    .bind::<BigInt, _>(event.get())
+    .prepared()
 }
 
 /// The plan its rows make; `None` for an event without seats.
