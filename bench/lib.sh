@@ -1,12 +1,13 @@
 # Shared by the benchmark scripts: paths, the release build, a server on a fresh
 # database, and a pgbench database with Evently's schema. Source it after `cd` to the
-# repository root.
+# repository root. BENCH_NO_BUILD=1 skips the release build and runs the binaries
+# already in the target directory.
 PG=postgres://postgres@127.0.0.1:5432
 OUT=bench/results
 BIN=${CARGO_TARGET_DIR:-target}/release
 mkdir -p "$OUT"
 command -v pgbench >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }
-cargo build --release --locked -p evently -p evently-load
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --locked -p evently -p evently-load
 
 SERVER_PID=
 PEER_PID=
