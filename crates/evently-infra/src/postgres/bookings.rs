@@ -49,25 +49,37 @@ impl BookingRepository for PgStore {
                     e => TxError::Db(e),
                 })?;
                 let event = id(before.event_id, EventId::new).map_err(store_failure)?;
-                let mut locked =
-                    lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
-                // Re-read under the event's lock (every status change of a booking takes it),
-                // pipelined with the queue.
-                let (current, queue) = tokio::join!(fetch(conn, booking_id), load_queue(conn, event));
-                let (current, queue) = (Booking::try_from(current?).map_err(store_failure)?, queue?);
+                // Behind the event's lock (every status change of a booking takes it) and in
+                // its round trip: the booking as it is now and the event's queue.
+                let (locked, current, queue) = tokio::join!(
+                    lock_event(conn, &plans, event, None),
+                    fetch(conn, booking_id),
+                    load_queue(conn, event)
+                );
+                let mut locked = locked?.ok_or(TxError::Domain(CancelBookingError::NotFound))?;
+                let current = Booking::try_from(current?).map_err(store_failure)?;
+                let mut queue = queue?;
+                // Entries promoted as the lock settled expired holds wait no longer.
+                queue.retain(|queued| !locked.settled.contains(&queued.entry));
                 let promoted = locked
                     .inventory
                     .cancel_booking(current.status, current.given(), &queue)
                     .map_err(|c| TxError::Domain(c.into()))?;
-                let row: BookingRow = diesel::sql_query(format!(
-                    "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING {BOOKING_COLUMNS}"
-                ))
-                .bind::<BigInt, _>(booking_id.get())
-                .prepared().get_result(conn)
-                .await?;
-                let cancelled = Booking::try_from(row).map_err(store_failure)?;
-                let notice = Notice::booking_cancelled(cancelled.user_id, event, &locked.name, booking_id);
-                settle(conn, event, &locked, &promoted, vec![notice]).await?;
+                // The cancellation first (its triggers free the seats and revoke the tickets),
+                // the counts, promotions and notices pipelined behind it.
+                let notice = Notice::booking_cancelled(current.user_id, event, &locked.name, booking_id);
+                let (row, settled) = tokio::join!(
+                    diesel::sql_query(format!(
+                        "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 \
+                         RETURNING {BOOKING_COLUMNS}"
+                    ))
+                    .bind::<BigInt, _>(booking_id.get())
+                    .prepared()
+                    .get_result::<BookingRow>(&mut &*conn),
+                    settle(conn, event, &locked, &promoted, vec![notice]),
+                );
+                let cancelled = Booking::try_from(row?).map_err(store_failure)?;
+                settled?;
                 Ok(cancelled)
             })
         })

@@ -25,6 +25,8 @@ pub(super) struct Locked {
     /// What the user holds, and whether the event's queue admits them now.
     pub caller: Caller,
     pub hold_ttl: HoldTtl,
+    /// The waiting entries promoted when the lock's holder settled expired holds.
+    pub settled: Vec<WaitlistEntryId>,
 }
 
 #[derive(QueryableByName)]
@@ -111,7 +113,7 @@ pub(super) fn store_failure<E: From<StoreError>>(error: StoreError) -> TxError<E
 /// `user` holds for it (pass `None` when no user is involved). `Ok(None)` when there is
 /// no such event.
 pub(super) async fn lock_event<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     plans: &Plans,
     event: EventId,
     user: Option<UserId>,
@@ -150,6 +152,7 @@ pub(super) async fn lock_event<E: From<StoreError>>(
         if Some(promoted.entry.user) == user {
             locked.caller.holding = promoted_holding(locked.inventory.promotion());
         }
+        locked.settled.push(promoted.entry.entry);
     }
     Ok(Some(locked))
 }
@@ -188,7 +191,7 @@ pub(super) fn promoted_holding(promotion: Promotion) -> Holding {
 /// promoted and every holder is told, before the transaction decides anything else.
 /// The entries promoted.
 pub(super) async fn settle_expired<E: From<StoreError>>(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     event: EventId,
     locked: &mut Locked,
     expired: Vec<ExpiredRow>,
@@ -306,7 +309,7 @@ pub(super) fn into_locked<E: From<StoreError>>(
     if unsigned(row.booked_seats).map_err(store_failure)? != inventory.booked() {
         return Err(corrupt("booked seats differ from the tiers' sum"));
     }
-    Ok(Some(Locked { name: row.name, inventory, caller, hold_ttl }))
+    Ok(Some(Locked { name: row.name, inventory, caller, hold_ttl, settled: Vec::new() }))
 }
 
 /// The tiers' booked seats, as arrays for `unnest($ids::bigint[], $booked::int[])`.

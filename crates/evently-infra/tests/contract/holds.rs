@@ -124,6 +124,25 @@ pub async fn expired_holds_free_their_seats_at_once_and_are_settled_once<S: Stor
     assert_eq!(expired[0].hold_id, Some(held.id));
 }
 
+/// A cancellation whose lock settles an expired hold first: the entries that hold's seats
+/// promoted are not promoted again with the seats the cancellation frees.
+pub async fn a_cancellation_settles_expired_holds_before_promoting<S: Store>(store: S) {
+    let id = event(&store, 3, 5, Promotion::Book).await;
+    let users = users(&store, 5).await;
+    store.create_hold(hold(id, users[0], 2)).await.unwrap();
+    let booked = book(&store, id, users[1], 1).await.unwrap().booking;
+    for user in &users[2..] {
+        store.join_waitlist(id, *user, seats(1), None).await.unwrap();
+    }
+    outlive_holds().await;
+    store.cancel_booking(booked.id).await.unwrap();
+    for user in &users[2..] {
+        let theirs = store.list_user_bookings(*user, None, PageRequest::default()).await.unwrap().items;
+        assert_eq!(theirs.len(), 1, "each waiting entry promoted once");
+    }
+    assert_eq!((reload(&store, id).await.booked_seats, reload(&store, id).await.held_seats), (3, 0));
+}
+
 pub async fn the_sweeper_settles_events_nobody_touches<S: Store>(store: S) {
     let quiet = event(&store, 1, 5, Promotion::Book).await;
     let users = users(&store, 2).await;

@@ -91,6 +91,7 @@ contract! {
     holds::one_place_per_user_counts_holds,
     holds::releasing_gives_the_seats_to_the_queue,
     holds::expired_holds_free_their_seats_at_once_and_are_settled_once,
+    holds::a_cancellation_settles_expired_holds_before_promoting,
     holds::the_sweeper_settles_events_nobody_touches,
     holds::offers_promote_into_holds,
     holds::keyed_holds_replay_in_their_own_key_space,
