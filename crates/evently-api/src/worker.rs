@@ -4,6 +4,7 @@
 //! receiver that hangs holds up only its own messages.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ const IN_FLIGHT: usize = 64;
 const PER_ENDPOINT: u32 = 16;
 /// Free slots a busy endpoint waits for before its deliveries are claimed again: one
 /// claim for a few deliveries costs the database about as much as for many.
-const ENDPOINT_AT_LEAST: u32 = PER_ENDPOINT / 2;
+const ENDPOINT_AT_LEAST: NonZeroU32 = NonZeroU32::new(PER_ENDPOINT / 2).unwrap();
 /// How long a claim holds: longer than an attempt may take (10 s), so an attempt is
 /// made by one instance; an instance that dies leaves its claims due again after it.
 const LEASE: Duration = Duration::from_secs(15);
@@ -171,7 +172,7 @@ async fn record<B: Backend>(
             for endpoint in endpoints {
                 if let Some(n) = counts.get_mut(&endpoint) {
                     *n -= 1;
-                    room |= *n == PER_ENDPOINT - ENDPOINT_AT_LEAST;
+                    room |= *n == PER_ENDPOINT - ENDPOINT_AT_LEAST.get();
                     if *n == 0 {
                         counts.remove(&endpoint);
                         room = true;

@@ -347,8 +347,8 @@ pub struct Claim {
     /// At most this many attempts in flight to one endpoint, counting `in_flight`.
     pub per_endpoint: u32,
     /// Endpoints with fewer free slots than this are left for a later claim, so that
-    /// a busy endpoint's deliveries are claimed a batch at a time (at least 1).
-    pub min_free: u32,
+    /// a busy endpoint's deliveries are claimed a batch at a time.
+    pub min_free: std::num::NonZeroU32,
     /// Attempts this instance has in flight, by endpoint.
     pub in_flight: Vec<(crate::EndpointId, u32)>,
     /// How long the claim holds: a delivery whose attempt is not recorded by then is

@@ -194,7 +194,7 @@ impl WebhookRepository for MemoryStore {
         let crowded: HashSet<EndpointId> = claim
             .in_flight
             .iter()
-            .filter(|(_, n)| claim.per_endpoint.saturating_sub(*n) < claim.min_free)
+            .filter(|(_, n)| claim.per_endpoint.saturating_sub(*n) < claim.min_free.get())
             .map(|(endpoint, _)| *endpoint)
             .collect();
         due.retain(|(at, _)| !crowded.contains(&webhooks.deliveries[*at].endpoint));

@@ -389,7 +389,7 @@ impl WebhookRepository for PgStore {
         .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(e, _)| e.get()).collect::<Vec<_>>())
         .bind::<BigInt, _>(i64::from(claim.per_endpoint))
         .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(_, n)| i64::from(*n)).collect::<Vec<_>>())
-        .bind::<BigInt, _>(i64::from(claim.min_free.max(1)))
+        .bind::<BigInt, _>(i64::from(claim.min_free.get()))
         .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
