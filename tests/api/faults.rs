@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
 use evently_test_db::TestDatabase;
-use reqwest::{Client, StatusCode};
-use serde_json::json;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN_PASSWORD, Answer, JWT_SECRET, Process, TestApp, assert_invariants, count, execute, problem, settings, tokens,
@@ -99,6 +99,27 @@ async fn a_lock_held_elsewhere_times_out_as_503_and_spares_its_holder() {
         1
     );
     assert_eq!(app.book(event, &token, 1).await.status(), StatusCode::CREATED);
+}
+
+/// Answers that no lock holder could change (a booking already cancelled, a user who is
+/// not waiting) are given at once, not after the event's lock is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn final_refusals_do_not_queue_for_the_event_lock() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    let event = app.event(10).await;
+    let (_, token) = app.user("ada@example.org").await;
+    let booking = app.book(event, &token, 1).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let cancel = format!("/api/v1/bookings/{booking}/cancel");
+    assert_eq!(app.post(&cancel, Some(&token), json!({})).await.status(), StatusCode::OK);
+    let mut holder = hold_locks(&url, &[event]).await;
+    let started = Instant::now();
+    problem(app.post(&cancel, Some(&token), json!({})).await, StatusCode::CONFLICT, "already_cancelled").await;
+    let leave = app.request(Method::DELETE, &format!("/api/v1/events/{event}/waitlist/me"), Some(&token)).send();
+    problem(leave.await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
+    assert!(started.elapsed() < Duration::from_secs(2), "answered while the lock is held: {:?}", started.elapsed());
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    assert_invariants(&url).await;
 }
 
 /// Group commit decides many events in one transaction; an event whose row is locked

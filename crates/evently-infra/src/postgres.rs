@@ -27,6 +27,8 @@ mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
+
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
@@ -67,10 +69,42 @@ impl PgSettings {
     }
 }
 
+/// The threads that talk to PostgreSQL: every connection's socket, every write
+/// transaction and the group-commit workers run there, so a transaction's next statement
+/// leaves as soon as the last one's answer arrives, not after the HTTP work queued on the
+/// request's thread (that wait, taken while holding an event's lock, set the pace of
+/// every writer queued behind it).
+struct DbRuntime(Option<tokio::runtime::Runtime>);
+
+impl DbRuntime {
+    fn start() -> std::io::Result<Self> {
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("evently-db")
+            .enable_all()
+            .build()?;
+        Ok(Self(Some(runtime)))
+    }
+}
+
+impl Drop for DbRuntime {
+    /// Stops without waiting: the store may be dropped on an async thread, where
+    /// blocking is not allowed.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 /// The PostgreSQL adapter of every port.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
+    /// Where connections and transactions run; the runtime stops with the last clone.
+    db: tokio::runtime::Handle,
+    _runtime: Arc<DbRuntime>,
     /// Present when group commit is on.
     batches: Option<Arc<batch::Batches>>,
     /// The seating plans of the events seen so far.
@@ -93,11 +127,15 @@ impl PgStore {
     pub fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
         let statement_timeout_ms = settings.statement_timeout.as_millis();
         let session_settings = !settings.pooled_by_pgbouncer;
+        let runtime = DbRuntime::start()?;
+        let db = runtime.0.as_ref().map(|r| r.handle().clone()).context("the database runtime is stopped")?;
         let mut config = ManagerConfig::<AsyncPgConnection>::default();
         config.recycling_method = RecyclingMethod::Fast;
+        let spawn_on = db.clone();
         config.custom_setup = Box::new(move |url| {
             let url = url.to_owned();
-            Box::pin(async move {
+            // Established on the database runtime, so the connection's socket is driven there.
+            let established = spawn_on.spawn(async move {
                 use diesel_async::AsyncConnection as _;
                 let mut conn = AsyncPgConnection::establish(&url).await?;
                 if !session_settings {
@@ -113,7 +151,10 @@ impl PgStore {
                 );
                 conn.batch_execute(&setup).await.map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(conn)
-            })
+            });
+            Box::pin(
+                async move { established.await.map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))? },
+            )
         });
         let manager = AsyncDieselConnectionManager::new_with_config(settings.url.clone(), config);
         let pool = Pool::builder(manager)
@@ -122,7 +163,13 @@ impl PgStore {
             .create_timeout(Some(settings.acquire_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()?;
-        Ok(Self { pool, batches: settings.group_commit.then(Arc::default), plans: Arc::default() })
+        Ok(Self {
+            pool,
+            db,
+            _runtime: Arc::new(runtime),
+            batches: settings.group_commit.then(Arc::default),
+            plans: Arc::default(),
+        })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {

@@ -129,7 +129,7 @@ impl PgStore {
     /// it.
     fn spawn_worker(&self) {
         let store = self.clone();
-        tokio::spawn(async move { store.work().await }.instrument(tracing::Span::current()));
+        self.db.spawn(async move { store.work().await }.instrument(tracing::Span::current()));
     }
 
     /// Decides `groups` in one transaction.
@@ -195,7 +195,7 @@ impl PgStore {
         for group in decided.passed {
             let replies = replies.remove(&group.event).unwrap_or_default();
             let store = self.clone();
-            tokio::spawn(async move { store.alone(group, replies).await }.instrument(tracing::Span::current()));
+            self.db.spawn(async move { store.alone(group, replies).await }.instrument(tracing::Span::current()));
         }
         passed
     }

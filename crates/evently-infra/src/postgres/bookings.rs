@@ -13,7 +13,7 @@ use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, settle, store_failure};
 use super::keys::key_lifetime;
 use super::prepared::Prepare as _;
-use super::rows::{BOOKING_COLUMNS, BookingRow, Total, convert, id};
+use super::rows::{Answer, BOOKING_COLUMNS, BookingRow, Total, convert};
 use super::users::{not_found_as_none, offset};
 
 async fn fetch(conn: &AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
@@ -22,6 +22,16 @@ async fn fetch(conn: &AsyncPgConnection, id: BookingId) -> diesel::QueryResult<B
         .prepared()
         .get_result(&mut &*conn)
         .await
+}
+
+/// Whether `event` is cancelled.
+async fn event_cancelled(conn: &AsyncPgConnection, event: EventId) -> diesel::QueryResult<bool> {
+    let cancelled: Answer = diesel::sql_query("SELECT status = 'cancelled' AS answer FROM events WHERE id = $1")
+        .bind::<BigInt, _>(event.get())
+        .prepared()
+        .get_result(&mut &*conn)
+        .await?;
+    Ok(cancelled.answer)
 }
 
 impl BookingRepository for PgStore {
@@ -48,7 +58,18 @@ impl BookingRepository for PgStore {
                     Error::NotFound => TxError::Domain(CancelBookingError::NotFound),
                     e => TxError::Db(e),
                 })?;
-                let event = id(before.event_id, EventId::new).map_err(store_failure)?;
+                let before = Booking::try_from(before).map_err(store_failure)?;
+                let event = before.event_id;
+                // A cancellation is final: a booking found cancelled is refused without
+                // waiting for its event's lock, with the lock holder's precedence (the
+                // event's cancellation first).
+                if before.status == BookingStatus::Cancelled {
+                    return Err(TxError::Domain(if event_cancelled(conn, event).await? {
+                        CancelBookingError::EventCancelled
+                    } else {
+                        CancelBookingError::AlreadyCancelled
+                    }));
+                }
                 // Behind the event's lock (every status change of a booking takes it) and in
                 // its round trip: the booking as it is now and the event's queue.
                 let (locked, current, queue) = tokio::join!(

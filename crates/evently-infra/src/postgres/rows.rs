@@ -468,6 +468,13 @@ impl TryFrom<HoldRow> for Hold {
     }
 }
 
+/// A yes or no from `SELECT ... AS answer`.
+#[derive(QueryableByName)]
+pub(super) struct Answer {
+    #[diesel(sql_type = Bool)]
+    pub answer: bool,
+}
+
 /// A total from `SELECT count(*) AS total`.
 #[derive(QueryableByName)]
 pub(super) struct Total {

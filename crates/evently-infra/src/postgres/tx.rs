@@ -14,19 +14,22 @@ use super::error::TxError;
 pub(super) type TxFuture<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, TxError<E>>> + Send + 'c>>;
 
 impl PgStore {
-    /// Runs `body` in one transaction on its own task: if the client goes away, the
-    /// request's future is dropped but the transaction still commits or rolls back as a
-    /// whole, and the connection returns to the pool clean.
+    /// Runs `body` in one transaction on its own task on the database runtime: if the
+    /// client goes away, the request's future is dropped but the transaction still
+    /// commits or rolls back as a whole, and the connection returns to the pool clean.
     pub(super) async fn write<T, E, F>(&self, body: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> TxFuture<'c, T, E> + Send + 'static,
     {
-        let mut conn = self.conn().await?;
-        let transaction = async move { conn.transaction(async move |c| body(c).await).await };
+        let store = self.clone();
+        let transaction = async move {
+            let mut conn = store.conn().await.map_err(|e| TxError::Domain(E::from(e)))?;
+            conn.transaction(async move |c| body(c).await).await
+        };
         // The caller's span goes along, so the transaction's log lines carry its request id.
-        let task = tokio::spawn(transaction.instrument(tracing::Span::current()));
+        let task = self.db.spawn(transaction.instrument(tracing::Span::current()));
         match task.await {
             Ok(outcome) => outcome.map_err(TxError::resolve),
             Err(join) => Err(E::from(StoreError::Unknown(anyhow::anyhow!("transaction task failed: {join}")))),

@@ -10,7 +10,7 @@ use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{lock_event, seat_count, store_failure};
 use super::prepared::Prepare as _;
-use super::rows::{ENTRY_COLUMNS, EntryRow, Total, convert, count};
+use super::rows::{Answer, ENTRY_COLUMNS, EntryRow, Total, convert, count};
 use super::users::{not_found_as_none, offset};
 
 async fn waiting_count(conn: &mut AsyncPgConnection, event: EventId) -> diesel::QueryResult<i64> {
@@ -74,6 +74,19 @@ impl WaitlistRepository for PgStore {
         let plans = self.plans.clone();
         self.write(move |conn| {
             Box::pin(async move {
+                // Not waiting now is an answer in itself, given without queueing for the lock.
+                let waiting: Answer = diesel::sql_query(
+                    "SELECT EXISTS (SELECT 1 FROM waitlist_entries \
+                     WHERE event_id = $1 AND user_id = $2 AND status = 'waiting') AS answer",
+                )
+                .bind::<BigInt, _>(event.get())
+                .bind::<BigInt, _>(user.get())
+                .prepared()
+                .get_result(conn)
+                .await?;
+                if !waiting.answer {
+                    return Err(TxError::Domain(LeaveWaitlistError::NotWaiting));
+                }
                 lock_event(conn, &plans, event, None).await?.ok_or(TxError::Domain(LeaveWaitlistError::NotWaiting))?;
                 let left = diesel::sql_query(
                     "UPDATE waitlist_entries SET status = 'left' \
