@@ -118,6 +118,7 @@ impl Application {
             shared_cache: cache.is_shared(),
             cache,
             tokens: tokens.clone(),
+            changes: tokio::runtime::Handle::current(),
             auth_rate: AuthRateLimit::per_minute(settings.auth_rate_per_min),
             ticket_keys,
             destination: HttpDestination::new(settings.webhook_allow_private)?,

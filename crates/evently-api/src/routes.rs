@@ -156,14 +156,19 @@ pub fn configure<B: Backend>(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// Runs a change to completion on its own task: a client that hangs up drops its
-/// handler, but neither the change nor the cache invalidation that follows its commit.
-async fn detached<T, E>(change: impl Future<Output = Result<T, E>> + 'static) -> Result<T, ApiError>
+/// Runs a change to completion on its own task on the changes' runtime
+/// ([`AppState::changes`]): a client that hangs up drops its handler, but neither the
+/// change nor the cache invalidation that follows its commit.
+async fn detached<T, E>(
+    runtime: tokio::runtime::Handle,
+    change: impl Future<Output = Result<T, E>> + Send + 'static,
+) -> Result<T, ApiError>
 where
-    T: 'static,
-    E: Into<ApiError> + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
 {
-    actix_web::rt::spawn(change.instrument(tracing::Span::current()))
+    runtime
+        .spawn(change.instrument(tracing::Span::current()))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("the task of a change failed: {e}")))?
         .map_err(Into::into)

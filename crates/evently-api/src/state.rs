@@ -52,6 +52,10 @@ pub struct AppState<B: Backend> {
     pub tokens: TokenKeys,
     /// Per-IP limit on register and login.
     pub auth_rate: AuthRateLimit,
+    /// The runtime changes run on, apart from the HTTP workers: a write waits for the
+    /// store and the cache several times, and each time it would otherwise queue behind
+    /// every read the busy worker has in hand.
+    pub changes: tokio::runtime::Handle,
 }
 
 /// The adapters and settings an [`AppState`] is built from.
@@ -75,13 +79,25 @@ pub struct Parts<B: Backend> {
     pub destination: B::Destination,
     /// Delays between webhook attempts.
     pub retry_schedule: RetrySchedule,
+    /// Where changes run to completion (see [`AppState::changes`]).
+    pub changes: tokio::runtime::Handle,
 }
 
 impl<B: Backend> AppState<B> {
     /// Wires the services over the adapters; cache counters go to `metrics`.
     pub fn new(parts: Parts<B>, metrics: &crate::Metrics) -> Self {
-        let Parts { store, hasher, cache, shared_cache, tokens, auth_rate, ticket_keys, destination, retry_schedule } =
-            parts;
+        let Parts {
+            store,
+            hasher,
+            cache,
+            shared_cache,
+            tokens,
+            auth_rate,
+            ticket_keys,
+            destination,
+            retry_schedule,
+            changes,
+        } = parts;
         Self {
             accounts: AccountService::new(store.clone(), hasher),
             events: EventService::new(store.clone(), cache.clone()),
@@ -99,6 +115,7 @@ impl<B: Backend> AppState<B> {
             shared_cache,
             tokens,
             auth_rate,
+            changes,
         }
     }
 

@@ -69,42 +69,15 @@ impl PgSettings {
     }
 }
 
-/// The threads that talk to PostgreSQL: every connection's socket, every write
-/// transaction and the group-commit workers run there, so a transaction's next statement
-/// leaves as soon as the last one's answer arrives, not after the HTTP work queued on the
-/// request's thread (that wait, taken while holding an event's lock, set the pace of
-/// every writer queued behind it).
-struct DbRuntime(Option<tokio::runtime::Runtime>);
-
-impl DbRuntime {
-    fn start() -> std::io::Result<Self> {
-        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("evently-db")
-            .enable_all()
-            .build()?;
-        Ok(Self(Some(runtime)))
-    }
-}
-
-impl Drop for DbRuntime {
-    /// Stops without waiting: the store may be dropped on an async thread, where
-    /// blocking is not allowed.
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
 /// The PostgreSQL adapter of every port.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
-    /// Where connections and transactions run; the runtime stops with the last clone.
+    /// The runtime the store was made on: connections, write transactions and
+    /// group-commit workers run there, not on the thread of the request that started them
+    /// (an HTTP worker busy with other requests would hold every statement of a
+    /// transaction, and the event lock it holds, until it got round to it).
     db: tokio::runtime::Handle,
-    _runtime: Arc<DbRuntime>,
     /// Present when group commit is on.
     batches: Option<Arc<batch::Batches>>,
     /// The seating plans of the events seen so far.
@@ -120,21 +93,21 @@ impl std::fmt::Debug for PgStore {
 type Conn = Object<AsyncPgConnection>;
 
 impl PgStore {
-    /// Builds the pool (connections open lazily).
+    /// Builds the pool (connections open lazily) on the current Tokio runtime, where its
+    /// connections and transactions will run.
     ///
     /// # Errors
-    /// When the pool cannot be configured.
+    /// When the pool cannot be configured, or when called outside a Tokio runtime.
     pub fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
         let statement_timeout_ms = settings.statement_timeout.as_millis();
         let session_settings = !settings.pooled_by_pgbouncer;
-        let runtime = DbRuntime::start()?;
-        let db = runtime.0.as_ref().map(|r| r.handle().clone()).context("the database runtime is stopped")?;
+        let db = tokio::runtime::Handle::try_current().context("the store is made on a Tokio runtime")?;
         let mut config = ManagerConfig::<AsyncPgConnection>::default();
         config.recycling_method = RecyclingMethod::Fast;
         let spawn_on = db.clone();
         config.custom_setup = Box::new(move |url| {
             let url = url.to_owned();
-            // Established on the database runtime, so the connection's socket is driven there.
+            // Established on the store's runtime, so the connection's socket is driven there.
             let established = spawn_on.spawn(async move {
                 use diesel_async::AsyncConnection as _;
                 let mut conn = AsyncPgConnection::establish(&url).await?;
@@ -163,13 +136,7 @@ impl PgStore {
             .create_timeout(Some(settings.acquire_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()?;
-        Ok(Self {
-            pool,
-            db,
-            _runtime: Arc::new(runtime),
-            batches: settings.group_commit.then(Arc::default),
-            plans: Arc::default(),
-        })
+        Ok(Self { pool, db, batches: settings.group_commit.then(Arc::default), plans: Arc::default() })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {

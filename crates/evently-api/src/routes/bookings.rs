@@ -60,7 +60,7 @@ pub async fn book<B: Backend>(
         tier: body.tier()?,
         idempotency_key: idempotency_key(&req)?,
     };
-    let outcome = detached(async move { state.bookings.book(request).await }).await?;
+    let outcome = detached(state.changes.clone(), async move { state.bookings.book(request).await }).await?;
     Ok(HttpResponse::Created().json(BookingDto::from(outcome.booking)))
 }
 
@@ -101,6 +101,6 @@ pub async fn cancel<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.actor(&auth).await?;
     let id = booking_id(id.into_inner())?;
-    let booking = detached(async move { state.bookings.cancel(actor, id).await }).await?;
+    let booking = detached(state.changes.clone(), async move { state.bookings.cancel(actor, id).await }).await?;
     Ok(HttpResponse::Ok().json(BookingDto::from(booking)))
 }

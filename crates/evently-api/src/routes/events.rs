@@ -80,7 +80,7 @@ pub async fn create<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     let admin = state.admin(&auth).await?;
     let event = body.parse()?.validate()?;
-    let event = detached(async move { state.events.create(admin, event).await }).await?;
+    let event = detached(state.changes.clone(), async move { state.events.create(admin, event).await }).await?;
     Ok(HttpResponse::Created().json(EventDto::from(event)))
 }
 
@@ -108,7 +108,7 @@ pub async fn update<B: Backend>(
     let admin = state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
     let patch = body.parse()?.validate()?;
-    let event = detached(async move { state.events.update(admin, id, patch).await }).await?;
+    let event = detached(state.changes.clone(), async move { state.events.update(admin, id, patch).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }
 
@@ -132,7 +132,7 @@ pub async fn cancel<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     let admin = state.admin(&auth).await?;
     let id = event_id(id.into_inner())?;
-    let event = detached(async move { state.events.cancel(admin, id).await }).await?;
+    let event = detached(state.changes.clone(), async move { state.events.cancel(admin, id).await }).await?;
     Ok(HttpResponse::Ok().json(EventDto::from(event)))
 }
 

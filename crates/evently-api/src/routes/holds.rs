@@ -49,7 +49,7 @@ pub async fn create<B: Backend>(
     let body = body.parse()?.unwrap_or_default();
     let (pick, tier) = (body.pick()?, body.tier()?);
     let request = HoldRequest { event_id, user_id: auth.user_id, pick, tier, idempotency_key: idempotency_key(&req)? };
-    let outcome = detached(async move { state.holds.create(request).await }).await?;
+    let outcome = detached(state.changes.clone(), async move { state.holds.create(request).await }).await?;
     Ok(HttpResponse::Created().json(HoldDto::at(outcome.hold, Utc::now())))
 }
 
@@ -100,7 +100,8 @@ pub async fn confirm<B: Backend>(
     let actor = state.actor(&auth).await?;
     let id = hold_id(id.into_inner())?;
     let reference = body.parse()?.unwrap_or_default().validate()?;
-    let confirmation = detached(async move { state.holds.confirm(actor, id, reference).await }).await?;
+    let confirmation =
+        detached(state.changes.clone(), async move { state.holds.confirm(actor, id, reference).await }).await?;
     let booking = BookingDto::from(confirmation.booking);
     Ok(if confirmation.first { HttpResponse::Created().json(booking) } else { HttpResponse::Ok().json(booking) })
 }
@@ -124,7 +125,7 @@ pub async fn release<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.actor(&auth).await?;
     let id = hold_id(id.into_inner())?;
-    let hold = detached(async move { state.holds.release(actor, id).await }).await?;
+    let hold = detached(state.changes.clone(), async move { state.holds.release(actor, id).await }).await?;
     Ok(HttpResponse::Ok().json(HoldDto::at(hold, Utc::now())))
 }
 

@@ -31,7 +31,7 @@ pub async fn join<B: Backend>(
 ) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
     let actor = state.actor(&auth).await?;
-    let (ticket, created) = detached(async move { state.queues.join(actor, id).await }).await?;
+    let (ticket, created) = detached(state.changes.clone(), async move { state.queues.join(actor, id).await }).await?;
     let body = QueueTicketDto::at(ticket, Utc::now());
     Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
 }

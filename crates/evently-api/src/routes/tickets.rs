@@ -109,8 +109,10 @@ pub async fn check_in<B: Backend>(
     let event = event_id(id.into_inner())?;
     let body = body.parse()?;
     let gate = body.gate()?;
-    let issued =
-        detached(async move { state.tickets.check_in(staff, event, &body.code, gate, Utc::now()).await }).await?;
+    let issued = detached(state.changes.clone(), async move {
+        state.tickets.check_in(staff, event, &body.code, gate, Utc::now()).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(CheckInDto { ticket: issued.into(), first_scan: true }))
 }
 
@@ -141,9 +143,10 @@ pub async fn check_in_batch<B: Backend>(
     let event = event_id(id.into_inner())?;
     let scans = body.parse()?.validate()?;
     let codes = scans.iter().map(|scan| scan.code.clone()).collect();
-    let results = detached(async move { state.tickets.check_in_batch(staff, event, scans).await })
-        .await?
-        .ok_or(ApiError::NotFound("no such event"))?;
+    let results =
+        detached(state.changes.clone(), async move { state.tickets.check_in_batch(staff, event, scans).await })
+            .await?
+            .ok_or(ApiError::NotFound("no such event"))?;
     Ok(HttpResponse::Ok().json(BatchDto::new(codes, results)))
 }
 

@@ -31,7 +31,7 @@ pub async fn create<B: Backend>(
     let id = event_id(id.into_inner())?;
     let tier = body.parse()?.validate()?;
     let state = state.into_inner();
-    let (tier, available) = detached(async move {
+    let (tier, available) = detached(state.changes.clone(), async move {
         let tier = state.events.add_tier(admin, id, tier).await?;
         let available = state.events.find(id).await?.map_or(0, |e| e.available_seats());
         Ok::<_, ApiError>((tier, available))
@@ -69,7 +69,7 @@ pub async fn update<B: Backend>(
     let tier = evently_domain::TierId::new(tier).ok_or(ApiError::NotFound("no such tier"))?;
     let patch = body.parse()?.validate()?;
     let state = state.into_inner();
-    let (tier, available) = detached(async move {
+    let (tier, available) = detached(state.changes.clone(), async move {
         let tier = state.events.update_tier(admin, id, tier, patch).await?;
         let available = state.events.find(id).await?.map_or(0, |e| e.available_seats());
         Ok::<_, ApiError>((tier, available))

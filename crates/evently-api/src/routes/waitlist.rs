@@ -31,7 +31,9 @@ pub async fn join<B: Backend>(
     let id = event_id(id.into_inner())?;
     let body = body.parse()?.unwrap_or_default();
     let (seats, tier) = (body.seats()?, body.tier()?);
-    let entry = detached(async move { state.waitlists.join(id, auth.user_id, seats, tier).await }).await?;
+    let entry =
+        detached(state.changes.clone(), async move { state.waitlists.join(id, auth.user_id, seats, tier).await })
+            .await?;
     Ok(HttpResponse::Created().json(WaitlistEntryDto::from(entry)))
 }
 
@@ -72,7 +74,7 @@ pub async fn leave<B: Backend>(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
-    detached(async move { state.waitlists.leave(id, auth.user_id).await }).await?;
+    detached(state.changes.clone(), async move { state.waitlists.leave(id, auth.user_id).await }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

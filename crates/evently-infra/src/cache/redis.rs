@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use deadpool_redis::redis::{self, AsyncCommands as _};
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 use evently_domain::cache::{Cache, CacheError, CacheTag, Lookup, Stamp};
@@ -84,6 +85,8 @@ pub struct RedisCache {
     timeout: Duration,
     health: Arc<Health>,
     outbox: Arc<Mutex<Outbox>>,
+    /// The runtime the cache was made on.
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for RedisCache {
@@ -101,7 +104,7 @@ impl RedisCache {
     /// error (the server starts degraded and caches once Redis answers).
     ///
     /// # Errors
-    /// When the URL is invalid.
+    /// When the URL is invalid, or when called outside a Tokio runtime.
     pub fn connect(settings: &RedisSettings) -> anyhow::Result<Self> {
         let mut config = Config::from_url(settings.url.clone());
         let timeouts =
@@ -112,6 +115,7 @@ impl RedisCache {
             Health { started: Instant::now(), failed_at_ms: AtomicU64::new(0), stale_risk: AtomicBool::new(false) };
         Ok(Self {
             pool,
+            runtime: tokio::runtime::Handle::try_current().context("the cache is made on a Tokio runtime")?,
             namespace: settings.namespace.clone(),
             timeout: settings.timeout,
             health: Arc::new(health),
@@ -128,6 +132,17 @@ impl RedisCache {
     }
 
     /// Runs one exchange with Redis under the timeout and the back-off.
+    /// A pooled connection. One the pool must open is opened on the cache's runtime,
+    /// whose threads then drive its socket: opened on a busy HTTP worker, every command
+    /// on it would wait for that worker (an invalidation took 18 ms at the median).
+    async fn connection(&self) -> Result<deadpool_redis::Connection, CacheError> {
+        if self.pool.status().available > 0 {
+            return self.pool.get().await.map_err(failure);
+        }
+        let pool = self.pool.clone();
+        self.runtime.spawn(async move { pool.get().await }).await.map_err(failure)?.map_err(failure)
+    }
+
     async fn call<T, F, Fut>(&self, exchange: F) -> Result<T, CacheError>
     where
         F: FnOnce(deadpool_redis::Connection) -> Fut,
@@ -140,7 +155,7 @@ impl RedisCache {
             return Err(failure(anyhow::anyhow!("redis is backing off after a failure")));
         }
         let outcome = tokio::time::timeout(self.timeout, async {
-            let conn = self.pool.get().await.map_err(failure)?;
+            let conn = self.connection().await?;
             exchange(conn).await.map_err(failure)
         })
         .await
@@ -190,6 +205,24 @@ impl RedisCache {
         }
     }
 
+    /// Queues `tags` for the next write of invalidations, starting the writer if none
+    /// runs; the answer says whether that write succeeded.
+    fn queue_invalidation(&self, tags: Vec<CacheTag>) -> oneshot::Receiver<bool> {
+        let (told, written) = oneshot::channel();
+        let start = {
+            let mut outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            outbox.tags.extend(tags);
+            outbox.waiters.push(told);
+            !std::mem::replace(&mut outbox.writing, true)
+        };
+        if start {
+            // A task of its own, so that a caller going away cannot strand the queue.
+            let cache = self.clone();
+            self.runtime.spawn(async move { cache.write_invalidations().await });
+        }
+        written
+    }
+
     /// After a lost invalidation: bumps the epoch, or fails.
     async fn settle_stale_risk(&self) -> Result<(), CacheError> {
         if !self.health.stale_risk.load(Ordering::Relaxed) {
@@ -221,19 +254,7 @@ impl Cache for RedisCache {
     }
 
     async fn invalidate(&self, tags: Vec<CacheTag>) -> Result<(), CacheError> {
-        let (told, written) = oneshot::channel();
-        let start = {
-            let mut outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            outbox.tags.extend(tags);
-            outbox.waiters.push(told);
-            !std::mem::replace(&mut outbox.writing, true)
-        };
-        if start {
-            // A task of its own, so that a caller going away cannot strand the queue.
-            let cache = self.clone();
-            tokio::spawn(async move { cache.write_invalidations().await });
-        }
-        match written.await {
+        match self.queue_invalidation(tags).await {
             Ok(true) => Ok(()),
             _ => Err(failure(anyhow::anyhow!("the invalidation was not written"))),
         }

@@ -14,7 +14,7 @@ use super::error::TxError;
 pub(super) type TxFuture<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, TxError<E>>> + Send + 'c>>;
 
 impl PgStore {
-    /// Runs `body` in one transaction on its own task on the database runtime: if the
+    /// Runs `body` in one transaction on its own task on the store's runtime: if the
     /// client goes away, the request's future is dropped but the transaction still
     /// commits or rolls back as a whole, and the connection returns to the pool clean.
     pub(super) async fn write<T, E, F>(&self, body: F) -> Result<T, E>
