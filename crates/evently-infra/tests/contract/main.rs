@@ -16,6 +16,7 @@ mod stampede;
 mod tickets;
 mod tiers;
 mod waitlists;
+mod webhooks;
 
 /// Declares each case once per store.
 macro_rules! contract {
@@ -120,4 +121,5 @@ contract! {
     queue::the_draw_shuffles_early_tickets_and_queues_late_ones_behind,
     queue::admission_keeps_the_pace_and_admits_each_ticket_once,
     queue::a_sell_out_closes_the_queue,
+    webhooks::a_busy_endpoint_is_claimed_a_batch_at_a_time,
 }

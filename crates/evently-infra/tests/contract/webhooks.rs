@@ -1,0 +1,41 @@
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use evently_domain::webhook::{Claim, EventType, NewEndpoint, Secret, WebhookUrl};
+use evently_domain::{EndpointId, Store};
+
+use crate::fixtures::{book, event, users};
+
+/// A claim with room for 16 attempts per endpoint, of which `busy` are in flight to
+/// `endpoint`, taking an endpoint's deliveries only with room for 8 of them.
+fn claim(endpoint: EndpointId, busy: u32) -> Claim {
+    Claim {
+        limit: 64,
+        per_endpoint: 16,
+        min_free: NonZeroU32::new(8).unwrap(),
+        in_flight: vec![(endpoint, busy)],
+        lease: Duration::from_secs(15),
+    }
+}
+
+/// A busy endpoint's deliveries are claimed a batch at a time: not while fewer than
+/// `min_free` of its slots are free, then up to its free slots, never past them.
+pub async fn a_busy_endpoint_is_claimed_a_batch_at_a_time<S: Store>(store: S) {
+    let new = NewEndpoint {
+        url: WebhookUrl::new("https://hooks.example.org/in").unwrap(),
+        event_types: vec![EventType::BookingConfirmed],
+        description: String::new(),
+    };
+    let endpoint = store.create_endpoint(new, Secret::from_bytes([7; 32])).await.unwrap().id;
+    let event = event(&store, 100).await;
+    for user in users(&store, 20).await {
+        book(&store, event, user, 1).await.unwrap();
+    }
+    // 10 of 16 slots busy: 6 free, fewer than a batch.
+    assert!(store.claim_due(claim(endpoint, 10)).await.unwrap().is_empty());
+    // 8 busy: room for 8, and 8 are claimed.
+    assert_eq!(store.claim_due(claim(endpoint, 8)).await.unwrap().len(), 8);
+    // Nothing in flight: the other 12 (the first 8 are leased), then none.
+    assert_eq!(store.claim_due(claim(endpoint, 0)).await.unwrap().len(), 12);
+    assert!(store.claim_due(claim(endpoint, 0)).await.unwrap().is_empty());
+}
