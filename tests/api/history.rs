@@ -38,6 +38,9 @@ const USERS: usize = 60;
 const EVENTS: usize = 6;
 /// The event sold through an on-sale queue.
 const QUEUED: usize = 4;
+/// Seconds a hold lasts on the events whose holds lapse during the run (the least
+/// allowed).
+const SHORT_HOLD_TTL: u32 = 5;
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|raw| raw.parse().unwrap_or_else(|_| panic!("{name}={raw} is not a number")))
@@ -91,7 +94,10 @@ async fn a_faulty_run_keeps_every_promise() {
             QUEUED => Sale::Queued,
             _ => Sale::Open,
         };
-        let created = requests::create_event(&setup, &bases[0], &admin, capacity, sale).await;
+        // Holds on two events (one open, one seated) lapse within the run, so that
+        // expiries race cancellations, releases and promotions from the waitlists.
+        let hold_ttl = if i == 0 || i == 3 { SHORT_HOLD_TTL } else { 600 };
+        let created = requests::create_event(&setup, &bases[0], &admin, capacity, sale, hold_ttl).await;
         match sale {
             Sale::Seated => {
                 seated.insert(created.event, requests::seat_labels(capacity));

@@ -188,8 +188,12 @@ impl Worker {
         }
     }
 
-    /// Remembers a booking or hold answered 201.
+    /// Remembers a booking or hold answered 201. A third of the users walk away from
+    /// their holds, which then lapse (and, on the events with short holds, during the run).
     fn learn(&self, call: &Call) {
+        if matches!(call.op, Op::Hold { .. }) && call.user % 3 == 0 {
+            return;
+        }
         if let (true, Some(made)) = (call.is(201), call.body_i64("id")) {
             let mut known = self.world.known.lock().unwrap();
             let known = match call.op {

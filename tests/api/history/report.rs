@@ -59,7 +59,9 @@ pub fn summary(
     let promoted = state.entries.iter().filter(|e| e.status == "promoted").count();
     let left = state.entries.iter().filter(|e| e.status == "left").count();
     write!(line, " | keys sent more than once={retried}, answered 201 more than once={replayed}").unwrap();
-    write!(line, " | promotions={promoted}, entries left={left}, anomalies={anomalies}").unwrap();
+    let expired = state.holds.iter().filter(|h| h.status == "expired").count();
+    write!(line, " | promotions={promoted}, entries left={left}, holds expired={expired}, anomalies={anomalies}")
+        .unwrap();
     line
 }
 

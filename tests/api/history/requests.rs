@@ -80,9 +80,16 @@ pub enum Sale {
 
 /// Publishes an event (capacity `capacity`, 3 seats per booking at most, sold as `sale`
 /// says) and records it.
-pub async fn create_event(http: &Client, base: &str, admin: &(i64, String), capacity: i64, sale: Sale) -> Call {
+pub async fn create_event(
+    http: &Client,
+    base: &str,
+    admin: &(i64, String),
+    capacity: i64,
+    sale: Sale,
+    hold_ttl_seconds: u32,
+) -> Call {
     let mut body = json!({"name": "Small venue", "venue": "Club", "starts_at": "2027-06-01T20:00:00Z",
-        "capacity": capacity, "max_seats_per_booking": 3});
+        "capacity": capacity, "max_seats_per_booking": 3, "hold_ttl_seconds": hold_ttl_seconds});
     if sale == Sale::Queued {
         body["queue"] = json!({"admit_per_minute": 6000});
     }
