@@ -3,6 +3,7 @@
 
 use thiserror::Error;
 
+use super::{BookingStatus, EventStatus};
 use crate::seating::PickRefusal;
 
 /// Why seats cannot be booked, in order of precedence.
@@ -91,6 +92,19 @@ pub enum CancelConflict {
     /// The booking is cancelled already.
     #[error("the booking is already cancelled")]
     AlreadyCancelled,
+}
+
+impl CancelConflict {
+    /// Why a booking in state `booking` of an event in state `event` cannot be
+    /// cancelled, if it cannot. Both states are final once reached, so the answer holds
+    /// whether or not the event's lock is held.
+    pub fn of(event: EventStatus, booking: BookingStatus) -> Option<Self> {
+        match (event, booking) {
+            (EventStatus::Cancelled, _) => Some(Self::EventCancelled),
+            (_, BookingStatus::Cancelled) => Some(Self::AlreadyCancelled),
+            (EventStatus::Scheduled, BookingStatus::Confirmed) => None,
+        }
+    }
 }
 
 /// Why an event's capacity cannot change, in order of precedence.

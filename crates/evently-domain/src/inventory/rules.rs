@@ -436,11 +436,8 @@ impl Inventory {
         given: Given<'_>,
         queue: &[Queued],
     ) -> Result<Vec<Promoted>, CancelConflict> {
-        if self.status == EventStatus::Cancelled {
-            return Err(CancelConflict::EventCancelled);
-        }
-        if status == BookingStatus::Cancelled {
-            return Err(CancelConflict::AlreadyCancelled);
+        if let Some(conflict) = CancelConflict::of(self.status, status) {
+            return Err(conflict);
         }
         self.give_back(Count::Booked, &given);
         Ok(self.promote(queue))

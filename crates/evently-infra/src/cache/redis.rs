@@ -131,7 +131,6 @@ impl RedisCache {
         u64::try_from(self.health.started.elapsed().as_millis()).unwrap_or(u64::MAX).max(1)
     }
 
-    /// Runs one exchange with Redis under the timeout and the back-off.
     /// A pooled connection. One the pool must open is opened on the cache's runtime,
     /// whose threads then drive its socket: opened on a busy HTTP worker, every command
     /// on it would wait for that worker (an invalidation took 18 ms at the median).
@@ -143,6 +142,7 @@ impl RedisCache {
         self.runtime.spawn(async move { pool.get().await }).await.map_err(failure)?.map_err(failure)
     }
 
+    /// Runs one exchange with Redis under the timeout and the back-off.
     async fn call<T, F, Fut>(&self, exchange: F) -> Result<T, CacheError>
     where
         F: FnOnce(deadpool_redis::Connection) -> Fut,

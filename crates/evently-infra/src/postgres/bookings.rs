@@ -3,7 +3,7 @@ use diesel::result::Error;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::booking::{BookError, BookOutcome, Booking, BookingRepository, BookingRequest, CancelBookingError};
-use evently_domain::inventory::BookingStatus;
+use evently_domain::inventory::{BookingStatus, CancelConflict, EventStatus};
 use evently_domain::notification::Notice;
 use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, UserId};
 
@@ -24,14 +24,14 @@ async fn fetch(conn: &AsyncPgConnection, id: BookingId) -> diesel::QueryResult<B
         .await
 }
 
-/// Whether `event` is cancelled.
-async fn event_cancelled(conn: &AsyncPgConnection, event: EventId) -> diesel::QueryResult<bool> {
+/// `event`'s status.
+async fn event_status(conn: &AsyncPgConnection, event: EventId) -> diesel::QueryResult<EventStatus> {
     let cancelled: Answer = diesel::sql_query("SELECT status = 'cancelled' AS answer FROM events WHERE id = $1")
         .bind::<BigInt, _>(event.get())
         .prepared()
         .get_result(&mut &*conn)
         .await?;
-    Ok(cancelled.answer)
+    Ok(if cancelled.answer { EventStatus::Cancelled } else { EventStatus::Scheduled })
 }
 
 impl BookingRepository for PgStore {
@@ -61,14 +61,12 @@ impl BookingRepository for PgStore {
                 let before = Booking::try_from(before).map_err(store_failure)?;
                 let event = before.event_id;
                 // A cancellation is final: a booking found cancelled is refused without
-                // waiting for its event's lock, with the lock holder's precedence (the
-                // event's cancellation first).
+                // waiting for its event's lock, by the rule the lock's holder applies.
                 if before.status == BookingStatus::Cancelled {
-                    return Err(TxError::Domain(if event_cancelled(conn, event).await? {
-                        CancelBookingError::EventCancelled
-                    } else {
-                        CancelBookingError::AlreadyCancelled
-                    }));
+                    let conflict = CancelConflict::of(event_status(conn, event).await?, before.status);
+                    if let Some(conflict) = conflict {
+                        return Err(TxError::Domain(conflict.into()));
+                    }
                 }
                 // Behind the event's lock (every status change of a booking takes it) and in
                 // its round trip: the booking as it is now and the event's queue.

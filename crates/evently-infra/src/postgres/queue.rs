@@ -18,7 +18,7 @@ use super::error::{TxError, classify};
 use super::inventory::store_failure;
 use super::notifications::write_notices;
 use super::prepared::Prepare as _;
-use super::rows::{id, queue_settings};
+use super::rows::{Answer, id, queue_settings};
 use crate::randomness::secure_random;
 
 #[derive(QueryableByName)]
@@ -124,12 +124,6 @@ struct FiguresRow {
     ttl: Option<i32>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     on_sale_at: Option<DateTime<Utc>>,
-}
-
-#[derive(QueryableByName)]
-struct SoldOut {
-    #[diesel(sql_type = Bool)]
-    sold_out: bool,
 }
 
 /// The order of waiting tickets: early ones by draw key, then arrival.
@@ -327,16 +321,16 @@ async fn advance(conn: &mut AsyncPgConnection, event: EventId) -> Result<bool, T
     }
     let mut changed = lapsed > 0 || admitted_now > 0;
     // Sold out: nothing held, and no tier has a free seat.
-    let sold_out: SoldOut = diesel::sql_query(
+    let sold_out: Answer = diesel::sql_query(
         "SELECT NOT EXISTS (SELECT 1 FROM holds h WHERE h.event_id = e.id AND h.status = 'active' AND h.expires_at > now()) \
            AND (e.booked_seats >= e.capacity OR NOT EXISTS (SELECT 1 FROM tiers t WHERE t.event_id = e.id \
-                 AND (t.capacity IS NULL OR t.booked_seats < t.capacity))) AS sold_out \
+                 AND (t.capacity IS NULL OR t.booked_seats < t.capacity))) AS answer \
          FROM events e WHERE e.id = $1",
     )
     .bind::<BigInt, _>(event.get())
     .prepared().get_result(conn)
     .await?;
-    if sold_out.sold_out {
+    if sold_out.answer {
         let closed: Vec<UserRow> = diesel::sql_query(
             "WITH c AS (UPDATE queue_tickets SET status = 'closed' WHERE event_id = $1 AND status = 'waiting' \
                         RETURNING user_id), \

@@ -9,6 +9,7 @@ use tracing::Instrument as _;
 
 use super::PgStore;
 use super::error::TxError;
+use super::inventory::store_failure;
 
 /// The future a transaction body returns, borrowing the connection.
 pub(super) type TxFuture<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, TxError<E>>> + Send + 'c>>;
@@ -25,7 +26,7 @@ impl PgStore {
     {
         let store = self.clone();
         let transaction = async move {
-            let mut conn = store.conn().await.map_err(|e| TxError::Domain(E::from(e)))?;
+            let mut conn = store.conn().await.map_err(store_failure)?;
             conn.transaction(async move |c| body(c).await).await
         };
         // The caller's span goes along, so the transaction's log lines carry its request id.
