@@ -19,9 +19,10 @@ use crate::dto::{BookingDto, EventDto, HoldDto, TicketDto};
 use crate::{AppState, Backend, Metrics};
 
 /// Attempts in flight in one instance.
-const IN_FLIGHT: usize = 64;
-/// Attempts in flight to one endpoint.
-const PER_ENDPOINT: u32 = 16;
+const IN_FLIGHT: usize = 256;
+/// Attempts in flight to one endpoint: a quarter of the instance's, so endpoints that
+/// hang leave room for the others.
+const PER_ENDPOINT: u32 = 64;
 /// Free slots a busy endpoint waits for before its deliveries are claimed again: one
 /// claim for a few deliveries costs the database about as much as for many.
 const ENDPOINT_AT_LEAST: NonZeroU32 = NonZeroU32::new(PER_ENDPOINT / 2).unwrap();

@@ -13,7 +13,9 @@ pub async fn serve(addr: &str) -> anyhow::Result<()> {
                 web::get()
                     .to(|| async { HttpResponse::Ok().content_type("application/json").body(r#"{"status":"ok"}"#) }),
             )
-            .route("/hook", web::post().to(|| async { HttpResponse::NoContent().finish() }))
+            // The body is read, as a receiver checking signatures reads it: actix closes
+            // a connection whose request body was left unread.
+            .route("/hook", web::post().to(|_body: web::Bytes| async { HttpResponse::NoContent().finish() }))
     })
     .bind(addr)?
     .run()
