@@ -25,6 +25,7 @@ enabled() {
         -H 'content-type: application/json' -d "{\"enabled\":$1}" >/dev/null
 }
 open_deliveries() { psql "$PG/evently_webhooks" -Atc "SELECT count(*) FROM webhook_deliveries WHERE due_at IS NOT NULL"; }
+delivered() { until [ "$(open_deliveries)" = 0 ]; do sleep 0.1; done; }
 hot() { load hot --clients 64 --duration "$SECS" --users 40000 "$@" | sed -n 1,2p; }
 # Warm-up: the tables grown past empty and analysed before the first measured run.
 load hot --clients 64 --duration 3 --users 5000 >/dev/null
@@ -37,12 +38,12 @@ for round in 1 2; do
     enabled true
     hot --json "$OUT/webhooks-on-$round.json"
     left=$(open_deliveries)
-    until [ "$(open_deliveries)" = 0 ]; do sleep 0.1; done
+    delivered
     # The run's deliveries made due again, delivered with nothing else running.
     backlog=$(psql "$PG/evently_webhooks" -Atc "WITH again AS (UPDATE webhook_deliveries SET due_at = now(), \
         status = 'failed' WHERE id > $before RETURNING 1) SELECT count(*) FROM again")
     started=$(date +%s.%N)
-    until [ "$(open_deliveries)" = 0 ]; do sleep 0.1; done
+    delivered
     python3 -c "import sys; n, t = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); \
 print(f'round $round: {sys.argv[4]} left open by the run; {n} delivered again in {t:.1f} s: {n / t:.0f} deliveries/s')" \
         "$backlog" "$started" "$(date +%s.%N)" "$left" | tee -a "$OUT/webhooks.txt"
