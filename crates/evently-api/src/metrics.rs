@@ -19,6 +19,7 @@ pub struct Metrics {
     webhook_deliveries: IntCounterVec,
     webhook_latency: prometheus::Histogram,
     webhook_queue: prometheus::IntGauge,
+    writes_in_flight: prometheus::IntGauge,
 }
 
 const LABELS: [&str; 3] = ["method", "route", "status"];
@@ -56,7 +57,21 @@ impl Metrics {
         registry.register(Box::new(webhook_deliveries.clone()))?;
         registry.register(Box::new(webhook_latency.clone()))?;
         registry.register(Box::new(webhook_queue.clone()))?;
-        Ok(Self { registry, requests, latency, cache_lookups, webhook_deliveries, webhook_latency, webhook_queue })
+        let writes_in_flight = prometheus::IntGauge::new(
+            "http_writes_in_flight",
+            "Requests being answered whose method may change state (not GET, HEAD, OPTIONS or TRACE)",
+        )?;
+        registry.register(Box::new(writes_in_flight.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            cache_lookups,
+            webhook_deliveries,
+            webhook_latency,
+            webhook_queue,
+            writes_in_flight,
+        })
     }
 
     /// Cache lookups by outcome.
@@ -73,6 +88,11 @@ impl Metrics {
     /// Sets the number of open webhook deliveries.
     pub fn webhook_queue(&self, open: u64) {
         self.webhook_queue.set(i64::try_from(open).unwrap_or(i64::MAX));
+    }
+
+    /// Requests that may change state being answered now.
+    pub fn writes_in_flight(&self) -> i64 {
+        self.writes_in_flight.get()
     }
 
     /// Renders every metric in the Prometheus text format.
@@ -107,6 +127,23 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// Counts a write in flight while it lives, so that a request whose client hangs up
+/// (its future dropped) is counted out too.
+struct InFlight(prometheus::IntGauge);
+
+impl InFlight {
+    fn enter(gauge: &prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// Middleware recording every request in the [`Metrics`] registered as app data.
 pub async fn record(
     req: ServiceRequest,
@@ -115,6 +152,10 @@ pub async fn record(
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = method_label(req.method());
+    let _write = match (&metrics, req.method().is_safe()) {
+        (Some(metrics), false) => Some(InFlight::enter(&metrics.writes_in_flight)),
+        _ => None,
+    };
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
         let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());

@@ -1,7 +1,8 @@
 //! The webhook delivery worker every instance runs: it claims due deliveries from the
 //! outbox (each attempt made by one instance), posts them signed, and records the
 //! outcome. Endpoints are served side by side, each with a few attempts at a time, so a
-//! receiver that hangs holds up only its own messages.
+//! receiver that hangs holds up only its own messages. While the instance answers a
+//! crowd of writes, deliveries give way to them for up to [`DEFER`].
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -33,6 +34,15 @@ const LEASE: Duration = Duration::from_secs(15);
 const CLAIM_AT_LEAST: usize = IN_FLIGHT / 4;
 /// How often an idle worker looks for due deliveries.
 const IDLE_POLL: Duration = Duration::from_millis(200);
+/// Writes in flight in this instance at which deliveries give way to them: a hot
+/// event's transactions take turns, so every statement delivery runs beside them costs
+/// bookings (subscribed hot bookings ran at 0.6x of unsubscribed ones when delivered
+/// at once).
+const CROWD: i64 = 16;
+/// How long a crowd defers a delivery: under a crowd, only deliveries due at least this
+/// long ago are claimed, so a burst shorter than this is delivered after it, and a
+/// longer one at most this late.
+const DEFER: Duration = Duration::from_secs(30);
 
 /// The body of a message: `{"type", "timestamp", "data"}` with `data` as the API
 /// shows the resource.
@@ -95,6 +105,7 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
             min_free: ENDPOINT_AT_LEAST,
             in_flight: busy.unwrap_or_default(),
             lease: LEASE,
+            deferred: if metrics.writes_in_flight() >= CROWD { DEFER } else { Duration::ZERO },
         };
         let due = match state.webhooks.claim(claim).await {
             Ok(due) => due,

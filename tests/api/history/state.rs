@@ -223,7 +223,7 @@ impl FinalState {
                 .await
                 .unwrap(),
             messages: diesel::sql_query(
-                "SELECT m.id, m.type AS kind, m.resource, (m.payload->>'id')::bigint AS resource_id, \
+                "SELECT m.id, m.type AS kind, m.resource, COALESCE((m.booking).id, (m.hold).id, (m.ticket).id, m.event_id) AS resource_id, \
                  bool_and(d.status = 'succeeded') AS delivered \
                  FROM webhook_messages m JOIN webhook_deliveries d ON d.message_id = m.id GROUP BY m.id ORDER BY m.id",
             )

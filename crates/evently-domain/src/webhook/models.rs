@@ -354,4 +354,7 @@ pub struct Claim {
     /// How long the claim holds: a delivery whose attempt is not recorded by then is
     /// due again.
     pub lease: Duration,
+    /// Only deliveries due at least this long ago: an instance busy answering writes
+    /// defers the others (zero takes every due delivery).
+    pub deferred: Duration,
 }

@@ -177,12 +177,14 @@ impl WebhookRepository for MemoryStore {
     async fn claim_due(&self, claim: Claim) -> Result<Vec<Due>, StoreError> {
         let mut state = self.lock()?;
         let now = Utc::now();
+        let deferred = TimeDelta::from_std(claim.deferred).unwrap_or(TimeDelta::MAX);
+        let cutoff = now.checked_sub_signed(deferred).unwrap_or(DateTime::<Utc>::MIN_UTC);
         let webhooks = &mut state.webhooks;
         let mut due: Vec<(usize, DateTime<Utc>)> = webhooks
             .deliveries
             .iter()
             .enumerate()
-            .filter_map(|(at, d)| d.due_at.filter(|due| *due <= now).map(|due| (at, due)))
+            .filter_map(|(at, d)| d.due_at.filter(|due| *due <= cutoff).map(|due| (at, due)))
             .filter(|(at, _)| {
                 let endpoint = webhooks.deliveries[*at].endpoint;
                 let enabled = webhooks.endpoints.get(index(endpoint.get())).and_then(Option::as_ref);

@@ -161,7 +161,7 @@ struct ClaimRow {
     #[diesel(sql_type = Text)]
     resource: String,
     #[diesel(sql_type = Nullable<BigInt>)]
-    resource_id: Option<i64>,
+    event_id: Option<i64>,
     #[diesel(sql_type = Timestamptz)]
     message_created_at: DateTime<Utc>,
 }
@@ -175,10 +175,10 @@ struct Snapshot<R: QueryableByName<diesel::pg::Pg>> {
     row: R,
 }
 
-/// The rows of `table` as the messages `ids` captured them.
+/// The rows the messages `ids` captured in their snapshot column `resource`.
 async fn snapshots<R, T>(
     conn: &mut super::Conn,
-    table: &str,
+    resource: &str,
     columns: &str,
     ids: &[i64],
 ) -> Result<HashMap<i64, T>, StoreError>
@@ -190,8 +190,8 @@ where
         return Ok(HashMap::new());
     }
     let rows: Vec<Snapshot<R>> = diesel::sql_query(format!(
-        "SELECT message_id, {columns} FROM (SELECT r.*, m.id AS message_id \
-         FROM webhook_messages m, jsonb_populate_record(NULL::{table}, m.payload) r WHERE m.id = ANY($1)) x"
+        "SELECT message_id, {columns} FROM (SELECT (m.{resource}).*, m.id AS message_id \
+         FROM webhook_messages m WHERE m.id = ANY($1)) x"
     ))
     .bind::<Array<BigInt>, _>(ids)
     .prepared()
@@ -371,19 +371,20 @@ impl WebhookRepository for PgStore {
         let claimed: Vec<ClaimRow> = diesel::sql_query(
             "WITH due AS (SELECT d.ctid, d.id, d.endpoint_id, d.due_at FROM webhook_deliveries d \
                           JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled \
-                          WHERE d.due_at <= now() AND d.endpoint_id NOT IN \
+                          WHERE d.due_at <= now() - $7 * interval '1 millisecond' AND d.endpoint_id NOT IN \
                             (SELECT f.e FROM unnest($3::bigint[], $5::bigint[]) AS f(e, n) WHERE $4 - f.n < $6) \
                           ORDER BY d.due_at LIMIT $1 * 4), \
                   w AS (SELECT due.ctid, row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.due_at, due.id) \
                                + COALESCE(f.n, 0) AS n \
                         FROM due LEFT JOIN unnest($3::bigint[], $5::bigint[]) AS f(endpoint_id, n) ON f.endpoint_id = due.endpoint_id), \
                   c AS (SELECT d.ctid FROM webhook_deliveries d WHERE d.ctid = ANY (ARRAY(SELECT ctid FROM w WHERE n <= $4)) \
-                        AND d.due_at <= now() ORDER BY d.due_at, d.id LIMIT $1 FOR UPDATE SKIP LOCKED), \
+                        AND d.due_at <= now() - $7 * interval '1 millisecond' ORDER BY d.due_at, d.id LIMIT $1 \
+                        FOR UPDATE SKIP LOCKED), \
                   u AS (UPDATE webhook_deliveries d SET due_at = now() + $2 * interval '1 millisecond' \
                         WHERE d.ctid = ANY (ARRAY(SELECT ctid FROM c)) RETURNING d.id, d.endpoint_id, d.message_id, d.attempts) \
              SELECT u.id, u.endpoint_id, u.attempts, e.url, e.secret, \
                     CASE WHEN e.previous_until > now() THEN e.previous_secret END AS previous_secret, \
-                    m.id AS message_id, m.type AS event_type, m.resource, (m.payload->>'id')::bigint AS resource_id, \
+                    m.id AS message_id, m.type AS event_type, m.resource, m.event_id, \
                     m.created_at AS message_created_at \
              FROM u JOIN webhook_endpoints e ON e.id = u.endpoint_id JOIN webhook_messages m ON m.id = u.message_id \
              ORDER BY u.id",
@@ -394,16 +395,17 @@ impl WebhookRepository for PgStore {
         .bind::<BigInt, _>(i64::from(claim.per_endpoint))
         .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(_, n)| i64::from(*n)).collect::<Vec<_>>())
         .bind::<BigInt, _>(i64::from(claim.min_free.get()))
+        .bind::<BigInt, _>(i64::try_from(claim.deferred.as_millis()).unwrap_or(i64::MAX))
         .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
         let of =
             |kind: &str| -> Vec<i64> { claimed.iter().filter(|c| c.resource == kind).map(|c| c.message_id).collect() };
         let bookings: HashMap<i64, Booking> =
-            snapshots::<BookingRow, _>(&mut conn, "bookings", BOOKING_COLUMNS, &of("booking")).await?;
-        let holds: HashMap<i64, Hold> = snapshots::<HoldRow, _>(&mut conn, "holds", HOLD_COLUMNS, &of("hold")).await?;
+            snapshots::<BookingRow, _>(&mut conn, "booking", BOOKING_COLUMNS, &of("booking")).await?;
+        let holds: HashMap<i64, Hold> = snapshots::<HoldRow, _>(&mut conn, "hold", HOLD_COLUMNS, &of("hold")).await?;
         let tickets: HashMap<i64, Ticket> =
-            snapshots::<TicketRow, _>(&mut conn, "tickets", TICKET_COLUMNS, &of("ticket")).await?;
+            snapshots::<TicketRow, _>(&mut conn, "ticket", TICKET_COLUMNS, &of("ticket")).await?;
         drop(conn);
         let mut due = Vec::with_capacity(claimed.len());
         for row in claimed {
@@ -412,7 +414,7 @@ impl WebhookRepository for PgStore {
                 "hold" => holds.get(&row.message_id).cloned().map(MessageData::Hold),
                 "ticket" => tickets.get(&row.message_id).cloned().map(MessageData::Ticket),
                 // Events carry their tiers and counts: read as they are now.
-                _ => match row.resource_id.and_then(EventId::new) {
+                _ => match row.event_id.and_then(EventId::new) {
                     Some(event) => self.find_event(event).await?.map(MessageData::Event),
                     None => None,
                 },

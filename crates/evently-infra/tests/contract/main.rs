@@ -122,4 +122,5 @@ contract! {
     queue::admission_keeps_the_pace_and_admits_each_ticket_once,
     queue::a_sell_out_closes_the_queue,
     webhooks::a_busy_endpoint_is_claimed_a_batch_at_a_time,
+    webhooks::a_deferring_claim_leaves_recent_deliveries,
 }

@@ -15,6 +15,7 @@ fn claim(endpoint: EndpointId, busy: u32) -> Claim {
         min_free: NonZeroU32::new(8).unwrap(),
         in_flight: vec![(endpoint, busy)],
         lease: Duration::from_secs(15),
+        deferred: Duration::ZERO,
     }
 }
 
@@ -38,4 +39,22 @@ pub async fn a_busy_endpoint_is_claimed_a_batch_at_a_time<S: Store>(store: S) {
     // Nothing in flight: the other 12 (the first 8 are leased), then none.
     assert_eq!(store.claim_due(claim(endpoint, 0)).await.unwrap().len(), 12);
     assert!(store.claim_due(claim(endpoint, 0)).await.unwrap().is_empty());
+}
+
+/// A deferring claim takes only deliveries due at least that long ago; the others stay
+/// due for the next claim.
+pub async fn a_deferring_claim_leaves_recent_deliveries<S: Store>(store: S) {
+    let new = NewEndpoint {
+        url: WebhookUrl::new("https://hooks.example.org/in").unwrap(),
+        event_types: vec![EventType::BookingConfirmed],
+        description: String::new(),
+    };
+    let endpoint = store.create_endpoint(new, Secret::from_bytes([7; 32])).await.unwrap().id;
+    let event = event(&store, 10).await;
+    for user in users(&store, 3).await {
+        book(&store, event, user, 1).await.unwrap();
+    }
+    let deferring = Claim { deferred: Duration::from_secs(30), ..claim(endpoint, 0) };
+    assert!(store.claim_due(deferring).await.unwrap().is_empty());
+    assert_eq!(store.claim_due(claim(endpoint, 0)).await.unwrap().len(), 3);
 }
