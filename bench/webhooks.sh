@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Webhooks, measured: hot bookings at 64 clients with one endpoint subscribed to
 # booking.confirmed against the same endpoint disabled (no message made), alternating
-# twice on one server; after each subscribed run, how many deliveries it left open, then
-# how fast the instance delivers that run's messages again (made due as a manual
+# twice on one server; after each subscribed run, how many deliveries it left open (the
+# worker defers deliveries while the instance answers a crowd of writes) and how long
+# they took to be delivered after it, then how fast the instance delivers that run's
+# messages again (made due as a manual
 # redelivery makes them) to a fast local receiver (`evently-load bare`, POST /hook reads
 # the body and answers 204) with nothing else running. Every run starts with no backlog.
 # Writes
@@ -26,7 +28,7 @@ enabled() {
 }
 open_deliveries() { psql "$PG/evently_webhooks" -Atc "SELECT count(*) FROM webhook_deliveries WHERE due_at IS NOT NULL"; }
 delivered() { until [ "$(open_deliveries)" = 0 ]; do sleep 0.1; done; }
-hot() { load hot --clients 64 --duration "$SECS" --users 40000 "$@" | sed -n 1,2p; }
+hot() { load hot --clients 64 --duration "$SECS" --users 60000 "$@" | sed -n 1,2p; }
 # Warm-up: the tables grown past empty and analysed before the first measured run.
 load hot --clients 64 --duration 3 --users 5000 >/dev/null
 sleep 11
@@ -38,15 +40,17 @@ for round in 1 2; do
     enabled true
     hot --json "$OUT/webhooks-on-$round.json"
     left=$(open_deliveries)
+    ended=$(date +%s.%N)
     delivered
+    drained=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$ended" "$(date +%s.%N)")
     # The run's deliveries made due again, delivered with nothing else running.
     backlog=$(psql "$PG/evently_webhooks" -Atc "WITH again AS (UPDATE webhook_deliveries SET due_at = now(), \
         status = 'failed' WHERE id > $before RETURNING 1) SELECT count(*) FROM again")
     started=$(date +%s.%N)
     delivered
     python3 -c "import sys; n, t = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); \
-print(f'round $round: {sys.argv[4]} left open by the run; {n} delivered again in {t:.1f} s: {n / t:.0f} deliveries/s')" \
-        "$backlog" "$started" "$(date +%s.%N)" "$left" | tee -a "$OUT/webhooks.txt"
+print(f'round $round: {sys.argv[4]} left open by the run, delivered {sys.argv[5]} s after it; {n} delivered again in {t:.1f} s: {n / t:.0f} deliveries/s')" \
+        "$backlog" "$started" "$(date +%s.%N)" "$left" "$drained" | tee -a "$OUT/webhooks.txt"
 done
 psql "$PG/evently_webhooks" -At -F ' ' -c "SELECT count(*), \
     (SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded'), \

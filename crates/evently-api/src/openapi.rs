@@ -37,7 +37,9 @@ use crate::routes::RouteDoc;
         (name = "seating", description = "Seated events: their seats and seat map"),
         (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
         (name = "tickets", description = "Tickets with signed codes, and checking them in at the door"),
-        (name = "webhooks", description = "Standard Webhooks: endpoints, signed messages from a transactional outbox, the delivery log"),
+        (name = "webhooks", description = "Standard Webhooks: endpoints, signed messages from a transactional outbox, the delivery log. \
+            Deliveries give way to writes: while an instance answers 16 or more state-changing requests, it delivers only \
+            messages due at least 30 s ago, so a burst's messages go out when it ends (at most 30 s late while it lasts)."),
         (name = "admin", description = "Account administration and analytics"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
