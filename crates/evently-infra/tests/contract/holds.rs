@@ -419,3 +419,25 @@ pub async fn offers_made_by_a_change_last_the_hold_time_it_sets<S: Store>(store:
     let ttl = offers[0].expires_at - offers[0].created_at;
     assert!((ttl.num_seconds() - 60).abs() <= 1, "the offer lasts {ttl}");
 }
+
+/// More holds expiring together than one statement tells (1,000): every holder is
+/// told once and the waiting entry is promoted, in one settlement.
+pub async fn a_thousand_and_one_holds_expiring_together_are_settled_at_once<S: Store>(store: S) {
+    const HOLDS: usize = 1_001;
+    let id = event(&store, 1_001, 5, Promotion::Book).await;
+    let users = users(&store, 1_002).await;
+    for user in &users[..HOLDS] {
+        store.create_hold(hold(id, *user, 1)).await.unwrap();
+    }
+    store.join_waitlist(id, users[HOLDS], seats(1), None).await.unwrap();
+    outlive_holds().await;
+    assert_eq!(store.sweep_expired_holds(10).await.unwrap(), vec![id]);
+    for user in &users[..HOLDS] {
+        let told = store.list_notifications(*user, PageRequest::default()).await.unwrap().items;
+        assert_eq!(told.iter().filter(|n| n.kind == NotificationKind::HoldExpired).count(), 1, "told once");
+    }
+    let promoted = store.list_user_bookings(users[HOLDS], None, PageRequest::default()).await.unwrap().items;
+    assert_eq!(promoted.len(), 1, "the waiting entry was promoted");
+    assert_eq!(reload(&store, id).await.held_seats, 0);
+    assert!(store.sweep_expired_holds(10).await.unwrap().is_empty(), "each hold is settled once");
+}

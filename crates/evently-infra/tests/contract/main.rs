@@ -94,6 +94,7 @@ contract! {
     holds::expired_holds_free_their_seats_at_once_and_are_settled_once,
     holds::a_cancellation_settles_expired_holds_before_promoting,
     holds::the_sweeper_settles_events_nobody_touches,
+    holds::a_thousand_and_one_holds_expiring_together_are_settled_at_once,
     holds::offers_promote_into_holds,
     holds::keyed_holds_replay_in_their_own_key_space,
     holds::cancelling_the_event_releases_its_holds,
