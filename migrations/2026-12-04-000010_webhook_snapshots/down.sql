@@ -77,3 +77,15 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+-- One delivery per enabled endpoint subscribed to each new message.
+CREATE FUNCTION fan_out_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO webhook_deliveries (endpoint_id, message_id, due_at)
+    SELECT e.id, m.id, now()
+    FROM added_messages m JOIN webhook_endpoints e ON e.enabled AND m.type = ANY (e.event_types)
+    ORDER BY m.id, e.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER webhook_messages_fan_out AFTER INSERT ON webhook_messages
+    REFERENCING NEW TABLE AS added_messages FOR EACH STATEMENT EXECUTE FUNCTION fan_out_webhooks();
