@@ -1,5 +1,7 @@
 //! Prometheus metrics: request counts and latency by route and status.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -20,6 +22,8 @@ pub struct Metrics {
     webhook_latency: prometheus::Histogram,
     webhook_queue: prometheus::IntGauge,
     writes_in_flight: prometheus::IntGauge,
+    /// The most writes in flight at once since [`Metrics::writes_peak`] last read it.
+    writes_peak: Arc<AtomicI64>,
 }
 
 const LABELS: [&str; 3] = ["method", "route", "status"];
@@ -71,6 +75,7 @@ impl Metrics {
             webhook_latency,
             webhook_queue,
             writes_in_flight,
+            writes_peak: Arc::default(),
         })
     }
 
@@ -90,9 +95,11 @@ impl Metrics {
         self.webhook_queue.set(i64::try_from(open).unwrap_or(i64::MAX));
     }
 
-    /// Requests that may change state being answered now.
-    pub fn writes_in_flight(&self) -> i64 {
-        self.writes_in_flight.get()
+    /// The most requests that may change state answered at once since the last call
+    /// (a crowd whose answers all go out together empties the gauge for a moment, so a
+    /// look at it alone can miss the crowd).
+    pub fn writes_peak(&self) -> i64 {
+        self.writes_peak.swap(self.writes_in_flight.get(), Ordering::Relaxed)
     }
 
     /// Renders every metric in the Prometheus text format.
@@ -132,8 +139,10 @@ fn method_label(method: &Method) -> &'static str {
 struct InFlight(prometheus::IntGauge);
 
 impl InFlight {
-    fn enter(gauge: &prometheus::IntGauge) -> Self {
+    fn enter(metrics: &Metrics) -> Self {
+        let gauge = &metrics.writes_in_flight;
         gauge.inc();
+        metrics.writes_peak.fetch_max(gauge.get(), Ordering::Relaxed);
         Self(gauge.clone())
     }
 }
@@ -153,7 +162,7 @@ pub async fn record(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = method_label(req.method());
     let _write = match (&metrics, req.method().is_safe()) {
-        (Some(metrics), false) => Some(InFlight::enter(&metrics.writes_in_flight)),
+        (Some(metrics), false) => Some(InFlight::enter(metrics)),
         _ => None,
     };
     let response = next.call(req).await?;
@@ -167,6 +176,19 @@ pub async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writes_peak_is_the_most_at_once_since_the_last_look() {
+        let metrics = Metrics::new().unwrap();
+        let (first, second) = (InFlight::enter(&metrics), InFlight::enter(&metrics));
+        drop((first, second));
+        let third = InFlight::enter(&metrics);
+        assert_eq!(metrics.writes_peak(), 2, "both answered before the look");
+        assert_eq!(metrics.writes_peak(), 1, "the one still in flight");
+        drop(third);
+        assert_eq!(metrics.writes_peak(), 1, "it was in flight since the last look");
+        assert_eq!(metrics.writes_peak(), 0);
+    }
 
     #[test]
     fn unknown_methods_share_one_label() {

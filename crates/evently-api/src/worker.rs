@@ -105,7 +105,7 @@ pub async fn deliver<B: Backend>(state: web::Data<AppState<B>>, metrics: Metrics
             min_free: ENDPOINT_AT_LEAST,
             in_flight: busy.unwrap_or_default(),
             lease: LEASE,
-            deferred: if metrics.writes_in_flight() >= CROWD { DEFER } else { Duration::ZERO },
+            deferred: if metrics.writes_peak() >= CROWD { DEFER } else { Duration::ZERO },
         };
         let due = match state.webhooks.claim(claim).await {
             Ok(due) => due,
