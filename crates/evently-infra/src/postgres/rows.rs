@@ -482,6 +482,17 @@ pub(super) struct Total {
     pub total: i64,
 }
 
+/// A row of a page with the number of rows matching the page's filter, both read by
+/// one statement (`count(*) OVER ()` beside the columns): counted by a second statement,
+/// a change committed between the two would show a total its items contradict.
+#[derive(QueryableByName)]
+pub(super) struct Counted<R: QueryableByName<diesel::pg::Pg>> {
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+    #[diesel(embed)]
+    pub row: R,
+}
+
 /// Converts every row, failing on the first corrupt one.
 pub(super) fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()

@@ -124,3 +124,38 @@ pub async fn accounts_that_vanished_cannot_book_or_wait<S: Store>(store: S) {
     assert!(matches!(joined, Err(evently_domain::waitlist::JoinWaitlistError::UnknownUser)));
     assert_eq!(reload(&store, id).await.booked_seats, 1);
 }
+
+/// A user's page of bookings agrees with its total while they change: the items and
+/// the count are read together, never a total the items contradict.
+pub async fn a_page_of_bookings_agrees_with_its_total_while_they_change<S: Store>(store: S) {
+    let user = users(&store, 1).await[0];
+    let mut events = Vec::new();
+    for _ in 0..4 {
+        events.push(event(&store, 10).await);
+    }
+    let store = std::sync::Arc::new(store);
+    let writer = {
+        let store = std::sync::Arc::clone(&store);
+        tokio::spawn(async move {
+            for _ in 0..10 {
+                let mut booked = Vec::new();
+                for event in &events {
+                    booked.push(book(&*store, *event, user, 1).await.unwrap().booking.id);
+                }
+                for booking in booked {
+                    store.cancel_booking(booking).await.unwrap();
+                }
+            }
+        })
+    };
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let page = store.list_user_bookings(user, Some(BookingStatus::Confirmed), PageRequest::default()).await;
+        let page = page.unwrap();
+        assert_eq!(page.items.len() as u64, page.total, "read {reads}: the items and their total disagree");
+        reads += 1;
+        tokio::task::yield_now().await;
+    }
+    writer.await.unwrap();
+    assert!(reads > 0);
+}

@@ -71,6 +71,7 @@ contract! {
     bookings::idempotent_requests_book_once,
     bookings::user_bookings_are_listed_newest_first,
     bookings::accounts_that_vanished_cannot_book_or_wait,
+    bookings::a_page_of_bookings_agrees_with_its_total_while_they_change,
     waitlists::joining_needs_a_full_event_and_keeps_order,
     waitlists::cancellation_promotes_first_fit_and_notifies,
     waitlists::leaving_and_rejoining_goes_to_the_back,
