@@ -215,11 +215,11 @@ pub(super) async fn settle_expired<E: From<StoreError>>(
             .map_err(store_failure)
     };
     // The last few holders are told with the promotions, in their round trip.
-    let (earlier, last) = expired.split_at(expired.len() - (expired.len() - 1) % NOTICES_PER_STATEMENT - 1);
-    for holds in earlier.chunks(NOTICES_PER_STATEMENT) {
+    let mut chunks = expired.chunks(NOTICES_PER_STATEMENT);
+    let last = notices(chunks.next_back().unwrap_or_default())?;
+    for holds in chunks {
         write_notices(conn, &notices(holds)?).await?;
     }
-    let last = notices(last)?;
     tracing::debug!(event.id = %event, holds = expired.len(), "expired holds settled");
     let queue = load_queue(conn, event).await?;
     let promoted = locked.inventory.release_holds(&[], &queue);

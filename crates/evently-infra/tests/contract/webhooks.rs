@@ -19,19 +19,25 @@ fn claim(endpoint: EndpointId, busy: u32) -> Claim {
     }
 }
 
-/// A busy endpoint's deliveries are claimed a batch at a time: not while fewer than
-/// `min_free` of its slots are free, then up to its free slots, never past them.
-pub async fn a_busy_endpoint_is_claimed_a_batch_at_a_time<S: Store>(store: S) {
+/// An endpoint subscribed to confirmations, and `bookings` of one seat each made after it.
+async fn booked_for_an_endpoint<S: Store>(store: &S, bookings: u32) -> EndpointId {
     let new = NewEndpoint {
         url: WebhookUrl::new("https://hooks.example.org/in").unwrap(),
         event_types: vec![EventType::BookingConfirmed],
         description: String::new(),
     };
     let endpoint = store.create_endpoint(new, Secret::from_bytes([7; 32])).await.unwrap().id;
-    let event = event(&store, 100).await;
-    for user in users(&store, 20).await {
-        book(&store, event, user, 1).await.unwrap();
+    let event = event(store, i64::from(bookings)).await;
+    for user in users(store, bookings).await {
+        book(store, event, user, 1).await.unwrap();
     }
+    endpoint
+}
+
+/// A busy endpoint's deliveries are claimed a batch at a time: not while fewer than
+/// `min_free` of its slots are free, then up to its free slots, never past them.
+pub async fn a_busy_endpoint_is_claimed_a_batch_at_a_time<S: Store>(store: S) {
+    let endpoint = booked_for_an_endpoint(&store, 20).await;
     // 10 of 16 slots busy: 6 free, fewer than a batch.
     assert!(store.claim_due(claim(endpoint, 10)).await.unwrap().is_empty());
     // 8 busy: room for 8, and 8 are claimed.
@@ -44,16 +50,7 @@ pub async fn a_busy_endpoint_is_claimed_a_batch_at_a_time<S: Store>(store: S) {
 /// A deferring claim takes only deliveries due at least that long ago; the others stay
 /// due for the next claim.
 pub async fn a_deferring_claim_leaves_recent_deliveries<S: Store>(store: S) {
-    let new = NewEndpoint {
-        url: WebhookUrl::new("https://hooks.example.org/in").unwrap(),
-        event_types: vec![EventType::BookingConfirmed],
-        description: String::new(),
-    };
-    let endpoint = store.create_endpoint(new, Secret::from_bytes([7; 32])).await.unwrap().id;
-    let event = event(&store, 10).await;
-    for user in users(&store, 3).await {
-        book(&store, event, user, 1).await.unwrap();
-    }
+    let endpoint = booked_for_an_endpoint(&store, 3).await;
     let deferring = Claim { deferred: Duration::from_secs(30), ..claim(endpoint, 0) };
     assert!(store.claim_due(deferring).await.unwrap().is_empty());
     assert_eq!(store.claim_due(claim(endpoint, 0)).await.unwrap().len(), 3);
