@@ -136,7 +136,8 @@ async fn a_faulty_run_keeps_every_promise() {
     }
     let (servers, windows) = faults.await.unwrap();
     settle(db.url()).await;
-    let open = "SELECT count(*) AS n FROM webhook_deliveries WHERE due_at IS NOT NULL";
+    let open = "SELECT (SELECT count(*) FROM webhook_deliveries WHERE due_at IS NOT NULL) \
+                + (SELECT count(*) FROM webhook_fan_outs) AS n";
     for _ in 0..150 {
         if count(db.url(), open).await == 0 {
             break;

@@ -56,8 +56,10 @@ impl Metrics {
             HistogramOpts::new("webhook_attempt_duration_seconds", "Time a webhook attempt took")
                 .buckets(vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0]),
         )?;
-        let webhook_queue =
-            prometheus::IntGauge::new("webhook_deliveries_open", "Webhook deliveries pending or awaiting a retry")?;
+        let webhook_queue = prometheus::IntGauge::new(
+            "webhook_deliveries_open",
+            "Webhook deliveries pending or awaiting a retry, and messages awaiting their deliveries",
+        )?;
         registry.register(Box::new(webhook_deliveries.clone()))?;
         registry.register(Box::new(webhook_latency.clone()))?;
         registry.register(Box::new(webhook_queue.clone()))?;

@@ -86,7 +86,9 @@ pub trait WebhookRepository: Send + Sync + 'static {
 
     /// Claims due deliveries of enabled endpoints, oldest first, for one attempt each:
     /// none is claimed twice within the lease, however many instances claim, and one
-    /// whose attempt is never recorded (its instance died) is due again after it.
+    /// whose attempt is never recorded (its instance died) is due again after it. A
+    /// store that makes deliveries after their change makes those of messages written
+    /// at least [`Claim::deferred`] ago first.
     ///
     /// # Errors
     /// [`StoreError`] only.
@@ -99,7 +101,8 @@ pub trait WebhookRepository: Send + Sync + 'static {
     /// [`StoreError`] only.
     fn record_attempts(&self, attempts: Vec<(Due, Attempt)>) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deliveries open now (pending or failed), of every endpoint.
+    /// Deliveries open now (pending or failed), of every endpoint; a message whose
+    /// deliveries are still to be made counts as one.
     ///
     /// # Errors
     /// [`StoreError`] only.

@@ -175,6 +175,35 @@ struct Snapshot<R: QueryableByName<diesel::pg::Pg>> {
     row: R,
 }
 
+/// Statements' rows of messages fanned out per claim, at most.
+const FAN_OUTS_PER_CLAIM: i64 = 64;
+
+/// Makes the deliveries of messages written at least `deferred_ms` ago, one for each
+/// endpoint enabled at the change that subscribes to the message's type, due since the
+/// message was written. A change's transaction leaves only its messages and one row
+/// naming them and those endpoints (`webhook_fan_outs`): their deliveries, with their
+/// indexes and foreign keys, are made here, outside it.
+async fn fan_out(conn: &mut super::Conn, deferred_ms: i64) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "WITH f AS (DELETE FROM webhook_fan_outs WHERE id = ANY (ARRAY( \
+                      SELECT id FROM webhook_fan_outs WHERE created_at <= now() - $1 * interval '1 millisecond' \
+                      ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)) \
+                    RETURNING messages, endpoints) \
+         INSERT INTO webhook_deliveries (endpoint_id, message_id, due_at) \
+         SELECT e.id, m.id, m.created_at FROM f CROSS JOIN unnest(f.messages) AS u(id) \
+         JOIN webhook_messages m ON m.id = u.id \
+         JOIN webhook_endpoints e ON e.id = ANY (f.endpoints) AND m.type = ANY (e.event_types) \
+         ORDER BY m.id, e.id",
+    )
+    .bind::<BigInt, _>(deferred_ms)
+    .bind::<BigInt, _>(FAN_OUTS_PER_CLAIM)
+    .prepared()
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}
+
 /// The rows the messages `ids` captured in their snapshot column `resource`.
 async fn snapshots<R, T>(
     conn: &mut super::Conn,
@@ -360,6 +389,8 @@ impl WebhookRepository for PgStore {
 
     async fn claim_due(&self, claim: Claim) -> Result<Vec<Due>, StoreError> {
         let mut conn = self.conn().await?;
+        let deferred_ms = i64::try_from(claim.deferred.as_millis()).unwrap_or(i64::MAX);
+        fan_out(&mut conn, deferred_ms).await?;
         // One statement: rows locked by another claim are skipped, and the lease moves
         // `due_at` past the attempt's deadline before any instance can see it due again.
         // The chosen rows are found again by their `ctid`s, as an array: as a semi-join,
@@ -395,7 +426,7 @@ impl WebhookRepository for PgStore {
         .bind::<BigInt, _>(i64::from(claim.per_endpoint))
         .bind::<Array<BigInt>, _>(claim.in_flight.iter().map(|(_, n)| i64::from(*n)).collect::<Vec<_>>())
         .bind::<BigInt, _>(i64::from(claim.min_free.get()))
-        .bind::<BigInt, _>(i64::try_from(claim.deferred.as_millis()).unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(deferred_ms)
         .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
@@ -477,12 +508,14 @@ impl WebhookRepository for PgStore {
 
     async fn open_deliveries(&self) -> Result<u64, StoreError> {
         let mut conn = self.conn().await?;
-        let total: Total =
-            diesel::sql_query("SELECT count(*) AS total FROM webhook_deliveries WHERE due_at IS NOT NULL")
-                .prepared()
-                .get_result(&mut conn)
-                .await
-                .map_err(classify)?;
+        let total: Total = diesel::sql_query(
+            "SELECT (SELECT count(*) FROM webhook_deliveries WHERE due_at IS NOT NULL) \
+                      + (SELECT COALESCE(sum(cardinality(messages)), 0) FROM webhook_fan_outs)::bigint AS total",
+        )
+        .prepared()
+        .get_result(&mut conn)
+        .await
+        .map_err(classify)?;
         Ok(total.total.unsigned_abs())
     }
 }

@@ -125,4 +125,5 @@ contract! {
     queue::a_sell_out_closes_the_queue,
     webhooks::a_busy_endpoint_is_claimed_a_batch_at_a_time,
     webhooks::a_deferring_claim_leaves_recent_deliveries,
+    webhooks::an_endpoint_registered_after_a_change_gets_none_of_its_messages,
 }

@@ -19,14 +19,19 @@ fn claim(endpoint: EndpointId, busy: u32) -> Claim {
     }
 }
 
-/// An endpoint subscribed to confirmations, and `bookings` of one seat each made after it.
-async fn booked_for_an_endpoint<S: Store>(store: &S, bookings: u32) -> EndpointId {
+/// A new endpoint subscribed to confirmations.
+async fn endpoint<S: Store>(store: &S) -> EndpointId {
     let new = NewEndpoint {
         url: WebhookUrl::new("https://hooks.example.org/in").unwrap(),
         event_types: vec![EventType::BookingConfirmed],
         description: String::new(),
     };
-    let endpoint = store.create_endpoint(new, Secret::from_bytes([7; 32])).await.unwrap().id;
+    store.create_endpoint(new, Secret::from_bytes([7; 32])).await.unwrap().id
+}
+
+/// An endpoint subscribed to confirmations, and `bookings` of one seat each made after it.
+async fn booked_for_an_endpoint<S: Store>(store: &S, bookings: u32) -> EndpointId {
+    let endpoint = endpoint(store).await;
     let event = event(store, i64::from(bookings)).await;
     for user in users(store, bookings).await {
         book(store, event, user, 1).await.unwrap();
@@ -54,4 +59,14 @@ pub async fn a_deferring_claim_leaves_recent_deliveries<S: Store>(store: S) {
     let deferring = Claim { deferred: Duration::from_secs(30), ..claim(endpoint, 0) };
     assert!(store.claim_due(deferring).await.unwrap().is_empty());
     assert_eq!(store.claim_due(claim(endpoint, 0)).await.unwrap().len(), 3);
+}
+
+/// A message goes to the endpoints there were at its change, however late its
+/// deliveries are made: one registered after the change gets none of it.
+pub async fn an_endpoint_registered_after_a_change_gets_none_of_its_messages<S: Store>(store: S) {
+    let before = booked_for_an_endpoint(&store, 3).await;
+    let after = endpoint(&store).await;
+    let claimed: Vec<EndpointId> =
+        store.claim_due(claim(before, 0)).await.unwrap().iter().map(|due| due.endpoint).collect();
+    assert_eq!(claimed, [before; 3], "the endpoint registered after ({after}) was not there");
 }
