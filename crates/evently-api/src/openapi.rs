@@ -38,6 +38,8 @@ use crate::routes::RouteDoc;
         (name = "holds", description = "Reserving seats while paying: hold, then confirm before the timer runs out"),
         (name = "tickets", description = "Tickets with signed codes, and checking them in at the door"),
         (name = "webhooks", description = "Standard Webhooks: endpoints, signed messages from a transactional outbox, the delivery log. \
+            A change writes its messages in its own transaction; the delivery worker makes their deliveries, to the endpoints \
+            enabled at the change, so a delivery shows in the log from the worker's next look (0.2 s when idle). \
             Deliveries give way to writes: while an instance answers 16 or more state-changing requests, it delivers only \
             messages due at least 30 s ago, so a burst's messages go out when it ends (at most 30 s late while it lasts)."),
         (name = "admin", description = "Account administration and analytics"),
