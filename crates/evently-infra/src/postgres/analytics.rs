@@ -12,7 +12,7 @@ use evently_domain::{EventId, Page, PageRequest, StoreError};
 use super::PgStore;
 use super::error::classify;
 use super::prepared::Prepare as _;
-use super::rows::{Total, count, id, unsigned};
+use super::rows::{Counted, count, counted_page, id, unsigned};
 use super::users::offset;
 
 #[derive(QueryableByName)]
@@ -160,10 +160,11 @@ impl AnalyticsRepository for PgStore {
             StatsSort::BookedSeats => "e.booked_seats",
             StatsSort::WaitlistLength => "waitlist_length",
         };
-        let rows: Vec<StatsRow> = diesel::sql_query(format!(
+        let rows: Vec<Counted<StatsRow>> = diesel::sql_query(format!(
             "SELECT e.id, e.name, e.starts_at, e.capacity, e.booked_seats, \
                (SELECT count(*) FROM waitlist_entries w WHERE w.event_id = e.id AND w.status = 'waiting') AS waitlist_length, \
-               (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'cancelled') AS cancellations \
+               (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'cancelled') AS cancellations, \
+               (SELECT count(*) FROM events) AS total \
              FROM events e ORDER BY {order} DESC, e.id LIMIT $1 OFFSET $2"
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
@@ -171,25 +172,23 @@ impl AnalyticsRepository for PgStore {
         .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM events")
-            .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                Ok(EventStats {
-                    event_id: id(row.id, EventId::new)?,
-                    name: row.name,
-                    starts_at: row.starts_at,
-                    capacity: unsigned(row.capacity)?,
-                    booked_seats: unsigned(row.booked_seats)?,
-                    waitlist_length: count(row.waitlist_length),
-                    cancellations: count(row.cancellations),
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        Ok(Page { items, total: total.total.unsigned_abs(), request: page })
+        let apart = diesel::sql_query("SELECT count(*) AS total FROM events").prepared().get_result(&mut conn);
+        counted_page(rows, page, apart).await
+    }
+}
+
+impl TryFrom<StatsRow> for EventStats {
+    type Error = StoreError;
+
+    fn try_from(row: StatsRow) -> Result<Self, StoreError> {
+        Ok(EventStats {
+            event_id: id(row.id, EventId::new)?,
+            name: row.name,
+            starts_at: row.starts_at,
+            capacity: unsigned(row.capacity)?,
+            booked_seats: unsigned(row.booked_seats)?,
+            waitlist_length: count(row.waitlist_length),
+            cancellations: count(row.cancellations),
+        })
     }
 }

@@ -13,7 +13,7 @@ use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, settle, store_failure};
 use super::keys::key_lifetime;
 use super::prepared::Prepare as _;
-use super::rows::{Answer, BOOKING_COLUMNS, BookingRow, Counted, Total, convert};
+use super::rows::{Answer, BOOKING_COLUMNS, BookingRow, Counted, counted_page};
 use super::users::{not_found_as_none, offset};
 
 async fn fetch(conn: &AsyncPgConnection, id: BookingId) -> diesel::QueryResult<BookingRow> {
@@ -129,10 +129,10 @@ impl BookingRepository for PgStore {
     ) -> Result<Page<Booking>, StoreError> {
         let mut conn = self.conn().await?;
         let status = status.map(BookingStatus::as_str);
+        let filter = "user_id = $1 AND ($2::text IS NULL OR status = $2)";
         let rows: Vec<Counted<BookingRow>> = diesel::sql_query(format!(
-            "SELECT {BOOKING_COLUMNS}, count(*) OVER () AS total FROM bookings \
-             WHERE user_id = $1 AND ($2::text IS NULL OR status = $2) \
-             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+            "SELECT {BOOKING_COLUMNS}, (SELECT count(*) FROM bookings WHERE {filter}) AS total FROM bookings \
+             WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
         ))
         .bind::<BigInt, _>(user.get())
         .bind::<Nullable<Text>, _>(status)
@@ -142,24 +142,11 @@ impl BookingRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        // No row carries the total when the page starts past the last: counted apart.
-        let total = match rows.as_slice().first() {
-            Some(first) => first.total,
-            None if offset(page) == 0 => 0,
-            None => {
-                let counted: Total = diesel::sql_query(
-                    "SELECT count(*) AS total FROM bookings WHERE user_id = $1 AND ($2::text IS NULL OR status = $2)",
-                )
-                .bind::<BigInt, _>(user.get())
-                .bind::<Nullable<Text>, _>(status)
-                .prepared()
-                .get_result(&mut conn)
-                .await
-                .map_err(classify)?;
-                counted.total
-            }
-        };
-        let items = convert(rows.into_iter().map(|counted| counted.row).collect())?;
-        Ok(Page { items, total: total.unsigned_abs(), request: page })
+        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM bookings WHERE {filter}"))
+            .bind::<BigInt, _>(user.get())
+            .bind::<Nullable<Text>, _>(status)
+            .prepared()
+            .get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 }

@@ -14,7 +14,7 @@ use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{load_queue, lock_event, seat_count, settle, store_failure};
 use super::prepared::Prepare as _;
-use super::rows::{EVENT_COLUMNS, EventRow, TIER_COLUMNS, TierRow, Total, convert, id};
+use super::rows::{Counted, EVENT_COLUMNS, EventRow, TIER_COLUMNS, TierRow, counted_page, id};
 use super::seating::{chart, insert_plan};
 use super::users::{not_found_as_none, offset};
 
@@ -110,8 +110,9 @@ impl EventRepository for PgStore {
         let mut conn = self.conn().await?;
         let status = filter.status.map(|s| s.as_str());
         let pattern = filter.query.as_ref().map(|q| contains_pattern(q.as_str()));
-        let rows: Vec<EventRow> = diesel::sql_query(format!(
-            "SELECT {EVENT_COLUMNS} FROM events e WHERE {LIST_FILTER} ORDER BY e.starts_at, e.id LIMIT $5 OFFSET $6"
+        let rows: Vec<Counted<EventRow>> = diesel::sql_query(format!(
+            "SELECT {EVENT_COLUMNS}, (SELECT count(*) FROM events e WHERE {LIST_FILTER}) AS total \
+             FROM events e WHERE {LIST_FILTER} ORDER BY e.starts_at, e.id LIMIT $5 OFFSET $6"
         ))
         .bind::<Nullable<Text>, _>(status)
         .bind::<Nullable<Timestamptz>, _>(filter.from)
@@ -123,16 +124,14 @@ impl EventRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query(format!("SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}"))
+        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}"))
             .bind::<Nullable<Text>, _>(status)
             .bind::<Nullable<Timestamptz>, _>(filter.from)
             .bind::<Nullable<Timestamptz>, _>(filter.to)
             .bind::<Nullable<Text>, _>(pattern.as_deref())
             .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+            .get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 
     #[tracing::instrument(skip_all, fields(event.id = %id))]

@@ -19,7 +19,7 @@ use super::error::{TxError, classify};
 use super::hold_writes::fetch_hold as fetch;
 use super::inventory::{load_queue, lock_event, settle, store_failure, try_lock_event};
 use super::prepared::Prepare as _;
-use super::rows::{HOLD_COLUMNS, HoldRow, Total, convert, id};
+use super::rows::{Counted, HOLD_COLUMNS, HoldRow, counted_page, id};
 use super::users::{not_found_as_none, offset};
 
 #[derive(QueryableByName)]
@@ -107,8 +107,9 @@ impl HoldRepository for PgStore {
         // Filtered by the status a client reads: active holds past their time are expired.
         let filter = "user_id = $1 AND ($2::text IS NULL OR \
              (CASE WHEN status = 'active' AND expires_at <= $3 THEN 'expired' ELSE status END) = $2)";
-        let rows: Vec<HoldRow> = diesel::sql_query(format!(
-            "SELECT {HOLD_COLUMNS} FROM holds WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+        let rows: Vec<Counted<HoldRow>> = diesel::sql_query(format!(
+            "SELECT {HOLD_COLUMNS}, (SELECT count(*) FROM holds WHERE {filter}) AS total FROM holds WHERE {filter} \
+             ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
         ))
         .bind::<BigInt, _>(user.get())
         .bind::<Nullable<Text>, _>(status.map(HoldStatus::as_str))
@@ -119,15 +120,13 @@ impl HoldRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query(format!("SELECT count(*) AS total FROM holds WHERE {filter}"))
+        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM holds WHERE {filter}"))
             .bind::<BigInt, _>(user.get())
             .bind::<Nullable<Text>, _>(status.map(HoldStatus::as_str))
             .bind::<Timestamptz, _>(now)
             .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+            .get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 
     async fn sweep_expired_holds(&self, events: u32) -> Result<Vec<EventId>, StoreError> {

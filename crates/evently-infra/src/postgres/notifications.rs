@@ -6,14 +6,15 @@ use evently_domain::{Page, PageRequest, StoreError, UserId};
 use super::PgStore;
 use super::error::classify;
 use super::prepared::Prepare as _;
-use super::rows::{NotificationRow, Total, convert};
+use super::rows::{Counted, NotificationRow, counted_page};
 use super::users::offset;
 
 impl NotificationRepository for PgStore {
     async fn list_notifications(&self, user: UserId, page: PageRequest) -> Result<Page<Notification>, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<NotificationRow> = diesel::sql_query(
-            "SELECT id, kind, event_id, booking_id, hold_id, message, created_at FROM notifications \
+        let rows: Vec<Counted<NotificationRow>> = diesel::sql_query(
+            "SELECT id, kind, event_id, booking_id, hold_id, message, created_at, \
+             (SELECT count(*) FROM notifications WHERE user_id = $1) AS total FROM notifications \
              WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
         )
         .bind::<BigInt, _>(user.get())
@@ -23,13 +24,11 @@ impl NotificationRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM notifications WHERE user_id = $1")
+        let apart = diesel::sql_query("SELECT count(*) AS total FROM notifications WHERE user_id = $1")
             .bind::<BigInt, _>(user.get())
             .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+            .get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 }
 

@@ -17,7 +17,8 @@ use evently_domain::ticket::{Gate, Ticket, TicketStatus};
 use evently_domain::user::{Credentials, Email, PasswordHash, Role, User, UserName};
 use evently_domain::waitlist::{WaitlistEntry, WaitlistStatus};
 use evently_domain::{
-    BookingId, EventId, HoldId, NotificationId, StoreError, TicketId, TierId, UserId, WaitlistEntryId,
+    BookingId, EventId, HoldId, NotificationId, Page, PageRequest, StoreError, TicketId, TierId, UserId,
+    WaitlistEntryId,
 };
 use serde::Deserialize;
 
@@ -483,14 +484,35 @@ pub(super) struct Total {
 }
 
 /// A row of a page with the number of rows matching the page's filter, both read by
-/// one statement (`count(*) OVER ()` beside the columns): counted by a second statement,
-/// a change committed between the two would show a total its items contradict.
+/// one statement (`(SELECT count(*) ...) AS total` beside the columns, one snapshot):
+/// counted by a second statement, a change committed between the two would show a
+/// total its items contradict.
 #[derive(QueryableByName)]
 pub(super) struct Counted<R: QueryableByName<diesel::pg::Pg>> {
     #[diesel(sql_type = BigInt)]
     pub total: i64,
     #[diesel(embed)]
     pub row: R,
+}
+
+/// A page of rows read with their total ([`Counted`]). A page that starts past the last
+/// row carries no total: `apart` counts it then.
+pub(super) async fn counted_page<R, T>(
+    rows: Vec<Counted<R>>,
+    page: PageRequest,
+    apart: impl Future<Output = Result<Total, diesel::result::Error>>,
+) -> Result<Page<T>, StoreError>
+where
+    R: QueryableByName<diesel::pg::Pg>,
+    T: TryFrom<R, Error = StoreError>,
+{
+    let total = match rows.first() {
+        Some(first) => first.total,
+        None if page.offset() == 0 => 0,
+        None => apart.await.map_err(super::error::classify)?.total,
+    };
+    let items = convert(rows.into_iter().map(|counted| counted.row).collect())?;
+    Ok(Page { items, total: total.unsigned_abs(), request: page })
 }
 
 /// Converts every row, failing on the first corrupt one.

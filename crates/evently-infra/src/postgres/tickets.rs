@@ -15,7 +15,7 @@ use evently_domain::{BookingId, EventId, Page, PageRequest, StoreError, TicketId
 use super::PgStore;
 use super::error::{TxError, classify};
 use super::prepared::Prepare as _;
-use super::rows::{TICKET_COLUMNS, TicketRow, Total, convert, id};
+use super::rows::{Counted, TICKET_COLUMNS, TicketRow, convert, counted_page, id};
 use super::users::{not_found_as_none, offset};
 
 #[derive(QueryableByName)]
@@ -72,8 +72,9 @@ impl TicketRepository for PgStore {
             .map(Some)
             .or_else(not_found_as_none)?;
         let Some(owner) = owner else { return Ok(None) };
-        let rows: Vec<TicketRow> = diesel::sql_query(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = $1 ORDER BY id LIMIT $2 OFFSET $3"
+        let rows: Vec<Counted<TicketRow>> = diesel::sql_query(format!(
+            "SELECT {TICKET_COLUMNS}, (SELECT count(*) FROM tickets WHERE booking_id = $1) AS total \
+             FROM tickets WHERE booking_id = $1 ORDER BY id LIMIT $2 OFFSET $3"
         ))
         .bind::<BigInt, _>(booking.get())
         .bind::<BigInt, _>(i64::from(page.limit()))
@@ -82,13 +83,11 @@ impl TicketRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM tickets WHERE booking_id = $1")
+        let apart = diesel::sql_query("SELECT count(*) AS total FROM tickets WHERE booking_id = $1")
             .bind::<BigInt, _>(booking.get())
             .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        let tickets = Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page };
+            .get_result(&mut conn);
+        let tickets = counted_page(rows, page, apart).await?;
         Ok(Some((id(owner.user_id, UserId::new)?, tickets)))
     }
 

@@ -8,7 +8,7 @@ use evently_domain::{Page, PageRequest, StoreError, UserId};
 use super::PgStore;
 use super::error::{TxError, classify};
 use super::prepared::Prepare as _;
-use super::rows::{CredentialsRow, Total, USER_COLUMNS, UserRow, convert};
+use super::rows::{Counted, CredentialsRow, USER_COLUMNS, UserRow, counted_page};
 
 impl UserRepository for PgStore {
     #[tracing::instrument(skip_all)]
@@ -58,20 +58,17 @@ impl UserRepository for PgStore {
 
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<UserRow> =
-            diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT $1 OFFSET $2"))
-                .bind::<BigInt, _>(i64::from(page.limit()))
-                .bind::<BigInt, _>(offset(page))
-                .prepared()
-                .load(&mut conn)
-                .await
-                .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM users")
-            .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+        let rows: Vec<Counted<UserRow>> = diesel::sql_query(format!(
+            "SELECT {USER_COLUMNS}, (SELECT count(*) FROM users) AS total FROM users ORDER BY id LIMIT $1 OFFSET $2"
+        ))
+        .bind::<BigInt, _>(i64::from(page.limit()))
+        .bind::<BigInt, _>(offset(page))
+        .prepared()
+        .load(&mut conn)
+        .await
+        .map_err(classify)?;
+        let apart = diesel::sql_query("SELECT count(*) AS total FROM users").prepared().get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {

@@ -10,7 +10,7 @@ use super::PgStore;
 use super::error::{TxError, classify};
 use super::inventory::{lock_event, seat_count, store_failure};
 use super::prepared::Prepare as _;
-use super::rows::{Answer, ENTRY_COLUMNS, EntryRow, Total, convert, count};
+use super::rows::{Answer, Counted, ENTRY_COLUMNS, EntryRow, Total, count, counted_page};
 use super::users::{not_found_as_none, offset};
 
 async fn waiting_count(conn: &mut AsyncPgConnection, event: EventId) -> diesel::QueryResult<i64> {
@@ -124,8 +124,10 @@ impl WaitlistRepository for PgStore {
 
     async fn list_queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<EntryRow> = diesel::sql_query(format!(
-            "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.event_id = $1 AND w.status = 'waiting' \
+        let rows: Vec<Counted<EntryRow>> = diesel::sql_query(format!(
+            "SELECT {ENTRY_COLUMNS}, \
+             (SELECT count(*) FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting') AS total \
+             FROM waitlist_entries w WHERE w.event_id = $1 AND w.status = 'waiting' \
              ORDER BY w.joined_at, w.id LIMIT $2 OFFSET $3"
         ))
         .bind::<BigInt, _>(event.get())
@@ -135,14 +137,15 @@ impl WaitlistRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total = waiting_count(&mut conn, event).await.map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.unsigned_abs(), request: page })
+        let apart = async { waiting_count(&mut conn, event).await.map(|total| Total { total }) };
+        counted_page(rows, page, apart).await
     }
 
     async fn list_user_entries(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<EntryRow> = diesel::sql_query(format!(
-            "SELECT {ENTRY_COLUMNS} FROM waitlist_entries w WHERE w.user_id = $1 \
+        let rows: Vec<Counted<EntryRow>> = diesel::sql_query(format!(
+            "SELECT {ENTRY_COLUMNS}, (SELECT count(*) FROM waitlist_entries WHERE user_id = $1) AS total \
+             FROM waitlist_entries w WHERE w.user_id = $1 \
              ORDER BY w.joined_at DESC, w.id DESC LIMIT $2 OFFSET $3"
         ))
         .bind::<BigInt, _>(user.get())
@@ -152,12 +155,10 @@ impl WaitlistRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
+        let apart = diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
             .bind::<BigInt, _>(user.get())
             .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+            .get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 }

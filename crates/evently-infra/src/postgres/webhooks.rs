@@ -20,7 +20,9 @@ use evently_domain::{DeliveryId, EndpointId, EventId, MessageId, Page, PageReque
 use super::PgStore;
 use super::error::classify;
 use super::prepared::Prepare as _;
-use super::rows::{BOOKING_COLUMNS, BookingRow, HOLD_COLUMNS, HoldRow, TICKET_COLUMNS, TicketRow, Total, convert, id};
+use super::rows::{
+    BOOKING_COLUMNS, BookingRow, Counted, HOLD_COLUMNS, HoldRow, TICKET_COLUMNS, TicketRow, Total, counted_page, id,
+};
 use super::users::offset;
 
 fn corrupt(what: &str) -> StoreError {
@@ -250,8 +252,9 @@ impl WebhookRepository for PgStore {
 
     async fn list_endpoints(&self, page: PageRequest) -> Result<Page<Endpoint>, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<EndpointRow> = diesel::sql_query(format!(
-            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY id LIMIT $1 OFFSET $2"
+        let rows: Vec<Counted<EndpointRow>> = diesel::sql_query(format!(
+            "SELECT {ENDPOINT_COLUMNS}, (SELECT count(*) FROM webhook_endpoints) AS total \
+             FROM webhook_endpoints ORDER BY id LIMIT $1 OFFSET $2"
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
@@ -259,12 +262,9 @@ impl WebhookRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total = diesel::sql_query("SELECT count(*) AS total FROM webhook_endpoints")
-            .prepared()
-            .get_result(&mut conn)
-            .await
-            .map_err(classify)?;
-        Ok(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page })
+        let apart =
+            diesel::sql_query("SELECT count(*) AS total FROM webhook_endpoints").prepared().get_result(&mut conn);
+        counted_page(rows, page, apart).await
     }
 
     async fn find_endpoint(&self, endpoint: EndpointId) -> Result<Option<Endpoint>, StoreError> {
@@ -348,9 +348,10 @@ impl WebhookRepository for PgStore {
         }
         let mut conn = self.conn().await?;
         let filter = "d.endpoint_id = $1 AND ($2::text IS NULL OR d.status = $2)";
-        let rows: Vec<DeliveryRow> = diesel::sql_query(format!(
+        let rows: Vec<Counted<DeliveryRow>> = diesel::sql_query(format!(
             "SELECT d.id, d.message_id, m.type AS event_type, d.status, d.attempts, d.last_status_code, d.due_at, \
-             m.created_at FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
+             m.created_at, (SELECT count(*) FROM webhook_deliveries d WHERE {filter}) AS total \
+             FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
              WHERE {filter} ORDER BY d.id DESC LIMIT $3 OFFSET $4"
         ))
         .bind::<BigInt, _>(endpoint.get())
@@ -361,15 +362,12 @@ impl WebhookRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let total: Total =
-            diesel::sql_query(format!("SELECT count(*) AS total FROM webhook_deliveries d WHERE {filter}"))
-                .bind::<BigInt, _>(endpoint.get())
-                .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
-                .prepared()
-                .get_result(&mut conn)
-                .await
-                .map_err(classify)?;
-        Ok(Some(Page { items: convert(rows)?, total: total.total.unsigned_abs(), request: page }))
+        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM webhook_deliveries d WHERE {filter}"))
+            .bind::<BigInt, _>(endpoint.get())
+            .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
+            .prepared()
+            .get_result(&mut conn);
+        counted_page(rows, page, apart).await.map(Some)
     }
 
     async fn retry_delivery(&self, endpoint: EndpointId, delivery: DeliveryId) -> Result<bool, StoreError> {

@@ -5,7 +5,7 @@ use evently_domain::inventory::BookingStatus;
 use evently_domain::notification::NotificationKind;
 use evently_domain::{BookingId, EventId, PageRequest, Store};
 
-use crate::fixtures::{book, event, keyed, reload, seats, users};
+use crate::fixtures::{book, event, keyed, pages_agree_with_their_totals_until, reload, seats, users};
 
 pub async fn booking_takes_seats_until_sold_out<S: Store>(store: S) {
     let users = users(&store, 3).await;
@@ -148,14 +148,8 @@ pub async fn a_page_of_bookings_agrees_with_its_total_while_they_change<S: Store
             }
         })
     };
-    let mut reads = 0;
-    while !writer.is_finished() {
-        let page = store.list_user_bookings(user, Some(BookingStatus::Confirmed), PageRequest::default()).await;
-        let page = page.unwrap();
-        assert_eq!(page.items.len() as u64, page.total, "read {reads}: the items and their total disagree");
-        reads += 1;
-        tokio::task::yield_now().await;
-    }
-    writer.await.unwrap();
-    assert!(reads > 0);
+    pages_agree_with_their_totals_until(writer, || async {
+        store.list_user_bookings(user, Some(BookingStatus::Confirmed), PageRequest::default()).await.unwrap()
+    })
+    .await;
 }

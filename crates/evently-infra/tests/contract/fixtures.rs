@@ -11,7 +11,7 @@ use evently_domain::inventory::{Capacity, Promotion};
 use evently_domain::money::Currency;
 use evently_domain::seating::SeatPick;
 use evently_domain::user::{Email, NewUser, PasswordHash, Role, UserName};
-use evently_domain::{EventId, Store, UserId};
+use evently_domain::{EventId, Page, Store, UserId};
 use evently_infra::{PgSettings, PgStore};
 
 pub fn pg_store(url: &str, group_commit: bool) -> PgStore {
@@ -86,4 +86,22 @@ pub fn keyed(event: EventId, user: UserId, n: i64, key: &str) -> BookingRequest 
 
 pub async fn book<S: Store>(store: &S, event: EventId, user: UserId, n: i64) -> Result<BookOutcome, BookError> {
     store.book(request(event, user, n)).await
+}
+
+/// Reads a page with `read` until `writer` is done, each time expecting as many items as
+/// the page's total says (a list whose total is counted apart fails this), and at least once.
+pub async fn pages_agree_with_their_totals_until<T, F, Fut>(writer: tokio::task::JoinHandle<()>, read: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Page<T>>,
+{
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let page = read().await;
+        assert_eq!(page.items.len() as u64, page.total, "read {reads}: the items and their total disagree");
+        reads += 1;
+        tokio::task::yield_now().await;
+    }
+    writer.await.unwrap();
+    assert!(reads > 0);
 }

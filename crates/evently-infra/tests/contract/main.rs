@@ -76,6 +76,7 @@ contract! {
     waitlists::cancellation_promotes_first_fit_and_notifies,
     waitlists::leaving_and_rejoining_goes_to_the_back,
     waitlists::waiting_users_cannot_book_directly,
+    waitlists::a_page_of_the_queue_agrees_with_its_total_while_it_changes,
     stampede::a_thousand_concurrent_bookings_never_oversell,
     stampede::concurrent_duplicates_of_one_key_book_once,
     stampede::keyed_and_repeated_bookings_of_a_hot_event_book_once,

@@ -4,7 +4,7 @@ use evently_domain::notification::NotificationKind;
 use evently_domain::waitlist::{JoinWaitlistError, LeaveWaitlistError, WaitlistStatus};
 use evently_domain::{PageRequest, Store};
 
-use crate::fixtures::{book, event, reload, seats, users};
+use crate::fixtures::{book, event, pages_agree_with_their_totals_until, reload, seats, users};
 
 pub async fn joining_needs_a_full_event_and_keeps_order<S: Store>(store: S) {
     let users = users(&store, 4).await;
@@ -87,4 +87,30 @@ pub async fn waiting_users_cannot_book_directly<S: Store>(store: S) {
     book(&store, id, users[0], 2).await.unwrap();
     store.join_waitlist(id, users[1], seats(2), None).await.unwrap();
     assert!(matches!(book(&store, id, users[1], 1).await, Err(BookError::AlreadyWaitlisted)));
+}
+
+/// A page of an event's queue and its total come from one read: users joining and
+/// leaving between two statements would show a total its items contradict.
+pub async fn a_page_of_the_queue_agrees_with_its_total_while_it_changes<S: Store>(store: S) {
+    let users = users(&store, 5).await;
+    let id = event(&store, 1).await;
+    book(&store, id, users[0], 1).await.unwrap();
+    let store = std::sync::Arc::new(store);
+    let writer = {
+        let store = std::sync::Arc::clone(&store);
+        tokio::spawn(async move {
+            for _ in 0..10 {
+                for user in &users[1..] {
+                    store.join_waitlist(id, *user, seats(1), None).await.unwrap();
+                }
+                for user in &users[1..] {
+                    store.leave_waitlist(id, *user).await.unwrap();
+                }
+            }
+        })
+    };
+    pages_agree_with_their_totals_until(writer, || async {
+        store.list_queue(id, PageRequest::default()).await.unwrap()
+    })
+    .await;
 }
