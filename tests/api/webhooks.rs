@@ -355,9 +355,10 @@ async fn register_at(http: &reqwest::Client, base: &str, token: &str, url: &str)
     response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
-/// Makes `n` event.updated messages by editing `event` through the instances in turn.
-async fn edits(http: &reqwest::Client, bases: &[String], token: &str, event: i64, n: usize) {
-    for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
+/// Makes `n` event.updated messages by editing `event` through the instances in turn,
+/// `at_once` edits in flight.
+async fn edits(http: &reqwest::Client, bases: &[String], token: &str, event: i64, n: usize, at_once: usize) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(at_once) {
         let sent: Vec<_> = chunk
             .iter()
             .map(|i| {
@@ -403,7 +404,7 @@ async fn three_instances_deliver_a_thousand_messages_each_once() {
     let receiver = Receiver::start(200).await;
     register_at(&http, &bases[1], &token, &receiver.url).await;
     let event = create_event(&http, &bases[2], &token, 10).await;
-    edits(&http, &bases, &token, event, 1_000).await;
+    edits(&http, &bases, &token, event, 1_000, 16).await;
     let got = receiver.wait_for(1_000, Duration::from_secs(60)).await;
     let seen = arrivals(&got);
     let (made, unsettled) = (count(db.url(), MADE).await, lines(db.url(), UNSETTLED).await);
@@ -417,6 +418,26 @@ async fn three_instances_deliver_a_thousand_messages_each_once() {
     let unsettled = lines(db.url(), UNSETTLED).await;
     assert_eq!(count(db.url(), delivered).await, 1_000, "each delivered by its first attempt:\n{unsettled}");
     assert!(arrivals(&receiver.got()).values().all(|n| *n == 1), "a healthy receiver gets each message once");
+}
+
+/// A crowd of writes on one instance: its worker defers the messages (fan-out and
+/// claims alike) while the crowd lasts, then delivers each once, none lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crowds_messages_wait_for_it_to_pass_and_arrive_once() {
+    let db = evently_test_db::TestDatabase::create().await;
+    let instance = Process::spawn_with(db.url(), &[ALLOW_PRIVATE], Stdio::null()).await;
+    let http = reqwest::Client::new();
+    let token = admin_token(&http, &instance.1).await;
+    let receiver = Receiver::start(200).await;
+    register_at(&http, &instance.1, &token, &receiver.url).await;
+    let event = create_event(&http, &instance.1, &token, 10).await;
+    edits(&http, std::slice::from_ref(&instance.1), &token, event, 640, 64).await;
+    let during = receiver.got().len();
+    assert!(during < 320, "{during} of 640 messages were delivered while 64 writes at a time were in flight");
+    let got = receiver.wait_for(640, Duration::from_secs(60)).await;
+    let (made, unsettled) = (count(db.url(), MADE).await, lines(db.url(), UNSETTLED).await);
+    assert_eq!(arrivals(&got).len(), 640, "every message arrived ({made} deliveries made):\n{unsettled}");
+    assert!(arrivals(&got).values().all(|n| *n == 1), "a healthy receiver gets each message once");
 }
 
 /// An edit whose transaction began before the last edit committed may read a clock behind
@@ -453,7 +474,7 @@ async fn a_sigkill_mid_delivery_loses_no_message() {
     receiver.delay.store(3_000, Ordering::SeqCst);
     register_at(&http, &first.1, &token, &receiver.url).await;
     let event = create_event(&http, &first.1, &token, 10).await;
-    edits(&http, std::slice::from_ref(&first.1), &token, event, 20).await;
+    edits(&http, std::slice::from_ref(&first.1), &token, event, 20, 16).await;
     receiver.wait_for(1, Duration::from_secs(10)).await;
     // Attempts are in flight: the instance dies before it can record them.
     first.kill();
