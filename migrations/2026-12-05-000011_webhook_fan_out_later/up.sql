@@ -1,10 +1,10 @@
 -- Deliveries are made by the delivery worker, not in the change's transaction: a
 -- subscribed change writes its messages and one row naming them and the endpoints
 -- enabled at the change, and the worker fans that row out to those of them subscribed
--- to each message's type (`fan_out` in `postgres/webhooks.rs`). One
--- delivery row per message in the writer's transaction, with its foreign keys and
--- indexes, cost a batch of 64 hot bookings 2.5 ms of 6.8 (`bench/webhooks.sh`); the
--- messages and their one row, 0.2 ms.
+-- to each message's type (`fan_out` in `postgres/webhooks.rs`). One delivery row per
+-- message in the writer's transaction, with its foreign keys and indexes, cost one
+-- statement booking 64 seats of a hot event 2.5 ms over its 6.8; the messages and their
+-- one row cost 0.3 ms (BENCHMARKS.md, "Deliveries made outside the writer's transaction").
 CREATE TABLE webhook_fan_outs (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- The messages one statement wrote, oldest first.
