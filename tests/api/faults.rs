@@ -122,6 +122,50 @@ async fn final_refusals_do_not_queue_for_the_event_lock() {
     assert_invariants(&url).await;
 }
 
+/// `evently_http_writes_in_flight` from `/metrics`.
+async fn writes_in_flight(app: &TestApp) -> i64 {
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let line = metrics.lines().find(|l| l.starts_with("evently_http_writes_in_flight ")).unwrap();
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// Writes whose clients hang up while they wait for the event's lock stay counted while
+/// the server finishes them, and are counted out when it has: a count left behind would
+/// keep the webhook worker deferring deliveries for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_whose_clients_hang_up_are_counted_out_once_finished() {
+    let app = TestApp::postgres().await;
+    let url = app.db.as_ref().unwrap().url().to_owned();
+    let event = app.event(100).await;
+    let tokens = tokens(&app.client, &app.base, "gone", 20).await;
+    let mut holder = hold_locks(&url, &[event]).await;
+    let impatient = Client::builder().timeout(Duration::from_millis(1_500)).build().unwrap();
+    let gone: Vec<_> = tokens
+        .iter()
+        .map(|token| {
+            let request = impatient
+                .post(format!("{}/api/v1/events/{event}/bookings", app.base))
+                .bearer_auth(token)
+                .json(&json!({"seats": 1}));
+            tokio::spawn(async move { request.send().await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(writes_in_flight(&app).await, 20, "the bookings wait for the lock");
+    for request in gone {
+        assert!(request.await.unwrap().unwrap_err().is_timeout(), "the client hung up first");
+    }
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    let started = Instant::now();
+    while writes_in_flight(&app).await > 0 && started.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(writes_in_flight(&app).await, 0, "counted out once the server finished them");
+    let booked = count(&url, &format!("SELECT count(*) AS n FROM bookings WHERE event_id = {event}")).await;
+    assert_eq!(booked, 20, "the writes whose clients hung up were made");
+    assert_invariants(&url).await;
+}
+
 /// Group commit decides many events in one transaction; an event whose row is locked
 /// elsewhere is passed by, so only its own bookings wait.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

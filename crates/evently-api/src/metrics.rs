@@ -136,8 +136,9 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// Counts a write in flight while it lives, so that a request whose client hangs up
-/// (its future dropped) is counted out too.
+/// Counts a write in flight while it lives: until its answer is made, whether or not its
+/// client is still there (the server finishes a write whose client hung up), and out
+/// however its future ends, dropped included.
 struct InFlight(prometheus::IntGauge);
 
 impl InFlight {
