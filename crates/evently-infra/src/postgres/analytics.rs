@@ -154,6 +154,7 @@ impl AnalyticsRepository for PgStore {
     }
 
     async fn event_stats(&self, sort: StatsSort, page: PageRequest) -> Result<Page<EventStats>, StoreError> {
+        const COUNTING: &str = "SELECT count(*) AS total FROM events";
         let mut conn = self.conn().await?;
         let order = match sort {
             StatsSort::Utilization => "e.booked_seats::float8 / e.capacity",
@@ -164,7 +165,7 @@ impl AnalyticsRepository for PgStore {
             "SELECT e.id, e.name, e.starts_at, e.capacity, e.booked_seats, \
                (SELECT count(*) FROM waitlist_entries w WHERE w.event_id = e.id AND w.status = 'waiting') AS waitlist_length, \
                (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'cancelled') AS cancellations, \
-               (SELECT count(*) FROM events) AS total \
+               ({COUNTING}) AS total \
              FROM events e ORDER BY {order} DESC, e.id LIMIT $1 OFFSET $2"
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
@@ -172,7 +173,7 @@ impl AnalyticsRepository for PgStore {
         .prepared().load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query("SELECT count(*) AS total FROM events").prepared().get_result(&mut conn);
+        let apart = diesel::sql_query(COUNTING).prepared().get_result(&mut conn);
         counted_page(rows, page, apart).await
     }
 }

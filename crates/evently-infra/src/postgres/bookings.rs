@@ -130,8 +130,9 @@ impl BookingRepository for PgStore {
         let mut conn = self.conn().await?;
         let status = status.map(BookingStatus::as_str);
         let filter = "user_id = $1 AND ($2::text IS NULL OR status = $2)";
+        let counting = format!("SELECT count(*) AS total FROM bookings WHERE {filter}");
         let rows: Vec<Counted<BookingRow>> = diesel::sql_query(format!(
-            "SELECT {BOOKING_COLUMNS}, (SELECT count(*) FROM bookings WHERE {filter}) AS total FROM bookings \
+            "SELECT {BOOKING_COLUMNS}, ({counting}) AS total FROM bookings \
              WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
         ))
         .bind::<BigInt, _>(user.get())
@@ -142,7 +143,7 @@ impl BookingRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM bookings WHERE {filter}"))
+        let apart = diesel::sql_query(counting)
             .bind::<BigInt, _>(user.get())
             .bind::<Nullable<Text>, _>(status)
             .prepared()

@@ -110,8 +110,9 @@ impl EventRepository for PgStore {
         let mut conn = self.conn().await?;
         let status = filter.status.map(|s| s.as_str());
         let pattern = filter.query.as_ref().map(|q| contains_pattern(q.as_str()));
+        let counting = format!("SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}");
         let rows: Vec<Counted<EventRow>> = diesel::sql_query(format!(
-            "SELECT {EVENT_COLUMNS}, (SELECT count(*) FROM events e WHERE {LIST_FILTER}) AS total \
+            "SELECT {EVENT_COLUMNS}, ({counting}) AS total \
              FROM events e WHERE {LIST_FILTER} ORDER BY e.starts_at, e.id LIMIT $5 OFFSET $6"
         ))
         .bind::<Nullable<Text>, _>(status)
@@ -124,7 +125,7 @@ impl EventRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM events e WHERE {LIST_FILTER}"))
+        let apart = diesel::sql_query(counting)
             .bind::<Nullable<Text>, _>(status)
             .bind::<Nullable<Timestamptz>, _>(filter.from)
             .bind::<Nullable<Timestamptz>, _>(filter.to)

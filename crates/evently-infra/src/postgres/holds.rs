@@ -107,8 +107,9 @@ impl HoldRepository for PgStore {
         // Filtered by the status a client reads: active holds past their time are expired.
         let filter = "user_id = $1 AND ($2::text IS NULL OR \
              (CASE WHEN status = 'active' AND expires_at <= $3 THEN 'expired' ELSE status END) = $2)";
+        let counting = format!("SELECT count(*) AS total FROM holds WHERE {filter}");
         let rows: Vec<Counted<HoldRow>> = diesel::sql_query(format!(
-            "SELECT {HOLD_COLUMNS}, (SELECT count(*) FROM holds WHERE {filter}) AS total FROM holds WHERE {filter} \
+            "SELECT {HOLD_COLUMNS}, ({counting}) AS total FROM holds WHERE {filter} \
              ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
         ))
         .bind::<BigInt, _>(user.get())
@@ -120,7 +121,7 @@ impl HoldRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM holds WHERE {filter}"))
+        let apart = diesel::sql_query(counting)
             .bind::<BigInt, _>(user.get())
             .bind::<Nullable<Text>, _>(status.map(HoldStatus::as_str))
             .bind::<Timestamptz, _>(now)

@@ -11,12 +11,12 @@ use super::users::offset;
 
 impl NotificationRepository for PgStore {
     async fn list_notifications(&self, user: UserId, page: PageRequest) -> Result<Page<Notification>, StoreError> {
+        const COUNTING: &str = "SELECT count(*) AS total FROM notifications WHERE user_id = $1";
         let mut conn = self.conn().await?;
-        let rows: Vec<Counted<NotificationRow>> = diesel::sql_query(
-            "SELECT id, kind, event_id, booking_id, hold_id, message, created_at, \
-             (SELECT count(*) FROM notifications WHERE user_id = $1) AS total FROM notifications \
-             WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
-        )
+        let rows: Vec<Counted<NotificationRow>> = diesel::sql_query(format!(
+            "SELECT id, kind, event_id, booking_id, hold_id, message, created_at, ({COUNTING}) AS total \
+             FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        ))
         .bind::<BigInt, _>(user.get())
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
@@ -24,10 +24,7 @@ impl NotificationRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query("SELECT count(*) AS total FROM notifications WHERE user_id = $1")
-            .bind::<BigInt, _>(user.get())
-            .prepared()
-            .get_result(&mut conn);
+        let apart = diesel::sql_query(COUNTING).bind::<BigInt, _>(user.get()).prepared().get_result(&mut conn);
         counted_page(rows, page, apart).await
     }
 }

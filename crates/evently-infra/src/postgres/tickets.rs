@@ -72,8 +72,9 @@ impl TicketRepository for PgStore {
             .map(Some)
             .or_else(not_found_as_none)?;
         let Some(owner) = owner else { return Ok(None) };
+        const COUNTING: &str = "SELECT count(*) AS total FROM tickets WHERE booking_id = $1";
         let rows: Vec<Counted<TicketRow>> = diesel::sql_query(format!(
-            "SELECT {TICKET_COLUMNS}, (SELECT count(*) FROM tickets WHERE booking_id = $1) AS total \
+            "SELECT {TICKET_COLUMNS}, ({COUNTING}) AS total \
              FROM tickets WHERE booking_id = $1 ORDER BY id LIMIT $2 OFFSET $3"
         ))
         .bind::<BigInt, _>(booking.get())
@@ -83,10 +84,7 @@ impl TicketRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query("SELECT count(*) AS total FROM tickets WHERE booking_id = $1")
-            .bind::<BigInt, _>(booking.get())
-            .prepared()
-            .get_result(&mut conn);
+        let apart = diesel::sql_query(COUNTING).bind::<BigInt, _>(booking.get()).prepared().get_result(&mut conn);
         let tickets = counted_page(rows, page, apart).await?;
         Ok(Some((id(owner.user_id, UserId::new)?, tickets)))
     }

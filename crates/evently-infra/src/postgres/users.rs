@@ -57,9 +57,10 @@ impl UserRepository for PgStore {
     }
 
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
+        const COUNTING: &str = "SELECT count(*) AS total FROM users";
         let mut conn = self.conn().await?;
         let rows: Vec<Counted<UserRow>> = diesel::sql_query(format!(
-            "SELECT {USER_COLUMNS}, (SELECT count(*) FROM users) AS total FROM users ORDER BY id LIMIT $1 OFFSET $2"
+            "SELECT {USER_COLUMNS}, ({COUNTING}) AS total FROM users ORDER BY id LIMIT $1 OFFSET $2"
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
         .bind::<BigInt, _>(offset(page))
@@ -67,7 +68,7 @@ impl UserRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query("SELECT count(*) AS total FROM users").prepared().get_result(&mut conn);
+        let apart = diesel::sql_query(COUNTING).prepared().get_result(&mut conn);
         counted_page(rows, page, apart).await
     }
 

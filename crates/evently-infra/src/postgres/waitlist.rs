@@ -13,13 +13,11 @@ use super::prepared::Prepare as _;
 use super::rows::{Answer, Counted, ENTRY_COLUMNS, EntryRow, Total, count, counted_page};
 use super::users::{not_found_as_none, offset};
 
+/// How many entries wait in the queue of event `$1`.
+const WAITING: &str = "SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'";
+
 async fn waiting_count(conn: &mut AsyncPgConnection, event: EventId) -> diesel::QueryResult<i64> {
-    let total: Total =
-        diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting'")
-            .bind::<BigInt, _>(event.get())
-            .prepared()
-            .get_result(conn)
-            .await?;
+    let total: Total = diesel::sql_query(WAITING).bind::<BigInt, _>(event.get()).prepared().get_result(conn).await?;
     Ok(total.total)
 }
 
@@ -125,8 +123,7 @@ impl WaitlistRepository for PgStore {
     async fn list_queue(&self, event: EventId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
         let mut conn = self.conn().await?;
         let rows: Vec<Counted<EntryRow>> = diesel::sql_query(format!(
-            "SELECT {ENTRY_COLUMNS}, \
-             (SELECT count(*) FROM waitlist_entries WHERE event_id = $1 AND status = 'waiting') AS total \
+            "SELECT {ENTRY_COLUMNS}, ({WAITING}) AS total \
              FROM waitlist_entries w WHERE w.event_id = $1 AND w.status = 'waiting' \
              ORDER BY w.joined_at, w.id LIMIT $2 OFFSET $3"
         ))
@@ -142,9 +139,10 @@ impl WaitlistRepository for PgStore {
     }
 
     async fn list_user_entries(&self, user: UserId, page: PageRequest) -> Result<Page<WaitlistEntry>, StoreError> {
+        const COUNTING: &str = "SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1";
         let mut conn = self.conn().await?;
         let rows: Vec<Counted<EntryRow>> = diesel::sql_query(format!(
-            "SELECT {ENTRY_COLUMNS}, (SELECT count(*) FROM waitlist_entries WHERE user_id = $1) AS total \
+            "SELECT {ENTRY_COLUMNS}, ({COUNTING}) AS total \
              FROM waitlist_entries w WHERE w.user_id = $1 \
              ORDER BY w.joined_at DESC, w.id DESC LIMIT $2 OFFSET $3"
         ))
@@ -155,10 +153,7 @@ impl WaitlistRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query("SELECT count(*) AS total FROM waitlist_entries WHERE user_id = $1")
-            .bind::<BigInt, _>(user.get())
-            .prepared()
-            .get_result(&mut conn);
+        let apart = diesel::sql_query(COUNTING).bind::<BigInt, _>(user.get()).prepared().get_result(&mut conn);
         counted_page(rows, page, apart).await
     }
 }

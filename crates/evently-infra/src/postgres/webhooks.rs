@@ -251,9 +251,10 @@ impl WebhookRepository for PgStore {
     }
 
     async fn list_endpoints(&self, page: PageRequest) -> Result<Page<Endpoint>, StoreError> {
+        const COUNTING: &str = "SELECT count(*) AS total FROM webhook_endpoints";
         let mut conn = self.conn().await?;
         let rows: Vec<Counted<EndpointRow>> = diesel::sql_query(format!(
-            "SELECT {ENDPOINT_COLUMNS}, (SELECT count(*) FROM webhook_endpoints) AS total \
+            "SELECT {ENDPOINT_COLUMNS}, ({COUNTING}) AS total \
              FROM webhook_endpoints ORDER BY id LIMIT $1 OFFSET $2"
         ))
         .bind::<BigInt, _>(i64::from(page.limit()))
@@ -262,8 +263,7 @@ impl WebhookRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart =
-            diesel::sql_query("SELECT count(*) AS total FROM webhook_endpoints").prepared().get_result(&mut conn);
+        let apart = diesel::sql_query(COUNTING).prepared().get_result(&mut conn);
         counted_page(rows, page, apart).await
     }
 
@@ -348,9 +348,10 @@ impl WebhookRepository for PgStore {
         }
         let mut conn = self.conn().await?;
         let filter = "d.endpoint_id = $1 AND ($2::text IS NULL OR d.status = $2)";
+        let counting = format!("SELECT count(*) AS total FROM webhook_deliveries d WHERE {filter}");
         let rows: Vec<Counted<DeliveryRow>> = diesel::sql_query(format!(
             "SELECT d.id, d.message_id, m.type AS event_type, d.status, d.attempts, d.last_status_code, d.due_at, \
-             m.created_at, (SELECT count(*) FROM webhook_deliveries d WHERE {filter}) AS total \
+             m.created_at, ({counting}) AS total \
              FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
              WHERE {filter} ORDER BY d.id DESC LIMIT $3 OFFSET $4"
         ))
@@ -362,7 +363,7 @@ impl WebhookRepository for PgStore {
         .load(&mut conn)
         .await
         .map_err(classify)?;
-        let apart = diesel::sql_query(format!("SELECT count(*) AS total FROM webhook_deliveries d WHERE {filter}"))
+        let apart = diesel::sql_query(counting)
             .bind::<BigInt, _>(endpoint.get())
             .bind::<Nullable<Text>, _>(status.map(DeliveryStatus::as_str))
             .prepared()
