@@ -28,7 +28,7 @@ trap stop_server EXIT
 
 # server_env NAME PORT: the environment of a bench server on database evently_NAME.
 server_env() {
-    echo DATABASE_URL="$PG/evently_$1" EVENTLY_ADDR=127.0.0.1:$2 EVENTLY_DB_POOL_SIZE=32 \
+    echo DATABASE_URL="$PG/evently_$1" EVENTLY_ADDR=127.0.0.1:$2 \
         EVENTLY_JWT_SECRET=bench-secret-bench-secret-bench-secret \
         EVENTLY_TICKET_SIGNING_KEY=YmVuY2ggdGlja2V0IHNpZ25pbmcga2V5LCAzMiBiISE \
         EVENTLY_ADMIN_EMAIL=admin@example.org EVENTLY_ADMIN_PASSWORD=admin-password \
