@@ -34,16 +34,17 @@ done
 id=$(python3 -c "import json; print(json.load(open('$OUT/plan-100k-answer.json'))['id'])")
 seats=$(curl -sS -o /dev/null -w '%{size_download} %{time_total}' "$BASE/api/v1/events/$id/seats")
 svg=$(curl -sS -o /dev/null -w '%{size_download} %{time_total}' "$BASE/api/v1/events/$id/seatmap.svg")
-svg_gzip=$(curl -sS -o /dev/null -H 'accept-encoding: gzip' -w '%{size_download}' "$BASE/api/v1/events/$id/seatmap.svg")
-python3 - "$OUT/seating-plan.json" "${times[*]}" "$seats" "$svg" "$svg_gzip" <<'PY'
+gzipped() { curl -sS -o /dev/null -H 'accept-encoding: gzip' -w '%{size_download} %{time_total}' "$BASE/api/v1/events/$id/$1"; }
+seats_gzip=$(gzipped seats)
+svg_gzip=$(gzipped seatmap.svg)
+python3 - "$OUT/seating-plan.json" "${times[*]}" "$seats" "$svg" "$seats_gzip" "$svg_gzip" <<'PY'
 import json, statistics, sys
-out, times, seats, svg, svg_gzip = sys.argv[1:]
+out, times, *answers = sys.argv[1:]
 times = sorted(float(t) for t in times.split())
-seats_bytes, seats_s = seats.split()
-svg_bytes, svg_s = svg.split()
-result = {"seats": 100000, "create_s": times, "create_median_s": statistics.median(times),
-          "seats_json_bytes": int(seats_bytes), "seats_json_s": float(seats_s),
-          "seatmap_svg_bytes": int(svg_bytes), "seatmap_svg_s": float(svg_s), "seatmap_svg_gzip_bytes": int(svg_gzip)}
+result = {"seats": 100000, "create_s": times, "create_median_s": statistics.median(times)}
+for name, answer in zip(["seats_json", "seatmap_svg", "seats_json_gzip", "seatmap_svg_gzip"], answers):
+    size, seconds = answer.split()
+    result[f"{name}_bytes"], result[f"{name}_s"] = int(size), float(seconds)
 json.dump(result, open(out, "w"), indent=2)
 print(json.dumps(result))
 PY

@@ -10,6 +10,7 @@ on_both_stores!(
     bad_seating_input_is_refused_and_changes_nothing,
     seated_holds_and_bookings_name_their_seats,
     cached_answers_free_a_lapsed_holds_seats_at_once,
+    the_seat_answers_go_out_gzipped_to_clients_that_accept_it,
 );
 
 /// Stalls (Standard, 30.00): rows A and B of `row` seats; Balcony (VIP, 90.00): row A
@@ -90,6 +91,31 @@ async fn a_seated_event_shows_its_seats_and_draws_its_map(app: TestApp) {
     ] {
         problem(app.get(&path, None).await, StatusCode::NOT_FOUND, "not_found").await;
     }
+}
+
+async fn the_seat_answers_go_out_gzipped_to_clients_that_accept_it(app: TestApp) {
+    let id = create(&app, theatre(200)).await["id"].as_i64().unwrap();
+    let (_, guest) = app.user("guest@example.org").await;
+    take(&app, id, "bookings", &guest, json!({"seats": 3})).await;
+    for path in [format!("/api/v1/events/{id}/seats"), format!("/api/v1/events/{id}/seatmap.svg")] {
+        let plain = app.get(&path, None).await;
+        assert_eq!(plain.headers().get("content-encoding"), None, "{path} without Accept-Encoding");
+        let plain = plain.bytes().await.unwrap();
+        let gzipped = app.request(Method::GET, &path, None).header("accept-encoding", "gzip").send().await.unwrap();
+        assert_eq!(gzipped.status(), StatusCode::OK);
+        assert_eq!(gzipped.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(gzipped.headers()["vary"], "accept-encoding", "{path}");
+        let gzipped = gzipped.bytes().await.unwrap();
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut unzipped).unwrap();
+        assert_eq!(unzipped, plain, "{path}: the same answer");
+        assert!(gzipped.len() * 5 < plain.len(), "{path}: {} bytes gzipped of {}", gzipped.len(), plain.len());
+    }
+    // Small answers go out as they are, with their length.
+    let event = app.request(Method::GET, &format!("/api/v1/events/{id}"), None).header("accept-encoding", "gzip");
+    let event = event.send().await.unwrap();
+    assert_eq!(event.headers().get("content-encoding"), None);
+    assert!(event.headers().contains_key("content-length"));
 }
 
 /// Where the first seat drawn in `colour` is: the start of its row's path, moved to the

@@ -138,7 +138,8 @@ pub async fn cancel<B: Backend>(
 
 /// A seated event's seats and what each is now (`available`, `held`, `booked`; a hold past
 /// its `expires_at` frees its seats at once). Public; cached and made stale like the
-/// event. An event that is not seated is `404`.
+/// event; gzip-compressed for a client that sends `Accept-Encoding: gzip`. An event that
+/// is not seated is `404`.
 #[utoipa::path(get, path = "/api/v1/events/{id}/seats", tag = "seating", operation_id = "get_seats",
     params(("id" = i64, Path, description = "The event's id")),
     responses(
@@ -159,7 +160,8 @@ pub async fn seats<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Ht
 
 /// A seated event's map: every seat drawn and coloured by status (green available,
 /// amber held, grey booked), sections and rows labelled. Public; cached and made stale
-/// like the event. An event that is not seated is `404`.
+/// like the event; gzip-compressed for a client that sends `Accept-Encoding: gzip`. An
+/// event that is not seated is `404`.
 #[utoipa::path(get, path = "/api/v1/events/{id}/seatmap.svg", tag = "seating", operation_id = "get_seatmap",
     params(("id" = i64, Path, description = "The event's id")),
     responses(
