@@ -19,6 +19,12 @@ async fn health_readiness_and_metrics() {
         "{metrics}"
     );
     assert!(metrics.contains(r#"route="/api/v1/events/{id}",status="404""#));
+    // A path no route has, and a method its route lacks.
+    app.get("/api/v1/nowhere", None).await;
+    app.request(reqwest::Method::PUT, "/api/v1/events/77", None).send().await.unwrap();
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains(r#"evently_http_requests_total{method="GET",route="unmatched",status="404"} 1"#));
+    assert!(metrics.contains(r#"{method="PUT",route="/api/v1/events/{id}",status="405"} 1"#), "{metrics}");
     assert!(metrics.contains("evently_http_request_duration_seconds_bucket"));
 }
 

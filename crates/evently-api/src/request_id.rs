@@ -2,6 +2,9 @@
 //! sends a usable one, else a fresh one. The id is echoed in the response and carried by
 //! every log line the request causes, on whatever task or thread the work moves to.
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -42,15 +45,25 @@ fn usable(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
-/// 16 random hex digits.
+/// 16 hex digits that no other request of this process gets: a counter under a key drawn
+/// once per process, mixed by a bijection (splitmix64's finalizer), so ids look random and
+/// differ between instances without a system call per request.
 fn fresh_id() -> String {
-    let mut bytes = [0_u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No randomness: a clock-based id still tells requests apart.
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        bytes = u64::try_from(nanos.as_nanos() & u128::from(u64::MAX)).unwrap_or_default().to_be_bytes();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    static KEY: OnceLock<u64> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let key = *KEY.get_or_init(|| {
+        let mut bytes = [0_u8; 8];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No randomness: the clock still sets instances apart.
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            bytes = u64::try_from(nanos.as_nanos() & u128::from(u64::MAX)).unwrap_or_default().to_be_bytes();
+        }
+        u64::from_ne_bytes(bytes)
+    });
+    let mut id = COUNT.fetch_add(1, Ordering::Relaxed) ^ key;
+    id = (id ^ (id >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    id = (id ^ (id >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    format!("{:016x}", id ^ (id >> 31))
 }
 
 #[cfg(test)]
@@ -68,6 +81,8 @@ mod tests {
         let fresh = fresh_id();
         assert_eq!(fresh.len(), 16);
         assert!(usable(&fresh));
-        assert_ne!(fresh, fresh_id());
+        let many: std::collections::HashSet<String> = (0..10_000).map(|_| fresh_id()).collect();
+        assert_eq!(many.len(), 10_000, "no id twice");
+        assert!(!many.contains(&fresh));
     }
 }

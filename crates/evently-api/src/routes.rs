@@ -25,6 +25,7 @@ use evently_domain::{BookingId, EventId, UserId};
 
 use crate::Backend;
 use crate::error::ApiError;
+use crate::metrics::RoutePattern;
 use crate::state::AppState;
 
 /// The shared state as handlers receive it.
@@ -150,7 +151,8 @@ pub fn configure<B: Backend>(cfg: &mut web::ServiceConfig) {
     for (path, endpoints) in paths {
         let allow = endpoints.iter().map(|e| e.method.as_str()).collect::<Vec<_>>().join(", ");
         let large = LARGE_ANSWERS.contains(&path.as_str());
-        let resource = endpoints.into_iter().fold(web::resource(path), |resource, e| resource.route(e.route));
+        let resource = web::resource(path.as_str()).app_data(RoutePattern(path));
+        let resource = endpoints.into_iter().fold(resource, |resource, e| resource.route(e.route));
         let resource = resource.default_service(web::to(move || {
             let allow = allow.clone();
             async move { Err::<&str, _>(ApiError::MethodNotAllowed(allow)) }
