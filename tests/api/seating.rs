@@ -97,25 +97,44 @@ async fn the_seat_answers_go_out_gzipped_to_clients_that_accept_it(app: TestApp)
     let id = create(&app, theatre(200)).await["id"].as_i64().unwrap();
     let (_, guest) = app.user("guest@example.org").await;
     take(&app, id, "bookings", &guest, json!({"seats": 3})).await;
-    for path in [format!("/api/v1/events/{id}/seats"), format!("/api/v1/events/{id}/seatmap.svg")] {
+    let gzipped = |path: String, accept: &'static str| {
+        let request = app.request(Method::GET, &path, None).header("accept-encoding", accept);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(response.headers()["vary"], "accept-encoding", "{path}");
+            let coding = response.headers().get("content-encoding").map(|c| c.to_str().unwrap().to_owned());
+            (coding, response.bytes().await.unwrap())
+        }
+    };
+    for what in ["seats", "seatmap.svg"] {
+        let path = format!("/api/v1/events/{id}/{what}");
         let plain = app.get(&path, None).await;
         assert_eq!(plain.headers().get("content-encoding"), None, "{path} without Accept-Encoding");
         let plain = plain.bytes().await.unwrap();
-        let gzipped = app.request(Method::GET, &path, None).header("accept-encoding", "gzip").send().await.unwrap();
-        assert_eq!(gzipped.status(), StatusCode::OK);
-        assert_eq!(gzipped.headers()["content-encoding"], "gzip", "{path}");
-        assert_eq!(gzipped.headers()["vary"], "accept-encoding", "{path}");
-        let gzipped = gzipped.bytes().await.unwrap();
-        let mut unzipped = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut unzipped).unwrap();
-        assert_eq!(unzipped, plain, "{path}: the same answer");
-        assert!(gzipped.len() * 5 < plain.len(), "{path}: {} bytes gzipped of {}", gzipped.len(), plain.len());
+        let (coding, body) = gzipped(path.clone(), "br, gzip;q=0.8").await;
+        assert_eq!(coding.as_deref(), Some("gzip"), "{path}");
+        assert_eq!(unzip(&body), plain, "{path}: the same answer");
+        assert!(body.len() * 5 < plain.len(), "{path}: {} bytes gzipped of {}", body.len(), plain.len());
+        assert_eq!(gzipped(path.clone(), "gzip;q=0, identity").await, (None, plain), "{path}: gzip refused");
+
+        // The gzipped answer is cached and goes stale with the plain one.
+        take(&app, id, "bookings", &app.user(&format!("{what}@example.org")).await.1, json!({"seats": 1})).await;
+        let (_, after) = gzipped(path.clone(), "gzip").await;
+        assert_eq!(unzip(&after), app.get(&path, None).await.bytes().await.unwrap(), "{path} after a booking");
+        assert_ne!(after, body, "{path} after a booking");
     }
     // Small answers go out as they are, with their length.
     let event = app.request(Method::GET, &format!("/api/v1/events/{id}"), None).header("accept-encoding", "gzip");
     let event = event.send().await.unwrap();
     assert_eq!(event.headers().get("content-encoding"), None);
     assert!(event.headers().contains_key("content-length"));
+}
+
+fn unzip(gzipped: &[u8]) -> Vec<u8> {
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzipped), &mut unzipped).unwrap();
+    unzipped
 }
 
 /// Where the first seat drawn in `colour` is: the start of its row's path, moved to the

