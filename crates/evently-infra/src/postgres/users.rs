@@ -1,7 +1,8 @@
 use diesel::QueryableByName;
+use diesel::pg::Pg;
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::RunQueryDsl as _;
+use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use evently_domain::user::{CreateUserError, Credentials, Email, NewUser, Role, SetRoleError, User, UserRepository};
 use evently_domain::{Page, PageRequest, StoreError, UserId};
 
@@ -57,19 +58,8 @@ impl UserRepository for PgStore {
     }
 
     async fn list_users(&self, page: PageRequest) -> Result<Page<User>, StoreError> {
-        const COUNTING: &str = "SELECT count(*) AS total FROM users";
         let mut conn = self.conn().await?;
-        let rows: Vec<Counted<UserRow>> = diesel::sql_query(format!(
-            "SELECT {USER_COLUMNS}, ({COUNTING}) AS total FROM users ORDER BY id LIMIT $1 OFFSET $2"
-        ))
-        .bind::<BigInt, _>(i64::from(page.limit()))
-        .bind::<BigInt, _>(offset(page))
-        .prepared()
-        .load(&mut conn)
-        .await
-        .map_err(classify)?;
-        let apart = diesel::sql_query(COUNTING).prepared().get_result(&mut conn);
-        counted_page(rows, page, apart).await
+        table_page::<UserRow, _>(&mut conn, USER_COLUMNS, "users", page).await
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<User, SetRoleError> {
@@ -115,6 +105,32 @@ pub(super) fn not_found_as_none<T>(error: Error) -> Result<Option<T>, StoreError
         Error::NotFound => Ok(None),
         e => Err(classify(e)),
     }
+}
+
+/// A page of every row of `table` (a name in the code, never input) in id order, read
+/// with its total in one statement.
+pub(super) async fn table_page<R, T>(
+    conn: &mut AsyncPgConnection,
+    columns: &str,
+    table: &str,
+    page: PageRequest,
+) -> Result<Page<T>, StoreError>
+where
+    R: QueryableByName<Pg> + Send + 'static,
+    T: TryFrom<R, Error = StoreError>,
+{
+    let counting = format!("SELECT count(*) AS total FROM {table}");
+    let rows: Vec<Counted<R>> = diesel::sql_query(format!(
+        "SELECT {columns}, ({counting}) AS total FROM {table} ORDER BY id LIMIT $1 OFFSET $2"
+    ))
+    .bind::<BigInt, _>(i64::from(page.limit()))
+    .bind::<BigInt, _>(offset(page))
+    .prepared()
+    .load(conn)
+    .await
+    .map_err(classify)?;
+    let apart = diesel::sql_query(counting).prepared().get_result(conn);
+    counted_page(rows, page, apart).await
 }
 
 /// A page's offset as the database's integer type (bounded by [`PageRequest::MAX_OFFSET`]).

@@ -23,7 +23,7 @@ use super::prepared::Prepare as _;
 use super::rows::{
     BOOKING_COLUMNS, BookingRow, Counted, HOLD_COLUMNS, HoldRow, TICKET_COLUMNS, TicketRow, Total, counted_page, id,
 };
-use super::users::offset;
+use super::users::{offset, table_page};
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Unknown(anyhow::anyhow!("corrupt row: invalid {what}"))
@@ -251,20 +251,8 @@ impl WebhookRepository for PgStore {
     }
 
     async fn list_endpoints(&self, page: PageRequest) -> Result<Page<Endpoint>, StoreError> {
-        const COUNTING: &str = "SELECT count(*) AS total FROM webhook_endpoints";
         let mut conn = self.conn().await?;
-        let rows: Vec<Counted<EndpointRow>> = diesel::sql_query(format!(
-            "SELECT {ENDPOINT_COLUMNS}, ({COUNTING}) AS total \
-             FROM webhook_endpoints ORDER BY id LIMIT $1 OFFSET $2"
-        ))
-        .bind::<BigInt, _>(i64::from(page.limit()))
-        .bind::<BigInt, _>(offset(page))
-        .prepared()
-        .load(&mut conn)
-        .await
-        .map_err(classify)?;
-        let apart = diesel::sql_query(COUNTING).prepared().get_result(&mut conn);
-        counted_page(rows, page, apart).await
+        table_page::<EndpointRow, _>(&mut conn, ENDPOINT_COLUMNS, "webhook_endpoints", page).await
     }
 
     async fn find_endpoint(&self, endpoint: EndpointId) -> Result<Option<Endpoint>, StoreError> {

@@ -29,4 +29,6 @@ pub async fn users_are_listed_by_id<S: Store>(store: S) {
     let page = store.list_users(PageRequest::new(2, 1).unwrap()).await.unwrap();
     assert_eq!(page.total, 5);
     assert_eq!(page.items.iter().map(|u| u.id).collect::<Vec<_>>(), ids[1..3].to_vec());
+    let past = store.list_users(PageRequest::new(2, 7).unwrap()).await.unwrap();
+    assert_eq!((past.items.len(), past.total), (0, 5), "a page past the last row still counts them");
 }
