@@ -146,6 +146,42 @@ async fn two_strict_instances_sharing_redis_stay_coherent_at_once() {
     assert!(lookups(&b, "hit").await > 0);
 }
 
+/// A seated event's gzipped seats, cached in the shared Redis beside the plain ones, go
+/// stale with them on every instance: a seat booked through A shows booked in B's next
+/// gzipped answer at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzipped_seats_cached_in_redis_go_stale_on_every_instance() {
+    let (a, b, _) = two_instances(Coherence::Strict).await;
+    let body = json!({"name": "Recital", "venue": "Hall", "starts_at": "2027-06-01T19:30:00Z",
+        "seating": {"sections": [{"name": "Stalls", "rows": [{"label": "A", "seats": 50}]}]}});
+    let created = a.post("/api/v1/events", Some(&a.admin_token), body).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let event = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/events/{event}/seats");
+    let gzipped_seat = |app: &TestApp, number: usize| {
+        let request = app.request(Method::GET, &path, None).header("accept-encoding", "gzip");
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.headers()["content-encoding"], "gzip");
+            let seats: Value =
+                serde_json::from_slice(&crate::seating::unzip(&response.bytes().await.unwrap())).unwrap();
+            seats["sections"][0]["rows"][0]["seats"][number - 1]["status"].as_str().unwrap().to_owned()
+        }
+    };
+    for number in 1..=5 {
+        assert_eq!(gzipped_seat(&b, number).await, "available");
+        assert_eq!(gzipped_seat(&b, number).await, "available");
+        let (_, token) = a.user(&format!("fan{number}@example.org")).await;
+        let label = format!("Stalls:A:{number}");
+        let bookings = format!("/api/v1/events/{event}/bookings");
+        let booked = a.post(&bookings, Some(&token), json!({"seat_labels": [label]})).await;
+        assert_eq!(booked.status(), StatusCode::CREATED);
+        assert_eq!(gzipped_seat(&b, number).await, "booked", "seat {number} on B");
+        assert_eq!(gzipped_seat(&a, number).await, "booked", "seat {number} on A");
+    }
+    assert!(lookups(&b, "hit").await > 0, "B's gzipped answers came from the cache");
+}
+
 /// Near caches: repeated reads are answered in process (Redis is not asked), and a
 /// write through one instance shows on the other within [`NEAR_TTL`] — in practice
 /// within the announcement's delivery, which this measures.

@@ -131,7 +131,8 @@ async fn the_seat_answers_go_out_gzipped_to_clients_that_accept_it(app: TestApp)
     assert!(event.headers().contains_key("content-length"));
 }
 
-fn unzip(gzipped: &[u8]) -> Vec<u8> {
+/// A gzipped body, unzipped.
+pub fn unzip(gzipped: &[u8]) -> Vec<u8> {
     let mut unzipped = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzipped), &mut unzipped).unwrap();
     unzipped
